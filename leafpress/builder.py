@@ -1,0 +1,141 @@
+"""The pipeline, top to bottom: plan targets, load content, render, typeset, check, write.
+
+One broken document never stops the others: every target ends in a
+:class:`BuildResult`, and the caller decides the exit code from them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .content import ARTICLE_NAME, Document, load_document
+from .errors import LeafpressError, Problem, error, has_errors, quote
+from .layouts import LAYOUTS, Layout
+from .postprocess import bundled_font_names, verify_pdf, write_atomic
+from .project import Project, config_warnings
+from .render import make_environment, render_html
+from .typeset import typeset
+
+
+@dataclass(frozen=True)
+class Target:
+    """One PDF to make: a topic's article in one layout."""
+
+    topic: str
+    source: Path
+    layout: Layout
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    target: Target
+    output: Path | None
+    pages: int
+    seconds: float
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.output is not None and not has_errors(self.problems)
+
+    @property
+    def name(self) -> str:
+        return f"{self.target.topic}/{self.target.layout.name}"
+
+
+def find_topics(project: Project, paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """Article files for the given paths (topic folders, articles, or the content folder)."""
+    problems: list[Problem] = []
+    if not paths:
+        paths = [project.content_dir]
+    articles: list[Path] = []
+    for given in paths:
+        path = given.resolve()
+        if path.is_file() and path.suffix == ".md":
+            articles.append(path)
+        elif (path / ARTICLE_NAME).is_file():
+            articles.append(path / ARTICLE_NAME)
+        elif path.is_dir():
+            found = sorted(p / ARTICLE_NAME for p in path.iterdir() if (p / ARTICLE_NAME).is_file())
+            if not found:
+                problems.append(error(given, None, f"no topic here: a topic is a folder with an {ARTICLE_NAME}"))
+            articles += found
+        else:
+            problems.append(error(given, None, "no such file or folder"))
+    return list(dict.fromkeys(articles)), problems
+
+
+def plan(project: Project, paths: list[Path], layout_names: list[str] | None = None) -> list[Target]:
+    """Every target for ``paths``, or raise with every problem in the request."""
+    articles, problems = find_topics(project, paths)
+    layouts = []
+    for name in layout_names or list(LAYOUTS):
+        if name in LAYOUTS:
+            layouts.append(LAYOUTS[name])
+        else:
+            problems.append(error(None, None, f"unknown layout {quote(name)}: choose from {', '.join(LAYOUTS)}"))
+    if problems:
+        raise LeafpressError(problems)
+    return [Target(a.parent.name, a, layout) for a in articles for layout in layouts]
+
+
+def output_path(out_dir: Path, document: Document, layout: Layout) -> Path:
+    return out_dir / document.topic / f"{layout.name}.{document.meta.language}.pdf"
+
+
+class Builder:
+    """Builds targets of one project; keeps the template environment between them."""
+
+    def __init__(self, project: Project, out_dir: Path | None = None):
+        self.project = project
+        self.out_dir = (out_dir or project.output_dir).resolve()
+        self.env = make_environment(project.templates_dir)
+        self.fonts = bundled_font_names(project.styles_dir / "fonts")
+
+    def build(self, targets: list[Target]) -> list[BuildResult]:
+        documents: dict[Path, Document | list[Problem]] = {}
+        results = []
+        for target in targets:
+            if target.source not in documents:
+                documents[target.source] = load_document(target.source, target.topic)
+            results.append(self.build_one(target, documents[target.source]))
+        return results
+
+    def build_one(self, target: Target, loaded: Document | list[Problem]) -> BuildResult:
+        started = time.perf_counter()
+
+        def failed(problems: list[Problem] | tuple[Problem, ...]) -> BuildResult:
+            return BuildResult(target, None, 0, time.perf_counter() - started, tuple(problems))
+
+        if not isinstance(loaded, Document):
+            return failed(loaded)
+        document, layout = loaded, target.layout
+        problems = list(document.problems)
+        for field_name in layout.required_fields:
+            if not getattr(document.meta, field_name):
+                problems.append(error(document.source, 1,
+                                      f"the {layout.name} layout needs {quote(field_name)} in the front matter"))
+        if has_errors(problems):
+            return failed(problems)
+        html = render_html(self.env, layout, document, self.project)
+        logo = self.project.logo_path
+        roots = (document.folder, self.project.styles_dir, self.project.templates_dir) + ((logo,) if logo else ())
+        sheets = tuple(self.project.styles_dir / name for name in layout.stylesheets)
+        result = typeset(html, document.folder, sheets, roots)
+        problems += [error(document.source, None, f"refused to load {reason}") for reason in result.refused]
+        problems += [error(document.source, None, f"WeasyPrint: {message}") for message in result.warnings]
+        problems += [error(document.source, None, message) for message in verify_pdf(result.pdf, self.fonts)]
+        if has_errors(problems):
+            return failed(problems)
+        path = output_path(self.out_dir, document, layout)
+        write_atomic(path, result.pdf)
+        return BuildResult(target, path, result.pages, time.perf_counter() - started, tuple(problems))
+
+
+def build(project: Project, paths: list[Path] | None = None, layouts: list[str] | None = None,
+          out_dir: Path | None = None) -> tuple[list[BuildResult], list[Problem]]:
+    """Build every target for ``paths``; return the results and project-wide problems."""
+    targets = plan(project, paths or [], layouts)
+    return Builder(project, out_dir).build(targets), config_warnings(project)

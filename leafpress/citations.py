@@ -1,0 +1,279 @@
+"""References: CSL-JSON in, numbered Vancouver citations and bibliography out.
+
+The references file is CSL-JSON, what Zotero, Mendeley and Pandoc exchange.
+Entries are formatted in the NLM *Citing Medicine* (Vancouver) style. We format
+here rather than through citeproc-py because its stock ``vancouver.csl``
+output drops DOIs and runs dates together ("2022Apr"), and the NLM rules for
+the few types a leaflet cites are short and fully tested in this project.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from .errors import Problem, error, quote, warning
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MAX_LISTED_AUTHORS = 6  # ICMJE/NLM: list six, then "et al."
+ET_AL = "et al."
+SUPPORTED_TYPES = ("article-journal", "book", "chapter", "webpage", "report")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One CSL-JSON item and the line where its id is written."""
+
+    key: str
+    line: int
+    csl: dict[str, Any] = field(hash=False, compare=False)
+
+    @property
+    def doi(self) -> str | None:
+        doi = self.csl.get("DOI")
+        if not doi:
+            return None
+        return re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", str(doi).strip(), flags=re.I)
+
+    @property
+    def pmid(self) -> str | None:
+        pmid = self.csl.get("PMID")
+        return str(pmid).strip() if pmid else None
+
+    @property
+    def url(self) -> str | None:
+        url = self.csl.get("URL")
+        return str(url).strip() if url else None
+
+
+@dataclass(frozen=True)
+class ReferenceLibrary:
+    path: Path
+    references: dict[str, Reference] = field(hash=False, compare=False)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.references
+
+    def __getitem__(self, key: str) -> Reference:
+        return self.references[key]
+
+
+@dataclass(frozen=True)
+class BibliographyEntry:
+    number: int
+    reference: Reference
+    html: Markup
+
+    @property
+    def anchor(self) -> str:
+        return anchor_for(self.number)
+
+
+def anchor_for(number: int) -> str:
+    return f"ref-{number}"
+
+
+def _line_of_id(text: str, key: str) -> int:
+    match = re.search(r'"id"\s*:\s*' + re.escape(json.dumps(key)), text)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def load_references(path: Path) -> tuple[ReferenceLibrary, list[Problem]]:
+    """Read a CSL-JSON file; every malformed item is reported, none fatal alone."""
+    problems: list[Problem] = []
+    library = ReferenceLibrary(path, {})
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return library, [error(path, None, "references file not found: create it (an empty list [] "
+                               "will do) or fix 'references' in the front matter")]
+    except UnicodeDecodeError:
+        return library, [error(path, None, "is not UTF-8 text: export it again as UTF-8 CSL-JSON")]
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return library, [error(path, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno}); "
+                               "export the references again as CSL-JSON")]
+    if isinstance(items, dict) and isinstance(items.get("items"), list):
+        items = items["items"]  # CSL-JSON wrapped as {"items": [...]}
+    if not isinstance(items, list):
+        return library, [error(path, 1, "must be a CSL-JSON list of references: [ {...}, {...} ]")]
+    references: dict[str, Reference] = {}
+    for index, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"].strip():
+            problems.append(error(path, None, f"reference number {index} has no text 'id': give each "
+                                  "reference a key such as \"smith2020\""))
+            continue
+        key = item["id"]
+        line = _line_of_id(text, key)
+        if key in references:
+            problems.append(error(path, line, f"reference id {quote(key)} is used twice "
+                                  f"(first on line {references[key].line}): make the ids unique"))
+            continue
+        ref_type = item.get("type")
+        if ref_type not in SUPPORTED_TYPES:
+            problems.append(warning(path, line, f"reference {quote(key)} has type {quote(ref_type)}; "
+                                    f"formatted as a generic entry (supported: {', '.join(SUPPORTED_TYPES)})"))
+        if not item.get("title"):
+            problems.append(error(path, line, f"reference {quote(key)} has no 'title'"))
+            continue
+        references[key] = Reference(key, line, item)
+    return ReferenceLibrary(path, references), problems
+
+
+def reference_warnings(library: ReferenceLibrary, cited: list[str]) -> list[Problem]:
+    """Warn about references nobody cites and references readers cannot find."""
+    problems = []
+    for ref in library.references.values():
+        if ref.key not in cited:
+            problems.append(warning(library.path, ref.line, f"reference {quote(ref.key)} is never cited: "
+                                    f"cite it as [@{ref.key}] or remove it"))
+        if not (ref.doi or ref.pmid or ref.url):
+            problems.append(warning(library.path, ref.line, f"reference {quote(ref.key)} has no DOI, PMID "
+                                    "or URL: readers cannot look it up; add one if it exists"))
+    return problems
+
+
+# --- Vancouver / NLM formatting -------------------------------------------------
+
+def _initials(given: str) -> str:
+    parts = [p for p in re.split(r"[\s.\-]+", given) if p]
+    return "".join(p[0].upper() for p in parts)
+
+
+def format_name(name: dict[str, Any]) -> str:
+    if "literal" in name:
+        return str(name["literal"]).strip()
+    family = " ".join(str(name[k]).strip() for k in ("non-dropping-particle", "family") if name.get(k))
+    given = name.get("given", "")
+    text = f"{family} {_initials(str(given))}".strip()
+    if name.get("suffix"):
+        text += f" {name['suffix']}"
+    return text
+
+
+def format_names(names: list[dict[str, Any]]) -> str:
+    formatted = [format_name(n) for n in names if isinstance(n, dict)]
+    et_al = bool(formatted) and formatted[-1] == ET_AL
+    people = [n for n in formatted if n != ET_AL]
+    if len(people) > MAX_LISTED_AUTHORS:
+        people, et_al = people[:MAX_LISTED_AUTHORS], True
+    text = ", ".join(people)
+    if et_al:
+        text += f", {ET_AL}"
+    return text
+
+
+def format_date(issued: Any) -> str:
+    """CSL date to NLM form: 2009, 2022 Apr, 2024 Jun 3."""
+    if not isinstance(issued, dict):
+        return ""
+    parts = (issued.get("date-parts") or [[]])[0]
+    if not parts:
+        return str(issued.get("literal") or issued.get("raw") or "")
+    text = str(parts[0])
+    if len(parts) > 1 and 1 <= int(parts[1]) <= 12:
+        text += f" {MONTHS[int(parts[1]) - 1]}"
+        if len(parts) > 2:
+            text += f" {int(parts[2])}"
+    return text
+
+
+def format_pages(page: str) -> str:
+    """NLM elides repeated leading digits: 304-311 becomes 304-11."""
+    match = re.fullmatch(r"\s*(\d+)\s*[-\u2013]+\s*(\d+)\s*", page)
+    if not match:
+        return page.strip()
+    first, last = match.groups()
+    if len(first) == len(last):
+        common = 0
+        while common < len(first) - 1 and first[common] == last[common]:
+            common += 1
+        last = last[common:]
+    return f"{first}-{last}"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def _link(url: str, label: str) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(url, label)
+
+
+def format_reference(ref: Reference) -> Markup:
+    """One bibliography entry as HTML, in NLM/Vancouver style."""
+    csl = ref.csl
+    kind = csl.get("type")
+    parts: list[Markup | str] = []
+    authors = format_names(csl.get("author") or [])
+    if authors:
+        parts.append(_sentence(authors))
+    title = str(csl.get("title", "")).strip()
+    date = format_date(csl.get("issued"))
+    if kind == "article-journal":
+        parts.append(_sentence(title))
+        journal = csl.get("container-title-short") or csl.get("journalAbbreviation") or csl.get("container-title", "")
+        where = f"{str(journal).strip().rstrip('.')}. {date}".strip()
+        volume, issue, page = csl.get("volume"), csl.get("issue"), csl.get("page")
+        location = ""
+        if volume:
+            location += str(volume)
+        if issue:
+            location += f"({issue})"
+        if page:
+            location += f":{format_pages(str(page))}"
+        parts.append(_sentence(f"{where};{location}" if location else where))
+    elif kind == "webpage":
+        parts.append(f"{title.rstrip('.')} [Internet].")
+        publisher = csl.get("publisher") or csl.get("container-title")
+        parts.append(_sentence("; ".join(str(p) for p in (publisher, date) if p)))
+    elif kind == "chapter":
+        parts.append(_sentence(title))
+        editors = format_names(csl.get("editor") or [])
+        book = str(csl.get("container-title", "")).strip()
+        parts.append(_sentence(f"In: {editors}, editors. {book}" if editors else f"In: {book}"))
+        parts.append(_sentence(_publication(csl, date)))
+        if csl.get("page"):
+            parts.append(f"p. {format_pages(str(csl['page']))}.")
+    else:  # book, report and anything else
+        parts.append(_sentence(title))
+        if csl.get("edition"):
+            parts.append(f"{csl['edition']} ed.")
+        parts.append(_sentence(_publication(csl, date)))
+    if ref.doi:
+        parts.append(Markup("doi:") + _link(f"https://doi.org/{ref.doi}", ref.doi))
+    if ref.pmid:
+        parts.append(Markup("PMID: ") + _link(f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/", ref.pmid))
+    if ref.url and not ref.doi:
+        parts.append(Markup("Available from: ") + _link(ref.url, ref.url))
+    return Markup(" ").join(escape(p) for p in parts if p)
+
+
+def _publication(csl: dict[str, Any], date: str) -> str:
+    place, publisher = csl.get("publisher-place"), csl.get("publisher")
+    imprint = ": ".join(str(p) for p in (place, publisher) if p)
+    return "; ".join(p for p in (imprint, date) if p)
+
+
+def bibliography(library: ReferenceLibrary, order: list[str]) -> tuple[BibliographyEntry, ...]:
+    """Entries for the cited keys, numbered in order of first citation."""
+    return tuple(BibliographyEntry(n, library[key], format_reference(library[key]))
+                 for n, key in enumerate(order, start=1))
+
+
+def compress_numbers(numbers: list[int]) -> list[tuple[int, int]]:
+    """Sorted unique numbers as runs: [1,2,3,5] -> [(1,3),(5,5)]."""
+    runs: list[tuple[int, int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs

@@ -1,0 +1,74 @@
+"""The command line: a thin layer over the library API in leafpress.builder."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .builder import BuildResult, build as build_targets
+from .errors import LeafpressError, Problem, display_path
+from .layouts import LAYOUTS
+from .project import load_project
+
+
+def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+def _fail(exc: LeafpressError) -> None:
+    _print_problems(exc.problems)
+    count = sum(p.is_error for p in exc.problems)
+    click.echo(f"Stopped: {count} error{'s' if count != 1 else ''}.", err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="leafpress")
+def main() -> None:
+    """Turn Markdown topics into print-ready PDF leaflets.
+
+    Run inside a project (a folder with leafpress.yaml). Example:
+
+        leafpress build content/ketamine-neuropathic-pain
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--layout", "layouts", multiple=True, type=click.Choice(sorted(LAYOUTS)),
+              help="Build only this layout (repeat for several). Default: all.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write PDFs under this folder instead of output/.")
+def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | None) -> None:
+    """Build PDFs for all topics, or for the topic folders or articles given.
+
+    Each PDF is written to OUT/<topic>/<layout>.<language>.pdf. Exits 1 if any
+    target failed; the others are still built.
+
+    Example: leafpress build content/ketamine-neuropathic-pain --layout article
+    """
+    try:
+        project = load_project()
+        results, project_problems = build_targets(project, list(paths), list(layouts) or None, out_dir)
+    except LeafpressError as exc:
+        _fail(exc)
+        return
+    _print_problems(project_problems)
+    for result in results:
+        _print_problems(result.problems)
+        click.echo(_result_line(result))
+    failed = sum(not r.ok for r in results)
+    warnings = sum(not p.is_error for r in results for p in r.problems) + len(project_problems)
+    click.echo(f"{len(results) - failed} built, {failed} failed, {warnings} warning{'s' if warnings != 1 else ''}.")
+    sys.exit(1 if failed else 0)
+
+
+def _result_line(result: BuildResult) -> str:
+    if result.ok:
+        pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
+        return f"built  {result.name} -> {display_path(result.output)} ({pages}, {result.seconds:.1f} s)"
+    return f"FAILED {result.name}"

@@ -1,0 +1,203 @@
+"""Load a topic's article: front matter validated, Markdown rendered, citations resolved.
+
+A topic is a folder in ``content/``; its article is ``article.md``: YAML front
+matter between ``---`` lines, then Markdown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from .citations import BibliographyEntry, ReferenceLibrary, bibliography, load_references, reference_warnings
+from .errors import Problem, error, has_errors, quote, warning
+from .i18n import LANGUAGES
+from .markup import CitationState, render_markdown
+from .validation import IsoDate, Schema, validate
+from .yamlfile import YamlData, load_yaml
+
+ARTICLE_NAME = "article.md"
+MAX_SOURCE_BYTES = 2 * 1024 * 1024
+
+Text = Annotated[str, Field(min_length=1)]
+
+
+class Person(Schema):
+    name: Text
+    role: str | None = None
+    affiliation: str | None = None
+
+
+class FrontMatter(Schema):
+    """Every field an article's front matter may hold."""
+
+    title: Text
+    short_title: Text
+    subtitle: str | None = None
+    language: Literal[LANGUAGES]  # type: ignore[valid-type]
+    audience: Literal["professionals", "patients", "educators"]
+    audience_notice: str | None = None
+    summary: str | None = None
+    authors: list[Person]
+    reviewers: list[Person]
+    publisher: Text
+    version: Text
+    published: IsoDate
+    review_date: IsoDate
+    keywords: list[Text] = []
+    references: Text = "references.json"
+    url: str | None = None
+    numbered_headings: bool | None = None
+
+
+EXAMPLES = {
+    "title": "Ketamine for chronic neuropathic pain",
+    "short_title": "Ketamine for neuropathic pain",
+    "language": "en",
+    "audience": "professionals",
+    "authors": "[] (or a list of '- name: ...')",
+    "reviewers": "[{name: Clínica Synaptica}]",
+    "publisher": "Clínica Synaptica",
+    "version": '"1.0"',
+    "published": "2026-06-03",
+    "review_date": "2028-06-03",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """An article file split into validated front matter and Markdown."""
+
+    path: Path
+    meta: FrontMatter
+    yaml: YamlData
+    body: str
+    body_first_line: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """A topic's article, ready for a layout."""
+
+    topic: str
+    source: Path
+    meta: FrontMatter
+    body_html: str
+    headings: tuple[tuple[int, str, str], ...]
+    bibliography: tuple[BibliographyEntry, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def folder(self) -> Path:
+        return self.source.parent
+
+
+def split_front_matter(text: str, path: Path) -> tuple[str, str, int] | Problem:
+    """Return (yaml, markdown, first markdown line) or the problem."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return error(path, 1, "no front matter: start the file with a '---' line, the YAML fields, "
+                     "then another '---' line")
+    for index, line in enumerate(lines[1:], start=1):
+        if line.strip() in ("---", "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1:]), index + 2
+    return error(path, 1, "the front matter is not closed: add a '---' line after the last field")
+
+
+def read_text(path: Path) -> str | Problem:
+    try:
+        if path.stat().st_size > MAX_SOURCE_BYTES:
+            return error(path, None, f"is larger than {MAX_SOURCE_BYTES // 1024 // 1024} MiB: split it up")
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return error(path, None, "file not found")
+    except UnicodeDecodeError as exc:
+        return error(path, None, f"is not UTF-8 text (bad byte at offset {exc.start}): save it as UTF-8")
+    except OSError as exc:
+        return error(path, None, f"cannot be read: {exc.strerror}")
+
+
+def load_source(path: Path) -> tuple[Source | None, list[Problem]]:
+    text = read_text(path)
+    if isinstance(text, Problem):
+        return None, [text]
+    parts = split_front_matter(text, path)
+    if isinstance(parts, Problem):
+        return None, [parts]
+    yaml_text, body, body_line = parts
+    data, problems = load_yaml(yaml_text, path, line_offset=1)
+    if data is None:
+        return None, problems
+    meta, more = validate(FrontMatter, data, path, EXAMPLES)
+    problems += more
+    if meta is None:
+        return None, problems
+    problems += _cross_checks(meta, data, path)
+    return Source(path, meta, data, body, body_line), problems
+
+
+def _cross_checks(meta: FrontMatter, data: YamlData, path: Path) -> list[Problem]:
+    problems = []
+    if meta.review_date < meta.published:
+        problems.append(error(path, data.line_of(("review_date",)),
+                              f"'review_date' {meta.review_date} is before 'published' {meta.published}: "
+                              "the next review must come after publication"))
+    if not meta.authors:
+        problems.append(warning(path, data.line_of(("authors",)),
+                                "no named author: add the person responsible for the content to 'authors' "
+                                f"(the PDF's author will be the publisher, {quote(meta.publisher)})"))
+    if not meta.reviewers:
+        problems.append(warning(path, data.line_of(("reviewers",)),
+                                "no reviewer: add who checked the content to 'reviewers'"))
+    return problems
+
+
+def _line_in_body(source: Source, snippet: str) -> int | None:
+    index = source.body.find(snippet)
+    if index < 0:
+        return None
+    return source.body_first_line + source.body.count("\n", 0, index)
+
+
+def load_document(path: Path, topic: str | None = None) -> Document | list[Problem]:
+    """Load an article and everything it cites; return it or the problems."""
+    source, problems = load_source(path)
+    if source is None:
+        return problems
+    library, more = _load_library(source)
+    problems += more
+    state = CitationState(known=frozenset(library.references))
+    rendered = render_markdown(source.body, state)
+    for key in dict.fromkeys(state.unknown):
+        problems.append(error(path, _line_in_body(source, "@" + key),
+                              f"unknown reference key {quote(key)}: add it to {library.path.name} "
+                              "or fix the spelling"))
+    for raw in dict.fromkeys(state.malformed):
+        problems.append(error(path, _line_in_body(source, raw),
+                              f"malformed citation {quote(raw)}: write [@key] or [@key1; @key2]"))
+    if library.references or state.order:
+        problems += reference_warnings(library, state.order)
+    if has_errors(problems):
+        return problems
+    return Document(
+        topic=topic or path.parent.name,
+        source=path,
+        meta=source.meta,
+        body_html=rendered.html,
+        headings=rendered.headings,
+        bibliography=bibliography(library, state.order),
+        problems=tuple(problems),
+    )
+
+
+def _load_library(source: Source) -> tuple[ReferenceLibrary, list[Problem]]:
+    folder = source.path.parent.resolve()
+    ref_path = (folder / source.meta.references).resolve()
+    if not ref_path.is_relative_to(folder):
+        return ReferenceLibrary(ref_path, {}), [error(
+            source.path, source.yaml.line_of(("references",)),
+            f"'references' {quote(source.meta.references)} must be a file inside the topic folder")]
+    return load_references(ref_path)

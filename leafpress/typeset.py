@@ -1,0 +1,105 @@
+"""WeasyPrint, locked down: HTML string -> PDF bytes.
+
+WeasyPrint's default fetcher reads any file: URL and any web address a
+document names. Ours reads only regular files under a few allowed folders
+(after resolving '..' and symbolic links), plus inline data: URLs, and
+records every refusal so the build can report it.
+"""
+
+from __future__ import annotations
+
+import logging
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+MAX_RESOURCE_BYTES = 20 * 1024 * 1024
+
+
+class FetchRefused(ValueError):
+    pass
+
+
+class ProjectFetcher(URLFetcher):
+    """Serve regular files under ``roots`` and data: URLs; refuse the rest."""
+
+    def __init__(self, roots: tuple[Path, ...]):
+        super().__init__(allowed_protocols=("file", "data"), fail_on_errors=False)
+        self.roots = tuple(root.resolve() for root in roots)
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        try:
+            parts = urlsplit(url)
+            if parts.scheme == "data":
+                return super().fetch(url, headers)
+            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+                raise FetchRefused(f"{_short(url)} is not a file of this project (no network access)")
+            path = Path(unquote(parts.path)).resolve()
+            if not any(path.is_relative_to(root) for root in self.roots):
+                raise FetchRefused(f"{_short(url)} is outside the project's content, styles and templates")
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):
+                raise FetchRefused(f"{_short(url)} is not a regular file")
+            if info.st_size > MAX_RESOURCE_BYTES:
+                raise FetchRefused(f"{_short(url)} is larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
+            return URLFetcherResponse(path.as_uri(), path.read_bytes())
+        except FetchRefused as exc:
+            self.refused.append(str(exc))
+            raise
+        except OSError as exc:
+            message = f"{_short(url)} cannot be read ({exc.strerror or exc})"
+            self.refused.append(message)
+            raise FetchRefused(message) from None
+
+
+def _short(url: str, limit: int = 80) -> str:
+    return url if len(url) <= limit else url[: limit - 1] + "…"
+
+
+@dataclass
+class _LogCollector(logging.Handler):
+    """Collect WeasyPrint's warnings so they become build problems, not noise."""
+
+    messages: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        logging.Handler.__init__(self, logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __hash__(self) -> int:  # logging keeps handlers in a set-like list
+        return id(self)
+
+
+@dataclass(frozen=True)
+class Typeset:
+    pdf: bytes
+    pages: int
+    warnings: tuple[str, ...]
+    refused: tuple[str, ...]
+
+
+def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tuple[Path, ...]) -> Typeset:
+    """Render ``html`` with ``stylesheets`` into PDF bytes."""
+    fetcher = ProjectFetcher(roots)
+    fonts = FontConfiguration()
+    collector = _LogCollector()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collector)
+    try:
+        document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
+        css = [CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts) for sheet in stylesheets]
+        rendered = document.render(stylesheets=css, font_config=fonts)
+        pdf = rendered.write_pdf()
+    finally:
+        logger.removeHandler(collector)
+    # Refusals also show up as WeasyPrint warnings; report each once, in our words.
+    warnings = tuple(m for m in collector.messages if "FetchRefused" not in m)
+    return Typeset(pdf, len(rendered.pages), warnings, tuple(dict.fromkeys(fetcher.refused)))
