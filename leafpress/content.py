@@ -7,6 +7,7 @@ matter between ``---`` lines, then Markdown.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -16,7 +17,7 @@ from .citations import BibliographyEntry, ReferenceLibrary, bibliography, load_r
 from .errors import Problem, error, has_errors, quote, warning
 from .i18n import LANGUAGES
 from .markup import CitationState, render_markdown
-from .validation import IsoDate, Schema, validate
+from .validation import IsoDate, Schema, parse_date, validate
 from .yamlfile import YamlData, load_yaml
 
 ARTICLE_NAME = "article.md"
@@ -58,7 +59,7 @@ EXAMPLES = {
     "short_title": "Ketamine for neuropathic pain",
     "language": "en",
     "audience": "professionals",
-    "authors": "[] (or a list of '- name: ...')",
+    "authors": "[]",
     "reviewers": "[{name: Clínica Synaptica}]",
     "publisher": "Clínica Synaptica",
     "version": '"1.0"',
@@ -133,23 +134,36 @@ def load_source(path: Path) -> tuple[Source | None, list[Problem]]:
         return None, problems
     meta, more = validate(FrontMatter, data, path, EXAMPLES)
     problems += more
+    problems += _cross_checks(data, path)
+    problems.sort(key=lambda p: p.line or 0)
     if meta is None:
         return None, problems
-    problems += _cross_checks(meta, data, path)
     return Source(path, meta, data, body, body_line), problems
 
 
-def _cross_checks(meta: FrontMatter, data: YamlData, path: Path) -> list[Problem]:
+def _date_or_none(value: object) -> datetime.date | None:
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
+
+
+def _cross_checks(data: YamlData, path: Path) -> list[Problem]:
+    """Checks across fields; run on the raw data so they report alongside schema errors."""
     problems = []
-    if meta.review_date < meta.published:
+    fields = data.value if isinstance(data.value, dict) else {}
+    published, review = _date_or_none(fields.get("published")), _date_or_none(fields.get("review_date"))
+    if published and review and review < published:
         problems.append(error(path, data.line_of(("review_date",)),
-                              f"'review_date' {meta.review_date} is before 'published' {meta.published}: "
+                              f"'review_date' {review} is before 'published' {published}: "
                               "the next review must come after publication"))
-    if not meta.authors:
+    if fields.get("authors") == []:
+        publisher = fields.get("publisher")
         problems.append(warning(path, data.line_of(("authors",)),
-                                "no named author: add the person responsible for the content to 'authors' "
-                                f"(the PDF's author will be the publisher, {quote(meta.publisher)})"))
-    if not meta.reviewers:
+                                "no named author: add the person responsible for the content to 'authors'"
+                                + (f" (the PDF's author will be the publisher, {quote(publisher)})"
+                                   if isinstance(publisher, str) else "")))
+    if fields.get("reviewers") == []:
         problems.append(warning(path, data.line_of(("reviewers",)),
                                 "no reviewer: add who checked the content to 'reviewers'"))
     return problems

@@ -28,7 +28,7 @@ class Schema(BaseModel):
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _parse_date(value: Any) -> datetime.date:
+def parse_date(value: Any) -> datetime.date:
     if isinstance(value, datetime.date):
         return value
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value.strip()):
@@ -39,7 +39,7 @@ def _parse_date(value: Any) -> datetime.date:
         raise ValueError(f"{quote(value)} is not a real date: check the month and day") from None
 
 
-IsoDate = Annotated[datetime.date, BeforeValidator(_parse_date)]
+IsoDate = Annotated[datetime.date, BeforeValidator(parse_date)]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -77,12 +77,13 @@ def _lookup(value: Any, location: Location) -> Any:
     return value
 
 
-def _message(err: dict[str, Any], data: Any, model: type[BaseModel],
+def _message(err: dict[str, Any], data: YamlData, model: type[BaseModel],
              examples: dict[str, str]) -> tuple[Location, str]:
     location: Location = tuple(p for p in err["loc"] if not isinstance(p, str) or not p.startswith("function-"))
     kind = err["type"]
     name = _field_name(location)
-    given = _lookup(data, location)
+    given = _lookup(data.value, location)
+    written = data.raw.get(location, given)
     if kind == "missing":
         example = examples.get(str(location[-1]), "...")
         return location[:-1], f"missing required field {quote(name)}: add a line such as '{location[-1]}: {example}'"
@@ -92,7 +93,7 @@ def _message(err: dict[str, Any], data: Any, model: type[BaseModel],
         hint = f"did you mean {quote(close[0])}?" if close else f"known fields are {', '.join(sorted(parent))}"
         return location, f"unknown field {quote(name)}: remove it or fix its spelling ({hint})"
     if kind in ("string_type", "str_type"):
-        fix = f"put it in quotes: {location[-1]}: \"{given}\"" if isinstance(given, (bool, int, float)) else "write it as text"
+        fix = f"put it in quotes: {location[-1]}: \"{written}\"" if isinstance(given, (bool, int, float)) else "write it as text"
         return location, f"{quote(name)} must be text, not {_yaml_kind(given)}; {fix}"
     if kind in ("list_type",):
         return location, f"{quote(name)} must be a list (one '- item' per line), not {_yaml_kind(given)}"
@@ -104,11 +105,11 @@ def _message(err: dict[str, Any], data: Any, model: type[BaseModel],
         return location, f"{quote(name)} must be a number, not {_yaml_kind(given)}"
     if kind == "literal_error":
         allowed = err.get("ctx", {}).get("expected", "")
-        return location, f"{quote(name)} must be one of {allowed}, not {quote(given)}"
+        return location, f"{quote(name)} must be one of {allowed}, not {quote(written)}"
     if kind == "string_too_short":
         return location, f"{quote(name)} must not be empty"
     if kind == "string_pattern_mismatch":
-        return location, f"{quote(name)} has the wrong form: {quote(given)}"
+        return location, f"{quote(name)} has the wrong form: {quote(written)}"
     if kind == "too_short":
         return location, f"{quote(name)} must have at least one entry"
     # Our own validators raise ValueError with a finished sentence.
@@ -145,6 +146,6 @@ def validate(model: type[M], data: YamlData, path: Path,
     except ValidationError as exc:
         problems = []
         for err in exc.errors(include_url=False):
-            location, message = _message(err, data.value, model, examples or {})
+            location, message = _message(err, data, model, examples or {})
             problems.append(error(path, data.line_of(location), message))
         return None, sorted(problems, key=lambda p: p.line or 0)

@@ -44,6 +44,8 @@ class YamlData:
     value: Any
     lines: dict[Location, int] = field(default_factory=dict)
     first_line: int = 1
+    # Scalars as written ("no", "1.10"), to quote them back in error messages.
+    raw: dict[Location, str] = field(default_factory=dict)
 
     def line_of(self, location: Location) -> int:
         """Line of the key at ``location`` or of its nearest written parent."""
@@ -54,9 +56,11 @@ class YamlData:
         return self.first_line
 
 
-def _walk(node: yaml.Node, location: Location, lines: dict[Location, int],
+def _walk(node: yaml.Node, location: Location, lines: dict[Location, int], raw: dict[Location, str],
           path: Path, offset: int, problems: list[Problem]) -> None:
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, yaml.ScalarNode):
+        raw[location] = node.value
+    elif isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
@@ -69,11 +73,11 @@ def _walk(node: yaml.Node, location: Location, lines: dict[Location, int],
                 continue
             seen[key] = line
             lines[location + (key,)] = line
-            _walk(value_node, location + (key,), lines, path, offset, problems)
+            _walk(value_node, location + (key,), lines, raw, path, offset, problems)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[location + (index,)] = item.start_mark.line + 1 + offset
-            _walk(item, location + (index,), lines, path, offset, problems)
+            _walk(item, location + (index,), lines, raw, path, offset, problems)
 
 
 def _count_aliases(text: str) -> int:
@@ -97,7 +101,8 @@ def load_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlData | N
             if node is None:
                 return YamlData({}, {}, line_offset + 1), []
             lines: dict[Location, int] = {}
-            _walk(node, (), lines, path, line_offset, problems)
+            raw: dict[Location, str] = {}
+            _walk(node, (), lines, raw, path, line_offset, problems)
             value = loader.construct_document(node)
         finally:
             loader.dispose()
@@ -114,4 +119,4 @@ def load_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlData | N
         return None, [error(path, line, reason)]
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks nearly all errors
         return None, [error(path, None, f"invalid YAML: {exc}")]
-    return YamlData(value, lines, line_offset + 1), problems
+    return YamlData(value, lines, line_offset + 1, raw), problems

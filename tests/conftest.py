@@ -1,0 +1,112 @@
+"""Shared fixtures: the real sample article PDF, and small throwaway projects."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from leafpress import build, load_project
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_TOPIC = "ketamine-neuropathic-pain"
+
+
+def pdf_text(path: Path, page: int | None = None) -> str:
+    """Text of a PDF (or one page of it) in reading order, as pdftotext gives it."""
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    return subprocess.run(["pdftotext", *pages, str(path), "-"],
+                          check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory):
+    """The sample topic built once, exactly as `make build` builds it."""
+    out = tmp_path_factory.mktemp("output")
+    results, project_problems = build(load_project(ROOT), [ROOT / "content" / SAMPLE_TOPIC], out_dir=out)
+    return results, project_problems
+
+
+@pytest.fixture(scope="session")
+def article_pdf(sample_build) -> Path:
+    results, _ = sample_build
+    (article,) = [r for r in results if r.target.layout.name == "article"]
+    assert article.ok, [str(p) for p in article.problems]
+    return article.output
+
+
+FRONT_MATTER = {
+    "title": "Test topic",
+    "short_title": "Test",
+    "language": "en",
+    "audience": "professionals",
+    "audience_notice": "For healthcare professionals.",
+    "summary": "A small test article.",
+    "authors": "[{name: Ana Test}]",
+    "reviewers": "[{name: Test Clinic}]",
+    "publisher": "Test Clinic",
+    "version": '"1.0"',
+    "published": "2026-01-15",
+    "review_date": "2027-01-15",
+}
+
+REFERENCES = """[
+  {
+    "id": "smith2020",
+    "type": "article-journal",
+    "title": "A trial of something",
+    "container-title-short": "J Test",
+    "volume": "10",
+    "issue": "2",
+    "page": "100-109",
+    "issued": {"date-parts": [[2020]]},
+    "DOI": "10.1000/test.1",
+    "author": [{"family": "Smith", "given": "A. B."}]
+  },
+  {
+    "id": "jones2021",
+    "type": "article-journal",
+    "title": "Another trial",
+    "container-title-short": "J Test",
+    "volume": "11",
+    "page": "5-9",
+    "issued": {"date-parts": [[2021, 3]]},
+    "PMID": "12345678",
+    "author": [{"family": "Jones", "given": "C."}]
+  }
+]
+"""
+
+
+class TestProject:
+    """A minimal project in a temporary folder, with the real templates and styles."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        shutil.copy(ROOT / "leafpress.yaml", root / "leafpress.yaml")
+        shutil.copytree(ROOT / "templates", root / "templates")
+        shutil.copytree(ROOT / "styles", root / "styles")
+        (root / "content").mkdir()
+
+    def topic(self, name: str = "topic", body: str = "Some text [@smith2020].\n",
+              references: str | None = REFERENCES, front_matter: str | None = None, **fields: str) -> Path:
+        folder = self.root / "content" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        if front_matter is None:
+            values = {**FRONT_MATTER, **fields}
+            front_matter = "".join(f"{k}: {v}\n" for k, v in values.items() if v is not None)
+        (folder / "article.md").write_text(f"---\n{front_matter}---\n\n{textwrap.dedent(body)}", encoding="utf-8")
+        if references is not None:
+            (folder / "references.json").write_text(references, encoding="utf-8")
+        return folder / "article.md"
+
+    __test__ = False  # not a test class, despite the name
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> TestProject:
+    monkeypatch.chdir(tmp_path)
+    return TestProject(tmp_path)
