@@ -1,0 +1,86 @@
+"""leafpress.yaml: validated, and the only place a clinic's identity lives."""
+
+from __future__ import annotations
+
+import re
+
+import pikepdf
+import pytest
+from click.testing import CliRunner
+
+from conftest import pdf_text
+from leafpress.cli import main
+
+CONFIG = """\
+clinic:
+  name: Other Clinic
+  address: [1 Main Street, Town]
+  phone: "+34 900 000 000"
+colours:
+  primary: "#123456"
+  accent: "#654321"
+default_language: en
+languages: [en, es]
+"""
+
+
+def build(project) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["build"])
+    return result.exit_code, result.stderr
+
+
+@pytest.mark.parametrize("change, expected", [
+    (("#123456", "blue"), "leafpress.yaml:6: error: 'colours.primary' must be a colour written as #RRGGBB, "
+                          "such as #1F5F8B, not 'blue'"),
+    (("clinic:", "clinc:"), "leafpress.yaml:1: error: missing required field 'clinic': add a line such as "
+                            "'clinic: {name: My Clinic}'\n"
+                            "leafpress.yaml:1: error: unknown field 'clinc': remove it or fix its spelling "
+                            "(did you mean 'clinic'?)"),
+    (("default_language: en", "default_language: es\nlanguages: [en]"), None),
+    (("  phone:", "  logo: ../outside.svg\n  phone:"),
+     "leafpress.yaml:4: error: clinic.logo '../outside.svg' is not a file inside the project"),
+])
+def test_config_errors_name_line_and_fix(project, change, expected):
+    (project.root / "leafpress.yaml").write_text(CONFIG.replace(*change), encoding="utf-8")
+    project.topic("t")
+    code, err = build(project)
+    assert code == 1
+    lines = [line for line in err.splitlines() if ": error: " in line]
+    if expected is None:  # duplicate 'languages' key after the edit
+        assert lines == ["leafpress.yaml:10: error: duplicate key 'languages' (first written on line 9): "
+                         "keep one of them"]
+    else:
+        assert lines == expected.splitlines()
+
+
+def test_logo_needs_alt_text(project):
+    (project.root / "styles" / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="10"><rect width="40" height="10"/></svg>')
+    (project.root / "leafpress.yaml").write_text(CONFIG.replace("  phone:", "  logo: styles/logo.svg\n  phone:"))
+    project.topic("t")
+    code, err = build(project)
+    assert code == 1
+    assert "leafpress.yaml:4: error: clinic.logo needs clinic.logo_alt, a text alternative for screen readers" in err
+
+
+def test_rebranding_changes_name_colours_and_logo_without_touching_templates(project):
+    (project.root / "styles" / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="10"><rect width="40" height="10" '
+        'fill="#abcdef"/></svg>')
+    (project.root / "leafpress.yaml").write_text(
+        CONFIG.replace("  phone:", "  logo: styles/logo.svg\n  logo_alt: Other Clinic logo\n  phone:"))
+    project.topic("t", body="Text.\n\n" + "\n\n".join(f"## Part {n}\n\n" + "Words here. " * 80 for n in range(8)))
+    code, err = build(project)
+    assert code == 0, err
+    pdf_path = project.root / "output" / "t" / "article.en.pdf"
+    # The running header carries the clinic's name from the config.
+    assert pdf_text(pdf_path, 2).startswith("Test\n\nOther Clinic\n")
+    with pikepdf.open(pdf_path) as pdf:
+        first = pdf.pages[0]
+        content = b"".join(c.read_bytes() for c in first.get_contents_streams()) if hasattr(
+            first, "get_contents_streams") else first.Contents.read_bytes()
+        # #123456 as PDF RGB fill (0x12/255 = 0.0706 ...) appears in the title rule.
+        assert re.search(rb"0\.07\d* 0\.20\d* 0\.33\d* (rg|RG)", content)
+        # The SVG logo is drawn as vectors in its own fill colour #abcdef.
+        assert re.search(rb"0\.67\d* 0\.80\d* 0\.93\d* (rg|RG)", content)
+    assert "no phone" not in err and "no address" not in err
