@@ -56,9 +56,6 @@ class ReferenceLibrary:
     path: Path
     references: dict[str, Reference] = field(hash=False, compare=False)
 
-    def __contains__(self, key: str) -> bool:
-        return key in self.references
-
     def __getitem__(self, key: str) -> Reference:
         return self.references[key]
 

@@ -87,7 +87,6 @@ class Document:
     source: Path
     meta: FrontMatter
     body_html: str
-    headings: tuple[tuple[int, str, str], ...]
     bibliography: tuple[BibliographyEntry, ...]
     problems: tuple[Problem, ...]
 
@@ -184,7 +183,7 @@ def load_document(path: Path, topic: str | None = None) -> Document | list[Probl
     library, more = _load_library(source)
     problems += more
     state = CitationState(known=frozenset(library.references))
-    rendered = render_markdown(source.body, state)
+    body_html = render_markdown(source.body, state)
     for key in dict.fromkeys(state.unknown):
         problems.append(error(path, _line_in_body(source, "@" + key),
                               f"unknown reference key {quote(key)}: add it to {library.path.name} "
@@ -200,8 +199,7 @@ def load_document(path: Path, topic: str | None = None) -> Document | list[Probl
         topic=topic or path.parent.name,
         source=path,
         meta=source.meta,
-        body_html=rendered.html,
-        headings=rendered.headings,
+        body_html=body_html,
         bibliography=bibliography(library, state.order),
         problems=tuple(problems),
     )

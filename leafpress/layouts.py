@@ -34,6 +34,3 @@ LAYOUTS: dict[str, Layout] = {
     )
 }
 
-
-def get_layout(name: str) -> Layout | None:
-    return LAYOUTS.get(name)

@@ -176,14 +176,9 @@ class LeafpressExtension(Extension):
         md.treeprocessors.register(_NumberCitations(md, self.state), "number-citations", 9)
 
 
-@dataclass(frozen=True)
-class Rendered:
-    html: str
-    headings: tuple[tuple[int, str, str], ...]  # level, id, text
-
-
-def render_markdown(text: str, state: CitationState) -> Rendered:
+def render_markdown(text: str, state: CitationState) -> str:
     """Convert Markdown to an HTML fragment; citation results land in ``state``."""
+    # 'toc' gives headings their ids, so text can link to a section.
     md = markdown.Markdown(
         extensions=["footnotes", "tables", "attr_list", "def_list", "sane_lists", "smarty", "toc",
                     LeafpressExtension(state)],
@@ -193,14 +188,4 @@ def render_markdown(text: str, state: CitationState) -> Rendered:
         },
         output_format="html",
     )
-    html = md.convert(text)
-    headings = tuple(_flatten(md.toc_tokens))  # type: ignore[attr-defined]
-    return Rendered(html, headings)
-
-
-def _flatten(tokens: list[dict]) -> list[tuple[int, str, str]]:
-    out = []
-    for token in tokens:
-        out.append((token["level"], token["id"], token["name"]))
-        out.extend(_flatten(token["children"]))
-    return out
+    return md.convert(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -62,20 +62,15 @@ def _short(url: str, limit: int = 80) -> str:
     return url if len(url) <= limit else url[: limit - 1] + "…"
 
 
-@dataclass
 class _LogCollector(logging.Handler):
     """Collect WeasyPrint's warnings so they become build problems, not noise."""
 
-    messages: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        logging.Handler.__init__(self, logging.WARNING)
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
-
-    def __hash__(self) -> int:  # logging keeps handlers in a set-like list
-        return id(self)
 
 
 @dataclass(frozen=True)
