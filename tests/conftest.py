@@ -15,10 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_TOPIC = "ketamine-neuropathic-pain"
 
 
-def pdf_text(path: Path, page: int | None = None) -> str:
-    """Text of a PDF (or one page of it) in reading order, as pdftotext gives it."""
-    pages = ["-f", str(page), "-l", str(page)] if page else []
-    return subprocess.run(["pdftotext", *pages, str(path), "-"],
+def pdf_text(path: Path, page: int | None = None, layout: bool = False) -> str:
+    """Text of a PDF (or one page of it) in reading order, as pdftotext gives it.
+
+    ``layout=True`` keeps printed lines as they are, hyphens at line ends included.
+    """
+    options = ["-f", str(page), "-l", str(page)] if page else []
+    if layout:
+        options.append("-layout")
+    return subprocess.run(["pdftotext", *options, str(path), "-"],
                           check=True, capture_output=True, text=True).stdout
 
 
