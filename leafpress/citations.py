@@ -30,7 +30,7 @@ class Reference:
     """One CSL-JSON item and the line where its id is written."""
 
     key: str
-    line: int
+    line: int | None
     csl: dict[str, Any] = field(hash=False, compare=False)
 
     @property
@@ -47,8 +47,9 @@ class Reference:
 
     @property
     def url(self) -> str | None:
-        url = self.csl.get("URL")
-        return str(url).strip() if url else None
+        """The URL, if it is a web address; anything else (javascript:, file:) is ignored."""
+        url = str(self.csl.get("URL") or "").strip()
+        return url if re.match(r"https?://", url, flags=re.I) else None
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,16 @@ def anchor_for(number: int) -> str:
     return f"ref-{number}"
 
 
-def _line_of_id(text: str, key: str) -> int:
-    match = re.search(r'"id"\s*:\s*' + re.escape(json.dumps(key)), text)
-    return text.count("\n", 0, match.start()) + 1 if match else 1
+def _id_lines(text: str) -> dict[str, list[int]]:
+    """Lines of each '"id": "..."' in the file, in order (duplicates included)."""
+    lines: dict[str, list[int]] = {}
+    for match in re.finditer(r'"id"\s*:\s*("(?:[^"\\]|\\.)*")', text):
+        try:
+            key = json.loads(match.group(1))
+        except ValueError:
+            continue
+        lines.setdefault(key, []).append(text.count("\n", 0, match.start()) + 1)
+    return lines
 
 
 def load_references(path: Path) -> tuple[ReferenceLibrary, list[Problem]]:
@@ -101,13 +109,17 @@ def load_references(path: Path) -> tuple[ReferenceLibrary, list[Problem]]:
     if not isinstance(items, list):
         return library, [error(path, 1, "must be a CSL-JSON list of references: [ {...}, {...} ]")]
     references: dict[str, Reference] = {}
+    id_lines = _id_lines(text)
+    seen: dict[str, int] = {}
     for index, item in enumerate(items, start=1):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"].strip():
             problems.append(error(path, None, f"reference number {index} has no text 'id': give each "
                                   "reference a key such as \"smith2020\""))
             continue
         key = item["id"]
-        line = _line_of_id(text, key)
+        occurrence = seen[key] = seen.get(key, -1) + 1
+        found = id_lines.get(key, [])
+        line = found[occurrence] if occurrence < len(found) else None
         if key in references:
             problems.append(error(path, line, f"reference id {quote(key)} is used twice "
                                   f"(first on line {references[key].line}): make the ids unique"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import datetime
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -16,7 +17,7 @@ from pydantic import Field
 from .citations import BibliographyEntry, ReferenceLibrary, bibliography, load_references, reference_warnings
 from .errors import Problem, error, has_errors, quote, warning
 from .i18n import LANGUAGES
-from .markup import CitationState, render_markdown
+from .markup import CITATION, CitationState, render_markdown
 from .validation import IsoDate, Schema, parse_date, validate
 from .yamlfile import YamlData, load_yaml
 
@@ -168,11 +169,33 @@ def _cross_checks(data: YamlData, path: Path) -> list[Problem]:
     return problems
 
 
-def _line_in_body(source: Source, snippet: str) -> int | None:
-    index = source.body.find(snippet)
-    if index < 0:
-        return None
+def _without_code(text: str) -> str:
+    """``text`` with fenced blocks and code spans blanked out, line breaks kept.
+
+    Citation syntax inside code is not a citation, so it must not be where
+    an error about a citation points.
+    """
+    def blank(match: re.Match[str]) -> str:
+        return re.sub(r"[^\n]", " ", match.group(0))
+
+    text = re.sub(r"^(```|~~~).*?^\1[^\n]*$", blank, text, flags=re.S | re.M)
+    return re.sub(r"(`+)(?!`).+?(?<!`)\1(?!`)", blank, text, flags=re.S)
+
+
+def _line_at(source: Source, index: int) -> int:
     return source.body_first_line + source.body.count("\n", 0, index)
+
+
+def _line_of_key(source: Source, text: str, key: str) -> int | None:
+    for match in re.finditer(CITATION, text):
+        if key in (k.strip().lstrip("@") for k in match.group(1).split(";")):
+            return _line_at(source, match.start())
+    return None
+
+
+def _line_of_text(source: Source, text: str, snippet: str) -> int | None:
+    index = text.find(snippet)
+    return _line_at(source, index) if index >= 0 else None
 
 
 def load_document(path: Path, topic: str | None = None) -> Document | list[Problem]:
@@ -184,12 +207,13 @@ def load_document(path: Path, topic: str | None = None) -> Document | list[Probl
     problems += more
     state = CitationState(known=frozenset(library.references))
     body_html = render_markdown(source.body, state)
+    prose = _without_code(source.body)
     for key in dict.fromkeys(state.unknown):
-        problems.append(error(path, _line_in_body(source, "@" + key),
+        problems.append(error(path, _line_of_key(source, prose, key),
                               f"unknown reference key {quote(key)}: add it to {library.path.name} "
                               "or fix the spelling"))
     for raw in dict.fromkeys(state.malformed):
-        problems.append(error(path, _line_in_body(source, raw),
+        problems.append(error(path, _line_of_text(source, prose, raw),
                               f"malformed citation {quote(raw)}: write [@key] or [@key1; @key2]"))
     if library.references or state.order:
         problems += reference_warnings(library, state.order)

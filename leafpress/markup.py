@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.footnotes import NBSP_PLACEHOLDER
 from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
@@ -104,10 +105,20 @@ class _PageFootnotes(Treeprocessor):
             else:
                 para.extend(list(p))
             if len(para):
-                para[-1].tail = (para[-1].tail or "").rstrip()
+                para[-1].tail = _trim(para[-1].tail)
             elif para.text:
-                para.text = para.text.rstrip()
+                para.text = _trim(para.text)
         return span
+
+
+def _trim(text: str | None) -> str:
+    """Strip trailing space and the no-break space Markdown puts before a back-reference."""
+    text = text or ""
+    while True:
+        trimmed = text.rstrip().removesuffix(NBSP_PLACEHOLDER)
+        if trimmed == text:
+            return text
+        text = trimmed
 
 
 class _NumberCitations(Treeprocessor):

@@ -38,7 +38,7 @@ class ProjectFetcher(URLFetcher):
             parts = urlsplit(url)
             if parts.scheme == "data":
                 return super().fetch(url, headers)
-            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            if parts.scheme != "file" or parts.netloc.lower() not in ("", "localhost"):
                 raise FetchRefused(f"{_short(url)} is not a file of this project (no network access)")
             path = Path(unquote(parts.path)).resolve()
             if not any(path.is_relative_to(root) for root in self.roots):
@@ -52,6 +52,10 @@ class ProjectFetcher(URLFetcher):
         except FetchRefused as exc:
             self.refused.append(str(exc))
             raise
+        except ValueError:  # e.g. an encoded NUL byte in the path
+            message = f"{_short(url)} is not a valid file path"
+            self.refused.append(message)
+            raise FetchRefused(message) from None
         except OSError as exc:
             message = f"{_short(url)} cannot be read ({exc.strerror or exc})"
             self.refused.append(message)

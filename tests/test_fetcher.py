@@ -179,9 +179,6 @@ def test_long_url_is_shortened_in_the_reason(fetcher):
     assert refusal(fetcher, url) == url[:79] + "… is not a file of this project (no network access)"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a file: URL with an encoded NUL byte makes Path.resolve() "
-                   "raise a bare ValueError ('embedded null byte'), which is neither a FetchRefused nor "
-                   "recorded in fetcher.refused")
 def test_url_with_a_nul_byte_is_a_recorded_refusal(fetcher, root):
     refusal(fetcher, root.as_uri() + "/image.png%00")
 
