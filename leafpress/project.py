@@ -6,6 +6,7 @@ clinic rebrands every leaflet by editing that one file, never a template.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -22,8 +23,6 @@ LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
 
 
 def _hex_colour(value: str) -> str:
-    import re
-
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
         raise ValueError(f"must be a colour written as #RRGGBB, such as #1F5F8B, not {quote(value)}")
     return value.lower()
