@@ -10,13 +10,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
+
 from .content import ARTICLE_NAME, Document, load_document
-from .errors import LeafpressError, Problem, error, has_errors, quote
+from .i18n import strings
+from .layoutdata import prepare
+from .topicdata import DataFile
+from .errors import LeafpressError, Problem, display_path, error, has_errors, quote
 from .layouts import LAYOUTS, Layout
 from .postprocess import bundled_font_names, verify_pdf, write_atomic
 from .project import Project, config_warnings
 from .render import make_environment, render_html
-from .typeset import typeset
+from .typeset import Typeset, typeset
 
 
 @dataclass(frozen=True)
@@ -78,11 +83,30 @@ def plan(project: Project, paths: list[Path], layout_names: list[str] | None = N
             problems.append(error(None, None, f"unknown layout {quote(name)}: choose from {', '.join(LAYOUTS)}"))
     if problems:
         raise LeafpressError(problems)
-    return [Target(a.parent.name, a, layout) for a in articles for layout in layouts]
+    # A topic without a layout's data files has no such document, unless the
+    # layout was asked for by name: then the missing file is reported.
+    return [Target(a.parent.name, a, layout) for a in articles for layout in layouts
+            if layout_names or all((a.parent / name).is_file() for name in layout.data_files)]
 
 
 def output_path(out_dir: Path, document: Document, layout: Layout) -> Path:
     return out_dir / document.topic / f"{layout.name}.{document.meta.language}.pdf"
+
+
+def template_problem(project: Project, layout: Layout, exc: jinja2.TemplateError) -> Problem:
+    """A template that is missing or wrong, located in the template file where Jinja knows the line."""
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return error(project.templates_dir / layout.template, None,
+                     f"template {quote(exc.name)} not found in {display_path(project.templates_dir)}")
+    path = Path(exc.filename) if getattr(exc, "filename", None) else project.templates_dir / layout.template
+    return error(path, getattr(exc, "lineno", None), f"template error: {exc.message or exc}")
+
+
+def page_limit_message(target: Target, limit: int, result: Typeset) -> str:
+    pages = "page" if limit == 1 else "pages"
+    return (f"the {target.layout.name} of {quote(target.topic)} takes {result.pages} pages, over its limit of "
+            f"{limit} {pages} by {result.overflow_beyond(limit):.0f} mm of content: shorten the text or the table "
+            "(nothing was cut)")
 
 
 class Builder:
@@ -93,6 +117,7 @@ class Builder:
         self.out_dir = (out_dir or project.output_dir).resolve()
         self.env = make_environment(project.templates_dir)
         self.fonts = bundled_font_names(project.styles_dir / "fonts")
+        self.data_cache: dict[Path, tuple[DataFile | None, list[Problem]]] = {}
 
     def build(self, targets: list[Target]) -> list[BuildResult]:
         documents: dict[Path, Document | list[Problem]] = {}
@@ -117,16 +142,26 @@ class Builder:
             if not getattr(document.meta, field_name):
                 problems.append(error(document.source, 1,
                                       f"the {layout.name} layout needs {quote(field_name)} in the front matter"))
+        locale = self.project.locale_for(document.meta.language)
+        data = prepare(layout, document, locale, strings(document.meta.language), self.data_cache,
+                       colour=self.project.config.colours.primary)
+        problems += data.problems
         if has_errors(problems):
             return failed(problems)
-        html = render_html(self.env, layout, document, self.project)
+        try:
+            html = render_html(self.env, layout, document, self.project, data)
+        except jinja2.TemplateError as exc:
+            return failed(problems + [template_problem(self.project, layout, exc)])
         logo = self.project.logo_path
         roots = (document.folder, self.project.styles_dir, self.project.templates_dir) + ((logo,) if logo else ())
         sheets = tuple(self.project.styles_dir / name for name in layout.stylesheets)
-        result = typeset(html, document.folder, sheets, roots)
+        result = typeset(html, document.folder, sheets, roots, forms=layout.pdf_forms)
         problems += [error(document.source, None, f"refused to load {reason}") for reason in result.refused]
         problems += [error(document.source, None, f"WeasyPrint: {message}") for message in result.warnings]
         problems += [error(document.source, None, message) for message in verify_pdf(result.pdf, self.fonts)]
+        limit = data.context.get("max_pages", layout.max_pages)
+        if limit and result.pages > limit:
+            problems.append(error(document.source, None, page_limit_message(target, limit, result)))
         if has_errors(problems):
             return failed(problems)
         path = output_path(self.out_dir, document, layout)

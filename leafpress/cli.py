@@ -58,11 +58,15 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
         _fail(exc)
         return
     _print_problems(project_problems)
+    # A topic's own problems (its article, its references) concern every
+    # layout built from it: print each once, before its first target.
+    printed: set[Problem] = set(project_problems)
     for result in results:
-        _print_problems(result.problems)
+        _print_problems([p for p in result.problems if p not in printed])
+        printed.update(result.problems)
         click.echo(_result_line(result))
     failed = sum(not r.ok for r in results)
-    warnings = sum(not p.is_error for r in results for p in r.problems) + len(project_problems)
+    warnings = sum(not p.is_error for p in printed)
     click.echo(f"{len(results) - failed} built, {failed} failed, {warnings} warning{'s' if warnings != 1 else ''}.")
     sys.exit(1 if failed else 0)
 

@@ -88,6 +88,7 @@ class Document:
     source: Path
     meta: FrontMatter
     body_html: str
+    references: ReferenceLibrary
     bibliography: tuple[BibliographyEntry, ...]
     problems: tuple[Problem, ...]
 
@@ -224,6 +225,7 @@ def load_document(path: Path, topic: str | None = None) -> Document | list[Probl
         source=path,
         meta=source.meta,
         body_html=body_html,
+        references=library,
         bibliography=bibliography(library, state.order),
         problems=tuple(problems),
     )

@@ -18,6 +18,13 @@ class Layout:
     # Front-matter fields that may be optional in general but not here.
     required_fields: tuple[str, ...] = ()
     numbered_headings: bool = False
+    # Data files in the topic folder the layout is drawn from; a topic
+    # without them simply has no such document (unless asked for by name).
+    data_files: tuple[str, ...] = ()
+    # The most pages the layout may take; more is a build error, never a cut.
+    max_pages: int | None = None
+    # Fillable PDF form fields for <textarea> and <input> elements.
+    pdf_forms: bool = False
 
 
 LAYOUTS: dict[str, Layout] = {
@@ -30,6 +37,22 @@ LAYOUTS: dict[str, Layout] = {
             stylesheets=("fonts/fonts.css", "base.css", "article.css"),
             required_fields=("audience_notice", "summary"),
             numbered_headings=True,
+        ),
+        Layout(
+            name="summary",
+            description="one-page clinician summary: key points, evidence at a glance, figure, QR code (A4)",
+            template="summary.html.j2",
+            stylesheets=("fonts/fonts.css", "base.css", "summary.css"),
+            data_files=("evidence.yaml", "summary.yaml"),
+            max_pages=2,  # summary.yaml may lower it to 1 (the default)
+        ),
+        Layout(
+            name="cpd",
+            description="CPD handout for educators: objectives, evidence, reflection, self-assessment (A4)",
+            template="cpd.html.j2",
+            stylesheets=("fonts/fonts.css", "base.css", "cpd.css"),
+            data_files=("evidence.yaml", "summary.yaml", "cpd.yaml"),
+            pdf_forms=True,
         ),
     )
 }

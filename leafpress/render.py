@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from .content import Document
 from .i18n import long_date, strings
+from .layoutdata import LayoutData
 from .layouts import Layout
 from .project import Project
 
@@ -42,7 +43,10 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
-def render_html(env: jinja2.Environment, layout: Layout, document: Document, project: Project) -> str:
+def render_html(env: jinja2.Environment, layout: Layout, document: Document, project: Project,
+                data: LayoutData | None = None) -> str:
+    """The HTML WeasyPrint receives; ``data`` comes from layoutdata.prepare (the article needs none)."""
+    data = data or LayoutData({}, document.bibliography, ())
     meta = document.meta
     locale = project.locale_for(meta.language)
     numbered = meta.numbered_headings if meta.numbered_headings is not None else layout.numbered_headings
@@ -60,5 +64,7 @@ def render_html(env: jinja2.Environment, layout: Layout, document: Document, pro
         "published_long": long_date(meta.published, locale),
         "review_long": long_date(meta.review_date, locale),
         "logo_url": project.logo_path.as_uri() if project.logo_path else None,
+        "bibliography": data.bibliography,
+        **data.context,
     }
     return env.get_template(layout.template).render(context)

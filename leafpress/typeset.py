@@ -83,9 +83,33 @@ class Typeset:
     pages: int
     warnings: tuple[str, ...]
     refused: tuple[str, ...]
+    # Height of the content set on each page, to say how far a document overflows.
+    used_mm: tuple[float, ...] = ()
+
+    def overflow_beyond(self, pages: int) -> float:
+        """Millimetres of content set after the first ``pages`` pages."""
+        return sum(self.used_mm[pages:])
 
 
-def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tuple[Path, ...]) -> Typeset:
+PX_TO_MM = 25.4 / 96
+
+
+def _used_height_mm(page) -> float:  # a weasyprint Page
+    """How far down its content area a page is filled, from its line and image boxes.
+
+    Margin boxes (running header and footer) are left out: they are not content.
+    """
+    page_box = page._page_box
+    top = page_box.content_box_y()
+    bottoms = [box.position_y + box.margin_height()
+               for child in page_box.children if type(child).__name__ != "MarginBox"
+               for box in child.descendants()
+               if type(box).__name__ in ("LineBox", "InlineReplacedBox", "BlockReplacedBox")]
+    return (max(bottoms, default=top) - top) * PX_TO_MM
+
+
+def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tuple[Path, ...],
+            forms: bool = False) -> Typeset:
     """Render ``html`` with ``stylesheets`` into PDF bytes."""
     fetcher = ProjectFetcher(roots)
     fonts = FontConfiguration()
@@ -96,9 +120,10 @@ def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tup
         document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
         css = [CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts) for sheet in stylesheets]
         rendered = document.render(stylesheets=css, font_config=fonts)
-        pdf = rendered.write_pdf()
+        pdf = rendered.write_pdf(pdf_forms=forms)
     finally:
         logger.removeHandler(collector)
     # Refusals also show up as WeasyPrint warnings; report each once, in our words.
     warnings = tuple(m for m in collector.messages if "FetchRefused" not in m)
-    return Typeset(pdf, len(rendered.pages), warnings, tuple(dict.fromkeys(fetcher.refused)))
+    return Typeset(pdf, len(rendered.pages), warnings, tuple(dict.fromkeys(fetcher.refused)),
+                   tuple(_used_height_mm(page) for page in rendered.pages))

@@ -93,7 +93,12 @@ def _message(err: dict[str, Any], data: YamlData, model: type[BaseModel],
         hint = f"did you mean {quote(close[0])}?" if close else f"known fields are {', '.join(sorted(parent))}"
         return location, f"unknown field {quote(name)}: remove it or fix its spelling ({hint})"
     if kind in ("string_type", "str_type"):
-        fix = f"put it in quotes: {location[-1]}: \"{written}\"" if isinstance(given, (bool, int, float)) else "write it as text"
+        if isinstance(given, (bool, int, float)):
+            fix = f"put it in quotes: {location[-1]}: \"{written}\""
+        elif isinstance(given, dict):
+            fix = "a ': ' inside text makes YAML read it as 'key: value'; put the whole text in quotes"
+        else:
+            fix = "write it as text"
         return location, f"{quote(name)} must be text, not {_yaml_kind(given)}; {fix}"
     if kind in ("list_type",):
         return location, f"{quote(name)} must be a list (one '- item' per line), not {_yaml_kind(given)}"
@@ -111,7 +116,10 @@ def _message(err: dict[str, Any], data: YamlData, model: type[BaseModel],
     if kind == "string_pattern_mismatch":
         return location, f"{quote(name)} has the wrong form: {quote(written)}"
     if kind == "too_short":
-        return location, f"{quote(name)} must have at least one entry"
+        least = err.get("ctx", {}).get("min_length", 1)
+        return location, f"{quote(name)} must have at least {least} {'entry' if least == 1 else 'entries'}"
+    if kind in ("greater_than", "greater_than_equal"):
+        return location, f"{quote(name)} must be more than {err.get('ctx', {}).get('gt', 0)}"
     # Our own validators raise ValueError with a finished sentence.
     text = str(err.get("ctx", {}).get("error", err["msg"]))
     text = text.removeprefix("Value error, ")
