@@ -115,3 +115,93 @@ class TestProject:
 def project(tmp_path, monkeypatch) -> TestProject:
     monkeypatch.chdir(tmp_path)
     return TestProject(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def summary_pdf(sample_build) -> Path:
+    return _sample_output(sample_build, "summary")
+
+
+@pytest.fixture(scope="session")
+def cpd_pdf(sample_build) -> Path:
+    return _sample_output(sample_build, "cpd")
+
+
+def _sample_output(sample_build, layout: str) -> Path:
+    results, _ = sample_build
+    (result,) = [r for r in results if r.target.layout.name == layout]
+    assert result.ok, [str(p) for p in result.problems]
+    return result.output
+
+
+EVIDENCE = """\
+studies:
+  - study: Smith et al., 2020
+    cite: smith2020
+    design: Randomised trial
+    participants: "40"
+    population: Adults with pain
+    intervention: Drug vs placebo
+    result: Pain lower [@jones2021]
+forest_plot:
+  title: Drug versus placebo
+  cite: smith2020
+  measure: Mean difference in pain
+  caption: Pooled estimates.
+  estimates:
+    - label: Week 1
+      value: -1.25
+      ci_low: -1.9
+      ci_high: -0.6
+"""
+
+SUMMARY = """\
+max_pages: 1
+key_points:
+  - The drug lowers pain for a while [@smith2020].
+safety:
+  - Watch for side effects [@jones2021].
+"""
+
+QUESTION = """\
+  - question: Question {n}?
+    options: [Alpha, Beta, Gamma, Delta]
+    answer: {answer}
+    explanation: Because the trial said so.
+    cite: {cite}
+"""
+
+CPD = """\
+audience: Clinicians
+duration_minutes: 90
+objectives:
+  - Describe the trial [@smith2020].
+accreditation:
+  status: accredited
+  credits: 1.5
+  body: Test Accreditation Council
+  statement: This activity is accredited by the Test Accreditation Council.
+faculty:
+  - name: Dr Ana Test
+    role: Lecturer
+    conflicts: None declared
+reflection:
+  - How would you use this?
+questions:
+""" + "".join(QUESTION.format(n=n, answer="Gamma", cite="smith2020") for n in range(1, 7)) + """\
+session:
+  dates: [2027-03-10]
+  place: Test Clinic
+signatory:
+  name: Dr Ana Test
+  post: Medical director
+"""
+
+
+def add_data(topic_article: Path, evidence: str = EVIDENCE, summary: str = SUMMARY, cpd: str | None = CPD) -> None:
+    """Write the data files of the summary and CPD layouts beside an article."""
+    folder = topic_article.parent
+    (folder / "evidence.yaml").write_text(evidence, encoding="utf-8")
+    (folder / "summary.yaml").write_text(summary, encoding="utf-8")
+    if cpd is not None:
+        (folder / "cpd.yaml").write_text(cpd, encoding="utf-8")

@@ -55,7 +55,7 @@ def test_broken_front_matter_lists_every_problem_once_with_file_and_line(project
         "content/bad/article.md:10: error: 'published' '2026-02-30' is not a real date: check the month and day",
         "content/bad/article.md:13: error: duplicate key 'summary' (first written on line 12): keep one of them",
     ]
-    assert out.splitlines()[-2:] == ["FAILED bad/article", "0 built, 1 failed, 2 warnings."]
+    assert out.splitlines()[-2:] == ["FAILED bad/article", "0 built, 1 failed, 1 warning."]
 
 
 def test_review_date_before_publication(project):
@@ -147,16 +147,16 @@ def test_build_paths_layout_and_out(project, tmp_path):
     code, stdout, stderr = run("build", "content/two", "--layout", "article", "--out", str(out))
     assert code == 0
     assert [p.relative_to(out).as_posix() for p in out.rglob("*.pdf")] == ["two/article.en.pdf"]
-    # Warnings: the sample config has no contact details (2) and jones2021 is never cited.
+    # Warnings: the sample config has no address, and jones2021 is never cited.
     assert "content/two/references.json:15: warning: reference 'jones2021' is never cited: " \
            "cite it as [@jones2021] or remove it" in stderr.splitlines()
-    assert stdout.splitlines()[-1] == "1 built, 0 failed, 3 warnings."
+    assert stdout.splitlines()[-1] == "1 built, 0 failed, 2 warnings."
 
 
 def test_unknown_layout_and_missing_path(project):
     project.topic("t")
     code, _, err = run("build", "--layout", "poster")
-    assert code == 2 and "Invalid value for '--layout': 'poster' is not 'article'" in err
+    assert code == 2 and "Invalid value for '--layout': 'poster' is not one of 'article', 'cpd', 'summary'." in err
     code, _, err = run("build", "content/nope")
     assert code == 1
     assert errors(err) == ["content/nope: error: no such file or folder"]
