@@ -8,7 +8,8 @@ The library API, which the command line wraps::
 
 __version__ = "0.1.0"
 
-from .builder import BuildResult, Builder, Target, build, plan  # noqa: E402
+from .builder import BuildResult, Builder, build  # noqa: E402
+from .planning import Target, plan  # noqa: E402
 from .content import Document, load_document  # noqa: E402
 from .errors import LeafpressError, Problem  # noqa: E402
 from .layouts import LAYOUTS, Layout  # noqa: E402

@@ -12,25 +12,18 @@ from pathlib import Path
 
 import jinja2
 
-from .content import ARTICLE_NAME, Document, load_document
+from .checks import readability_problems
+from .content import Document, load_document
+from .errors import Problem, display_path, error, has_errors, quote
 from .i18n import strings
 from .layoutdata import prepare
-from .topicdata import DataFile
-from .errors import LeafpressError, Problem, display_path, error, has_errors, quote
-from .layouts import LAYOUTS, Layout
-from .postprocess import bundled_font_names, verify_pdf, write_atomic
+from .layouts import Layout
+from .planning import Target, plan
+from .postprocess import bundled_font_names, impose_booklet, saddle_stitch_order, verify_pdf, write_atomic
 from .project import Project, config_warnings
 from .render import make_environment, render_html
+from .topicdata import DataFile
 from .typeset import Typeset, typeset
-
-
-@dataclass(frozen=True)
-class Target:
-    """One PDF to make: a topic's article in one layout."""
-
-    topic: str
-    source: Path
-    layout: Layout
 
 
 @dataclass(frozen=True)
@@ -47,46 +40,7 @@ class BuildResult:
 
     @property
     def name(self) -> str:
-        return f"{self.target.topic}/{self.target.layout.name}"
-
-
-def find_topics(project: Project, paths: list[Path]) -> tuple[list[Path], list[Problem]]:
-    """Article files for the given paths (topic folders, articles, or the content folder)."""
-    problems: list[Problem] = []
-    if not paths:
-        paths = [project.content_dir]
-    articles: list[Path] = []
-    for given in paths:
-        path = given.resolve()
-        if path.is_file() and path.suffix == ".md":
-            articles.append(path)
-        elif (path / ARTICLE_NAME).is_file():
-            articles.append(path / ARTICLE_NAME)
-        elif path.is_dir():
-            found = sorted(p / ARTICLE_NAME for p in path.iterdir() if (p / ARTICLE_NAME).is_file())
-            if not found:
-                problems.append(error(given, None, f"no topic here: a topic is a folder with an {ARTICLE_NAME}"))
-            articles += found
-        else:
-            problems.append(error(given, None, "no such file or folder"))
-    return list(dict.fromkeys(articles)), problems
-
-
-def plan(project: Project, paths: list[Path], layout_names: list[str] | None = None) -> list[Target]:
-    """Every target for ``paths``, or raise with every problem in the request."""
-    articles, problems = find_topics(project, paths)
-    layouts = []
-    for name in layout_names or list(LAYOUTS):
-        if name in LAYOUTS:
-            layouts.append(LAYOUTS[name])
-        else:
-            problems.append(error(None, None, f"unknown layout {quote(name)}: choose from {', '.join(LAYOUTS)}"))
-    if problems:
-        raise LeafpressError(problems)
-    # A topic without a layout's data files has no such document, unless the
-    # layout was asked for by name: then the missing file is reported.
-    return [Target(a.parent.name, a, layout) for a in articles for layout in layouts
-            if layout_names or all((a.parent / name).is_file() for name in layout.data_files)]
+        return self.target.name
 
 
 def output_path(out_dir: Path, document: Document, layout: Layout) -> Path:
@@ -112,8 +66,9 @@ def page_limit_message(target: Target, limit: int, result: Typeset) -> str:
 class Builder:
     """Builds targets of one project; keeps the template environment between them."""
 
-    def __init__(self, project: Project, out_dir: Path | None = None):
+    def __init__(self, project: Project, out_dir: Path | None = None, strict: bool = False):
         self.project = project
+        self.strict = strict
         self.out_dir = (out_dir or project.output_dir).resolve()
         self.env = make_environment(project.templates_dir)
         self.fonts = bundled_font_names(project.styles_dir / "fonts")
@@ -142,6 +97,8 @@ class Builder:
             if not getattr(document.meta, field_name):
                 problems.append(error(document.source, 1,
                                       f"the {layout.name} layout needs {quote(field_name)} in the front matter"))
+        if layout.readability:
+            problems += readability_problems(document, self.strict)
         locale = self.project.locale_for(document.meta.language)
         data = prepare(layout, document, locale, strings(document.meta.language), self.data_cache,
                        colour=self.project.config.colours.primary)
@@ -156,21 +113,28 @@ class Builder:
         roots = (document.folder, self.project.styles_dir, self.project.templates_dir) + ((logo,) if logo else ())
         sheets = tuple(self.project.styles_dir / name for name in layout.stylesheets)
         result = typeset(html, document.folder, sheets, roots, forms=layout.pdf_forms)
+        pdf, pages = result.pdf, result.pages
+        if layout.impose == "booklet":
+            pdf = impose_booklet(pdf)
+            pages = len(saddle_stitch_order(result.pages))
         problems += [error(document.source, None, f"refused to load {reason}") for reason in result.refused]
         problems += [error(document.source, None, f"WeasyPrint: {message}") for message in result.warnings]
-        problems += [error(document.source, None, message) for message in verify_pdf(result.pdf, self.fonts)]
+        problems += [error(document.source, None, message) for message in verify_pdf(pdf, self.fonts)]
         limit = data.context.get("max_pages", layout.max_pages)
         if limit and result.pages > limit:
             problems.append(error(document.source, None, page_limit_message(target, limit, result)))
         if has_errors(problems):
             return failed(problems)
         path = output_path(self.out_dir, document, layout)
-        write_atomic(path, result.pdf)
-        return BuildResult(target, path, result.pages, time.perf_counter() - started, tuple(problems))
+        write_atomic(path, pdf)
+        return BuildResult(target, path, pages, time.perf_counter() - started, tuple(problems))
 
 
 def build(project: Project, paths: list[Path] | None = None, layouts: list[str] | None = None,
-          out_dir: Path | None = None) -> tuple[list[BuildResult], list[Problem]]:
-    """Build every target for ``paths``; return the results and project-wide problems."""
+          out_dir: Path | None = None, strict: bool = False) -> tuple[list[BuildResult], list[Problem]]:
+    """Build every target for ``paths``; return the results and project-wide problems.
+
+    ``strict`` refuses patient leaflets that miss their readability targets.
+    """
     targets = plan(project, paths or [], layouts)
-    return Builder(project, out_dir).build(targets), config_warnings(project)
+    return Builder(project, out_dir, strict).build(targets), config_warnings(project)

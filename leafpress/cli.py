@@ -9,6 +9,7 @@ import click
 
 from . import __version__
 from .builder import BuildResult, build as build_targets
+from .checks import check_readability
 from .errors import LeafpressError, Problem, display_path
 from .layouts import LAYOUTS
 from .project import load_project
@@ -43,7 +44,9 @@ def main() -> None:
               help="Build only this layout (repeat for several). Default: all.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write PDFs under this folder instead of output/.")
-def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | None) -> None:
+@click.option("--strict", is_flag=True,
+              help="Refuse patient leaflets that miss their readability targets.")
+def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | None, strict: bool) -> None:
     """Build PDFs for all topics, or for the topic folders or articles given.
 
     Each PDF is written to OUT/<topic>/<layout>.<language>.pdf. Exits 1 if any
@@ -53,7 +56,7 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
     """
     try:
         project = load_project()
-        results, project_problems = build_targets(project, list(paths), list(layouts) or None, out_dir)
+        results, project_problems = build_targets(project, list(paths), list(layouts) or None, out_dir, strict)
     except LeafpressError as exc:
         _fail(exc)
         return
@@ -76,3 +79,47 @@ def _result_line(result: BuildResult) -> str:
         pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
         return f"built  {result.name} -> {display_path(result.output)} ({pages}, {result.seconds:.1f} s)"
     return f"FAILED {result.name}"
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def check(paths: tuple[Path, ...]) -> None:
+    """Score the readability of patient leaflets, offline, without building PDFs.
+
+    For each patient.<language>.md under PATHS (default: every topic) prints
+    the scores with their targets and the five hardest sentences. English:
+    Flesch Reading Ease (target 60) and Flesch-Kincaid grade; Spanish:
+    Szigriszt-Pazos with its INFLESZ band (target 55) and Fernández-Huerta
+    (target 60). Set other targets in a document's front matter, for example
+    'readability: {flesch_reading_ease: 70}'. Exits 1 if any document misses
+    a target.
+
+    Example: leafpress check content/ketamine-neuropathic-pain
+    """
+    try:
+        project = load_project()
+        checks = check_readability(project, list(paths))
+    except LeafpressError as exc:
+        _fail(exc)
+        return
+    for result in checks:
+        click.echo(display_path(result.source))
+        _print_problems(result.problems)
+        report = result.report
+        if report is None:
+            continue
+        counts = report.counts
+        click.echo(f"  {counts.sentences} sentences, {counts.words} words, {counts.syllables} syllables")
+        for score in report.scores:
+            target = f"target {score.target:g} or more" if score.target is not None else "for information"
+            verdict = "" if score.target is None else ("  ok" if score.passed else "  BELOW TARGET")
+            band = f" ({report.band})" if report.band and "INFLESZ" in score.name else ""
+            click.echo(f"  {score.name}: {score.value:.1f}{band}, {target}{verdict}")
+        click.echo("  Hardest sentences:")
+        for number, sentence in enumerate(report.hardest, start=1):
+            text = sentence.text if len(sentence.text) <= 160 else sentence.text[:159] + "…"
+            click.echo(f"    {number}. ({sentence.words} words) {text}")
+    failed = sum(not r.passed for r in checks)
+    click.echo(f"{len(checks)} patient document{'s' if len(checks) != 1 else ''} checked, "
+               f"{failed} below target.")
+    sys.exit(1 if failed else 0)

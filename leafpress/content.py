@@ -33,6 +33,15 @@ class Person(Schema):
     affiliation: str | None = None
 
 
+class Readability(Schema):
+    flesch_reading_ease: float | None = None
+    szigriszt_pazos: float | None = None
+    fernandez_huerta: float | None = None
+
+    def targets(self) -> dict[str, float]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
 class FrontMatter(Schema):
     """Every field an article's front matter may hold."""
 
@@ -53,6 +62,11 @@ class FrontMatter(Schema):
     references: Text = "references.json"
     url: str | None = None
     numbered_headings: bool | None = None
+    # Reference keys a document rests on without citing them in the text
+    # (patient leaflets list their sources instead of citing).
+    sources: list[Text] = []
+    # Minimum readability scores, overriding the defaults for the language.
+    readability: Readability | None = None
 
 
 EXAMPLES = {
@@ -149,6 +163,16 @@ def _date_or_none(value: object) -> datetime.date | None:
         return None
 
 
+MAX_PATIENT_REVIEW_YEARS = 3  # information standards for patient leaflets
+
+
+def _years_later(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 def _cross_checks(data: YamlData, path: Path) -> list[Problem]:
     """Checks across fields; run on the raw data so they report alongside schema errors."""
     problems = []
@@ -158,6 +182,12 @@ def _cross_checks(data: YamlData, path: Path) -> list[Problem]:
         problems.append(error(path, data.line_of(("review_date",)),
                               f"'review_date' {review} is before 'published' {published}: "
                               "the next review must come after publication"))
+    if published and review and fields.get("audience") == "patients":
+        latest = _years_later(published, MAX_PATIENT_REVIEW_YEARS)
+        if review > latest:
+            problems.append(error(path, data.line_of(("review_date",)),
+                                  f"'review_date' {review} is more than {MAX_PATIENT_REVIEW_YEARS} years after "
+                                  f"publication: patient information must be reviewed by {latest}"))
     if fields.get("authors") == []:
         publisher = fields.get("publisher")
         problems.append(warning(path, data.line_of(("authors",)),
@@ -216,8 +246,18 @@ def load_document(path: Path, topic: str | None = None) -> Document | list[Probl
     for raw in dict.fromkeys(state.malformed):
         problems.append(error(path, _line_of_text(source, prose, raw),
                               f"malformed citation {quote(raw)}: write [@key] or [@key1; @key2]"))
+    for index, key in enumerate(source.meta.sources):
+        if key not in library.references:
+            problems.append(error(path, source.yaml.line_of(("sources", index)),
+                                  f"unknown reference key {quote(key)} in 'sources': add it to "
+                                  f"{library.path.name} or fix the spelling"))
+        elif key not in state.order:
+            state.order.append(key)
     if library.references or state.order:
-        problems += reference_warnings(library, state.order)
+        # Patient text lists its sources instead of citing: only clinician
+        # documents must cite every reference of the topic.
+        cited = state.order if source.meta.audience != "patients" else list(library.references)
+        problems += reference_warnings(library, cited)
     if has_errors(problems):
         return problems
     return Document(

@@ -25,6 +25,12 @@ class Layout:
     max_pages: int | None = None
     # Fillable PDF form fields for <textarea> and <input> elements.
     pdf_forms: bool = False
+    # Which files of a topic folder this layout is built from.
+    source: str = "article.md"
+    # Post-processing of the typeset pages: "booklet" imposes them 2-up.
+    impose: str | None = None
+    # Patient text: scored for readability (a miss fails the target with --strict).
+    readability: bool = False
 
 
 LAYOUTS: dict[str, Layout] = {
@@ -53,6 +59,31 @@ LAYOUTS: dict[str, Layout] = {
             stylesheets=("fonts/fonts.css", "base.css", "cpd.css"),
             data_files=("evidence.yaml", "summary.yaml", "cpd.yaml"),
             pdf_forms=True,
+        ),
+        Layout(
+            name="patient",
+            description="patient information leaflet, A5, one per language (patient.<lang>.md)",
+            template="patient.html.j2",
+            stylesheets=("fonts/fonts.css", "base.css", "patient.css"),
+            source="patient.*.md",
+            readability=True,
+        ),
+        Layout(
+            name="patient-large-print",
+            description="the patient leaflet in large print: A4, body text 16 pt",
+            template="patient.html.j2",
+            stylesheets=("fonts/fonts.css", "base.css", "patient.css", "patient-large-print.css"),
+            source="patient.*.md",
+            readability=True,
+        ),
+        Layout(
+            name="patient-booklet",
+            description="the A5 patient leaflet imposed 2-up on A4 landscape for duplex saddle-stitch printing",
+            template="patient.html.j2",
+            stylesheets=("fonts/fonts.css", "base.css", "patient.css"),
+            source="patient.*.md",
+            readability=True,
+            impose="booklet",
         ),
     )
 }
