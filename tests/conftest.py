@@ -205,3 +205,32 @@ def add_data(topic_article: Path, evidence: str = EVIDENCE, summary: str = SUMMA
     (folder / "summary.yaml").write_text(summary, encoding="utf-8")
     if cpd is not None:
         (folder / "cpd.yaml").write_text(cpd, encoding="utf-8")
+
+
+def text_sizes(path: Path) -> dict[float, int]:
+    """Effective point size of every text run in a PDF (Tf size x CTM scale), with counts.
+
+    Forms and nested transforms are followed through q/Q and cm, which is how
+    WeasyPrint writes pages (a 0.75 px-to-pt matrix, then sizes in px).
+    """
+    import pikepdf
+
+    sizes: dict[float, int] = {}
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            stack, scale, size = [], 1.0, 0.0
+            for operands, operator in pikepdf.parse_content_stream(page):
+                op = str(operator)
+                if op == "q":
+                    stack.append(scale)
+                elif op == "Q":
+                    scale = stack.pop() if stack else 1.0
+                elif op == "cm":
+                    a, b, c, d = (float(v) for v in operands[:4])
+                    scale *= abs(a * d - b * c) ** 0.5
+                elif op == "Tf":
+                    size = float(operands[1])
+                elif op in ("Tj", "TJ", "'", '"'):
+                    points = round(size * scale, 1)
+                    sizes[points] = sizes.get(points, 0) + 1
+    return sizes

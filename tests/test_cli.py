@@ -156,7 +156,7 @@ def test_build_paths_layout_and_out(project, tmp_path):
 def test_unknown_layout_and_missing_path(project):
     project.topic("t")
     code, _, err = run("build", "--layout", "poster")
-    assert code == 2 and "Invalid value for '--layout': 'poster' is not one of 'article', 'cpd', 'summary'." in err
+    assert code == 2 and "Invalid value for '--layout': 'poster' is not one of 'article', 'cpd', 'patient', 'patient-booklet', 'patient-large-print', 'summary'." in err
     code, _, err = run("build", "content/nope")
     assert code == 1
     assert errors(err) == ["content/nope: error: no such file or folder"]
