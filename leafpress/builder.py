@@ -19,7 +19,9 @@ from .i18n import strings
 from .layoutdata import prepare
 from .layouts import Layout
 from .planning import Target, plan
-from .postprocess import bundled_font_names, impose_booklet, saddle_stitch_order, verify_pdf, write_atomic
+from .postprocess import (add_crop_marks, bundled_font_names, impose_booklet, saddle_stitch_order,
+                          stable_document_id, verify_pdf, write_atomic)
+from .profiles import MARK_LENGTH_MM, MARK_OFFSET_MM, PROFILES, SLUG_MM, Profile
 from .project import Project, config_warnings
 from .render import make_environment, render_html
 from .topicdata import DataFile
@@ -43,8 +45,9 @@ class BuildResult:
         return self.target.name
 
 
-def output_path(out_dir: Path, document: Document, layout: Layout) -> Path:
-    return out_dir / document.topic / f"{layout.name}.{document.meta.language}.pdf"
+def output_path(out_dir: Path, document: Document, layout: Layout, suffix: str = "") -> Path:
+    """<out>/<topic>/<layout>.<lang>[.<profile>].pdf; the project's default profile has no suffix."""
+    return out_dir / document.topic / f"{layout.name}.{document.meta.language}{suffix}.pdf"
 
 
 def template_problem(project: Project, layout: Layout, exc: jinja2.TemplateError) -> Problem:
@@ -66,9 +69,12 @@ def page_limit_message(target: Target, limit: int, result: Typeset) -> str:
 class Builder:
     """Builds targets of one project; keeps the template environment between them."""
 
-    def __init__(self, project: Project, out_dir: Path | None = None, strict: bool = False):
+    def __init__(self, project: Project, out_dir: Path | None = None, strict: bool = False,
+                 profile: str | None = None, marks: bool | None = None):
         self.project = project
         self.strict = strict
+        self.profile = PROFILES[profile or project.config.profile]
+        self.marks = project.config.print_settings.marks if marks is None else marks
         self.out_dir = (out_dir or project.output_dir).resolve()
         self.env = make_environment(project.templates_dir)
         self.fonts = bundled_font_names(project.styles_dir / "fonts")
@@ -112,29 +118,39 @@ class Builder:
         logo = self.project.logo_path
         roots = (document.folder, self.project.styles_dir, self.project.templates_dir) + ((logo,) if logo else ())
         sheets = tuple(self.project.styles_dir / name for name in layout.stylesheets)
-        result = typeset(html, document.folder, sheets, roots, forms=layout.pdf_forms)
-        pdf, pages = result.pdf, result.pages
+        result = typeset(html, document.folder, sheets, roots, forms=layout.pdf_forms, profile=self.profile,
+                         icc_profile=self.project.icc_profile)
+        pdf, pages = stable_document_id(result.pdf), result.pages
+        if self.profile.bleed_mm and self.marks and not layout.impose:
+            pdf = add_crop_marks(pdf, MARK_OFFSET_MM, MARK_LENGTH_MM, SLUG_MM)
+        # An imposed booklet is a new, untagged file for an office printer:
+        # it is checked for fonts, title, language and syntax, not the profile.
+        checked_as: Profile | None = self.profile
         if layout.impose == "booklet":
             pdf = impose_booklet(pdf)
             pages = len(saddle_stitch_order(result.pages))
+            checked_as = None
         problems += [error(document.source, None, f"refused to load {reason}") for reason in result.refused]
         problems += [error(document.source, None, f"WeasyPrint: {message}") for message in result.warnings]
-        problems += [error(document.source, None, message) for message in verify_pdf(pdf, self.fonts)]
+        problems += [error(document.source, None, message) for message in verify_pdf(pdf, self.fonts, checked_as)]
         limit = data.context.get("max_pages", layout.max_pages)
         if limit and result.pages > limit:
             problems.append(error(document.source, None, page_limit_message(target, limit, result)))
         if has_errors(problems):
             return failed(problems)
-        path = output_path(self.out_dir, document, layout)
+        path = output_path(self.out_dir, document, layout, self.profile.suffix(self.project.config.profile))
         write_atomic(path, pdf)
         return BuildResult(target, path, pages, time.perf_counter() - started, tuple(problems))
 
 
 def build(project: Project, paths: list[Path] | None = None, layouts: list[str] | None = None,
-          out_dir: Path | None = None, strict: bool = False) -> tuple[list[BuildResult], list[Problem]]:
+          out_dir: Path | None = None, strict: bool = False, profile: str | None = None,
+          marks: bool | None = None) -> tuple[list[BuildResult], list[Problem]]:
     """Build every target for ``paths``; return the results and project-wide problems.
 
-    ``strict`` refuses patient leaflets that miss their readability targets.
+    ``strict`` refuses patient leaflets that miss their readability targets;
+    ``profile`` (screen, print, archive) defaults to the project's; ``marks``
+    adds crop marks under the print profile.
     """
     targets = plan(project, paths or [], layouts)
-    return Builder(project, out_dir, strict).build(targets), config_warnings(project)
+    return Builder(project, out_dir, strict, profile, marks).build(targets), config_warnings(project)

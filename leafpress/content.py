@@ -217,6 +217,26 @@ def _line_at(source: Source, index: int) -> int:
     return source.body_first_line + source.body.count("\n", 0, index)
 
 
+_MARKDOWN_IMAGE_NO_ALT = re.compile(r"!\[\s*\]\(\s*<?([^)\s>]*)")
+_HTML_IMAGE = re.compile(r"<img\b[^>]*>", re.I)
+_HAS_ALT = re.compile(r"""\balt\s*=\s*(?:"[^"]*\S[^"]*"|'[^']*\S[^']*'|[^\s"'>]+)""", re.I)
+
+
+def _images_without_alt(source: Source, prose: str) -> list[Problem]:
+    """Every image needs a text alternative: screen readers and PDF/UA depend on it."""
+    problems = []
+    for match in _MARKDOWN_IMAGE_NO_ALT.finditer(prose):
+        problems.append(error(source.path, _line_at(source, match.start()),
+                              f"image {quote(match.group(1))} has no alt text: describe it between the "
+                              f"brackets, as in ![what the image shows]({match.group(1)})"))
+    for match in _HTML_IMAGE.finditer(prose):
+        if not _HAS_ALT.search(match.group(0)):
+            problems.append(error(source.path, _line_at(source, match.start()),
+                                  f"image {quote(match.group(0))} has no alt text: add alt=\"what the image "
+                                  "shows\""))
+    return problems
+
+
 def _line_of_key(source: Source, text: str, key: str) -> int | None:
     for match in re.finditer(CITATION, text):
         if key in (k.strip().lstrip("@") for k in match.group(1).split(";")):
@@ -239,6 +259,7 @@ def load_document(path: Path, topic: str | None = None) -> Document | list[Probl
     state = CitationState(known=frozenset(library.references))
     body_html = render_markdown(source.body, state)
     prose = _without_code(source.body)
+    problems += _images_without_alt(source, prose)
     for key in dict.fromkeys(state.unknown):
         problems.append(error(path, _line_of_key(source, prose, key),
                               f"unknown reference key {quote(key)}: add it to {library.path.name} "

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -11,6 +13,8 @@ from pathlib import Path
 
 import pikepdf
 from fontTools.ttLib import TTFont
+
+from .profiles import Profile
 
 FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".otf")
 
@@ -74,19 +78,83 @@ def fonts_used(pdf: pikepdf.Pdf) -> list[FontUse]:
     return list(dict.fromkeys(uses))
 
 
-def verify_pdf(data: bytes, allowed_fonts: frozenset[str]) -> list[str]:
-    """Problems with a finished PDF, as sentences; empty when it is fine."""
+def verify_pdf(data: bytes, allowed_fonts: frozenset[str] | None, profile: Profile | None = None) -> list[str]:
+    """Problems with a finished PDF, as sentences; empty when it is fine.
+
+    Fonts must be embedded (and bundled, unless ``allowed_fonts`` is None);
+    title and language set; and whatever ``profile`` promises: a structure
+    tree, an output intent, page boxes with or without bleed. The syntax
+    check is qpdf's own (pikepdf is built on it), as in ``qpdf --check``.
+    """
     problems = []
-    with pikepdf.open(io.BytesIO(data)) as pdf:
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PdfError as exc:
+        return [f"is not a readable PDF: {exc}"]
+    with pdf:
+        problems += [f"PDF syntax: {issue}" for issue in pdf.check_pdf_syntax()]
         for use in fonts_used(pdf):
             if not use.embedded:
                 problems.append(f"font {use.name} is not embedded")
-            elif use.name not in allowed_fonts:
+            elif allowed_fonts is not None and use.name not in allowed_fonts:
                 problems.append(f"font {use.name} is not one of the bundled fonts: some characters "
                                 "are missing from them and fell back to a system font")
-        if not str(pdf.docinfo.get("/Title", "")):
+        if not _title(pdf):
             problems.append("the PDF has no title")
+        if not str(pdf.Root.get("/Lang", "")):
+            problems.append("the PDF has no language (/Lang)")
+        if profile is not None:
+            problems += _profile_problems(pdf, profile)
     return problems
+
+
+def _title(pdf: pikepdf.Pdf) -> str:
+    title = str(pdf.docinfo.get("/Title", ""))
+    if not title:  # PDF/A-4 and PDF 2.0 keep it only in the XMP metadata
+        with pdf.open_metadata() as meta:
+            title = str(meta.get("dc:title", ""))
+    return title
+
+
+def _box(page: pikepdf.Page, name: str) -> list[float]:
+    return [float(v) for v in page.obj.get(name, page.mediabox)]
+
+
+def _profile_problems(pdf: pikepdf.Pdf, profile: Profile) -> list[str]:
+    problems = []
+    root = pdf.Root
+    if profile.needs_structure:
+        if "/StructTreeRoot" not in root:
+            problems.append(f"the {profile.name} profile needs a tagged PDF, but it has no structure tree")
+        if not bool((root.get("/MarkInfo") or {}).get("/Marked", False)):
+            problems.append("the PDF is not marked as tagged (/MarkInfo /Marked)")
+        if not bool((root.get("/ViewerPreferences") or {}).get("/DisplayDocTitle", False)):
+            problems.append("viewers are not told to show the title (/DisplayDocTitle)")
+    intents = list(root.get("/OutputIntents") or [])
+    if profile.needs_output_intent:
+        wanted = "/GTS_PDFX" if profile.cmyk_intent else "/GTS_PDFA1"
+        found = [i for i in intents if str(i.get("/S")) == wanted]
+        if not found:
+            problems.append(f"the {profile.name} profile needs a {wanted[1:]} output intent, and there is none")
+        elif profile.cmyk_intent and int(found[0].DestOutputProfile.get("/N", 0)) != 4:
+            problems.append("the PDF/X output intent is not a CMYK profile")
+    bleed = profile.bleed_mm * 72 / 25.4
+    for number, page in enumerate(pdf.pages, start=1):
+        trim, bleed_box, media = _box(page, "/TrimBox"), _box(page, "/BleedBox"), _box(page, "/MediaBox")
+        expected = [trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed]
+        if any(abs(a - b) > 0.5 for a, b in zip(bleed_box, expected)):
+            problems.append(f"page {number}: BleedBox {_fmt(bleed_box)} should be the TrimBox {_fmt(trim)} "
+                            f"plus {profile.bleed_mm:g} mm on each side")
+            break
+        if not (media[0] <= bleed_box[0] + 0.5 and media[1] <= bleed_box[1] + 0.5
+                and media[2] >= bleed_box[2] - 0.5 and media[3] >= bleed_box[3] - 0.5):
+            problems.append(f"page {number}: the MediaBox does not contain the BleedBox")
+            break
+    return problems
+
+
+def _fmt(box: list[float]) -> str:
+    return "[" + " ".join(f"{v:.1f}" for v in box) + "]"
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -182,3 +250,69 @@ def impose_booklet(data: bytes, sheet_size: tuple[float, float] = A4_LANDSCAPE) 
         buffer = io.BytesIO()
         out.save(buffer, deterministic_id=True)
         return buffer.getvalue()
+
+
+_RANDOM_DOCUMENT_ID = re.compile(rb"xmp\.did:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
+_FILE_ID = re.compile(rb"/ID \[\(([0-9a-f]{32})\) \(([0-9a-f]{32})\)\]")
+
+
+def stable_document_id(data: bytes) -> bytes:
+    """Replace the random XMP DocumentID WeasyPrint gives PDF/X-4 with one derived from the content.
+
+    The file identifier (/ID) is a hash of the file, so it inherits the
+    randomness and is replaced too. Both are digests of the file with them
+    blanked, written in place at the same length, so byte offsets (and the
+    xref table) stay valid and the same input always gives the same bytes.
+    """
+    document_id = _RANDOM_DOCUMENT_ID.search(data)
+    if document_id is None:
+        return data
+    random_parts = [document_id.group(1)]
+    if file_id := _FILE_ID.search(data):
+        random_parts += [file_id.group(1), file_id.group(2)]
+    blanked = data
+    for part in random_parts:
+        blanked = blanked.replace(part, b"0" * len(part))
+    digest = hashlib.sha256(blanked).hexdigest()
+    stable = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}".encode("ascii")
+    data = data.replace(document_id.group(1), stable)
+    if file_id:
+        data = data.replace(file_id.group(1), digest[32:64].encode("ascii"))
+        data = data.replace(file_id.group(2), digest[32:64].encode("ascii"))
+    return data
+
+
+def add_crop_marks(data: bytes, offset_mm: float, length_mm: float, slug_mm: float) -> bytes:
+    """Widen each page by a slug around its bleed and draw crop marks there.
+
+    WeasyPrint draws marks inside the bleed, where a print shop does not
+    want them; here they sit outside the BleedBox, aligned with the TrimBox,
+    and the page's own content is clipped to the bleed so nothing else
+    reaches the slug.
+    """
+    mm = 72 / 25.4
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            tx0, ty0, tx1, ty1 = (float(v) for v in page.obj.get("/TrimBox", page.mediabox))
+            bx0, by0, bx1, by1 = (float(v) for v in page.obj.get("/BleedBox", page.mediabox))
+            slug, gap, length = slug_mm * mm, offset_mm * mm, length_mm * mm
+            media = [bx0 - slug, by0 - slug, bx1 + slug, by1 + slug]
+            lines = []
+            for x in (tx0, tx1):  # vertical marks above and below each trim edge
+                lines.append((x, by1 + gap, x, by1 + gap + length))
+                lines.append((x, by0 - gap, x, by0 - gap - length))
+            for y in (ty0, ty1):  # horizontal marks left and right of each trim edge
+                lines.append((bx0 - gap, y, bx0 - gap - length, y))
+                lines.append((bx1 + gap, y, bx1 + gap + length, y))
+            marks = " ".join(f"{x0:.3f} {y0:.3f} m {x1:.3f} {y1:.3f} l S" for x0, y0, x1, y1 in lines)
+            page.contents_add(pdf.make_stream(f"q {bx0:.3f} {by0:.3f} {bx1 - bx0:.3f} {by1 - by0:.3f} re W n\n"
+                                              .encode("ascii")), prepend=True)
+            # Registration colour (all four inks) so the marks print on every plate.
+            page.contents_add(pdf.make_stream(f"\nQ q 0.25 w 1 1 1 1 K {marks} Q\n".encode("ascii")))
+            page.obj.MediaBox = pikepdf.Array(media)
+            page.obj.CropBox = pikepdf.Array(media)
+            if "/ArtBox" in page.obj:
+                del page.obj["/ArtBox"]
+        buffer = io.BytesIO()
+        pdf.save(buffer, deterministic_id=True)
+    return buffer.getvalue()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
@@ -49,9 +49,19 @@ class Clinic(Schema):
     logo_alt: str | None = None
 
 
+class PrintSettings(Schema):
+    # The CMYK profile of the print shop's press, for the PDF/X output intent.
+    icc_profile: Annotated[str, Field(min_length=1)] = "styles/icc/FOGRA39L-coated.icc"
+    # Crop marks outside the bleed (also: leafpress build --marks).
+    marks: bool = False
+
+
 class Config(Schema):
     clinic: Clinic
     colours: Colours
+    # Output profile when --profile is not given: screen, print or archive.
+    profile: Literal["screen", "print", "archive"] = "screen"
+    print_settings: PrintSettings = Field(default_factory=PrintSettings, alias="print")
     default_language: LanguageCode = "en"
     languages: list[LanguageCode] = ["en"]
     # Babel locale used for dates and number formats, per language.
@@ -86,6 +96,10 @@ class Project:
     @property
     def output_dir(self) -> Path:
         return self.root / "output"
+
+    @property
+    def icc_profile(self) -> Path:
+        return (self.root / self.config.print_settings.icc_profile).resolve()
 
     @property
     def logo_path(self) -> Path | None:
@@ -139,6 +153,11 @@ def load_project(start: Path | None = None) -> Project:
         if config.default_language not in config.languages:
             problems.append(error(path, data.line_of(("default_language",)),
                                   f"default_language {quote(config.default_language)} is not in 'languages'"))
+        icc = (root / config.print_settings.icc_profile).resolve()
+        if not icc.is_file() or not icc.is_relative_to(root / "styles"):
+            problems.append(error(path, data.line_of(("print", "icc_profile")),
+                                  f"print.icc_profile {quote(config.print_settings.icc_profile)} is not a file "
+                                  "inside styles/: put the print shop's ICC profile in styles/icc/"))
         if config.clinic.logo:
             logo = (root / config.clinic.logo).resolve()
             if not logo.is_file() or not logo.is_relative_to(root):

@@ -18,6 +18,8 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .profiles import DEFAULT_PROFILE, PROFILES, Profile
+
 MAX_RESOURCE_BYTES = 20 * 1024 * 1024
 
 
@@ -108,19 +110,38 @@ def _used_height_mm(page) -> float:  # a weasyprint Page
     return (max(bottoms, default=top) - top) * PX_TO_MM
 
 
+def profile_css(profile: Profile, icc_profile: Path | None) -> str:
+    """Page rules a profile adds on top of the layout's stylesheets."""
+    rules = []
+    if profile.bleed_mm:
+        rules.append(f"@page {{ bleed: {profile.bleed_mm}mm; }}")
+    if profile.cmyk_intent and icc_profile is not None:
+        # WeasyPrint makes the 'device-cmyk' profile the PDF/X output intent.
+        rules.append(f"@color-profile device-cmyk {{ src: url({icc_profile.resolve().as_uri()}); "
+                     "components: cyan, magenta, yellow, black; }")
+    return "\n".join(rules)
+
+
 def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tuple[Path, ...],
-            forms: bool = False) -> Typeset:
-    """Render ``html`` with ``stylesheets`` into PDF bytes."""
+            forms: bool = False, profile: Profile = PROFILES[DEFAULT_PROFILE],
+            icc_profile: Path | None = None) -> Typeset:
+    """Render ``html`` with ``stylesheets`` into PDF bytes, finished as ``profile`` says."""
     fetcher = ProjectFetcher(roots)
     fonts = FontConfiguration()
+    colour_profiles: dict = {}
     collector = _LogCollector()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     try:
         document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
-        css = [CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts) for sheet in stylesheets]
-        rendered = document.render(stylesheets=css, font_config=fonts)
-        pdf = rendered.write_pdf(pdf_forms=forms)
+        css = [CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts, color_profiles=colour_profiles)
+               for sheet in stylesheets]
+        extra = profile_css(profile, icc_profile)
+        if extra:
+            css.append(CSS(string=extra, url_fetcher=fetcher, font_config=fonts, color_profiles=colour_profiles))
+        rendered = document.render(stylesheets=css, font_config=fonts, color_profiles=colour_profiles,
+                                   pdf_variant=profile.pdf_variant)
+        pdf = rendered.write_pdf(pdf_forms=forms, pdf_variant=profile.pdf_variant)
     finally:
         logger.removeHandler(collector)
     # Refusals also show up as WeasyPrint warnings; report each once, in our words.
