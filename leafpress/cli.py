@@ -10,6 +10,7 @@ import click
 from . import __version__
 from .builder import BuildResult, build as build_targets
 from .checks import check_readability
+from .certificates import make_certificates
 from .errors import LeafpressError, Problem, display_path
 from .layouts import LAYOUTS
 from .project import load_project
@@ -79,6 +80,41 @@ def _result_line(result: BuildResult) -> str:
         pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
         return f"built  {result.name} -> {display_path(result.output)} ({pages}, {result.seconds:.1f} s)"
     return f"FAILED {result.name}"
+
+
+@main.command()
+@click.argument("topic", type=click.Path(path_type=Path))
+@click.option("--roster", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV file (UTF-8) with a header row: a 'name' column and optionally 'email'.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the certificates here instead of output/<topic>/certificates/.")
+@click.option("--combined", is_flag=True, help="Also write certificates.pdf with every certificate, to print.")
+def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool) -> None:
+    """Make a certificate of attendance (one PDF) for each attendee in a roster.
+
+    The activity comes from the topic's cpd.yaml. Each certificate has a number
+    that can be recomputed from the roster; register.csv lists number, name,
+    email and file. Exits 1 if any row failed; the others still get theirs.
+
+    Example: leafpress certificates content/ketamine-neuropathic-pain --roster attendees.csv
+    """
+    try:
+        project = load_project()
+        result = make_certificates(project, topic, roster, out_dir, combined)
+    except LeafpressError as exc:
+        _fail(exc)
+        return
+    _print_problems(result.problems)
+    made = len(result.certificates)
+    if made:
+        click.echo(f"made   {made} certificate{'s' if made != 1 else ''} -> {display_path(result.out_dir)} "
+                   f"({result.seconds:.1f} s)")
+    for path in (result.register, result.combined):
+        if path is not None:
+            click.echo(f"wrote  {display_path(path)}")
+    warnings = sum(not p.is_error for p in result.problems)
+    click.echo(f"{made} made, {result.failed} failed, {warnings} warning{'s' if warnings != 1 else ''}.")
+    sys.exit(0 if result.ok else 1)
 
 
 @main.command()

@@ -1,0 +1,740 @@
+"""Certificates of attendance for a topic's CPD session: one PDF per attendee.
+
+* The roster is a UTF-8 CSV file with a header row: a ``name`` column (or
+  ``full_name``, ``nombre``) and optionally ``email``. A bad row is reported
+  with its line and skipped; every other row still gets its certificate.
+* The activity comes from the topic's ``cpd.yaml``; the provider is the clinic
+  in ``leafpress.yaml``.
+* Each certificate has a number that anyone with the roster can recompute:
+  ``LP-<first session date>-<8 base32 characters of a SHA-256>`` of the
+  topic, that date and the row's identity (see :func:`certificate_number`).
+  ``register.csv`` beside the PDFs lists number, name, email and file.
+
+Speed: WeasyPrint's cost is mostly per document (fonts, stylesheets), so all
+certificates are typeset as ONE document, a page each, and pikepdf splits it
+into one PDF per attendee. Each split file keeps only what its page uses:
+resources, glyphs, widths and text mappings (the shared fonts would otherwise
+carry every other attendee's characters).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime
+import hashlib
+import io
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pikepdf
+from babel.lists import format_list
+from babel.numbers import format_decimal
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+from .citations import load_references
+from .content import ARTICLE_NAME, load_source
+from .errors import LeafpressError, Problem, error, has_errors, quote
+from .i18n import long_date, strings
+from .postprocess import bundled_font_names, verify_pdf, write_atomic
+from .project import Project
+from .render import make_environment
+from .topicdata import CPD, CPD_FILE, check_cpd, load_data_file
+from .typeset import typeset
+
+TEMPLATE = "certificate.html.j2"
+STYLESHEETS = ("fonts/fonts-world.css", "certificate.css")
+REGISTER_NAME = "register.csv"
+COMBINED_NAME = "certificates.pdf"
+
+NAME_COLUMNS = ("name", "full_name", "nombre")
+EMAIL_COLUMNS = ("email", "e_mail", "correo")
+MAX_NAME_CHARS = 200
+MAX_STEM_BYTES = 100  # of a file name before ".pdf", in UTF-8
+MAX_ROSTER_BYTES = 10 * 1024 * 1024
+
+# Invisible characters that would make a name print differently from how it
+# reads in the roster: bidi embeddings, overrides and isolates, and the BOM.
+_INVISIBLE = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF])
+
+_WINDOWS_RESERVED = frozenset(["CON", "PRN", "AUX", "NUL",
+                               *(f"{port}{n}" for port in ("COM", "LPT") for n in "123456789¹²³")])
+# Punctuation that names use and every file system accepts; letters, marks
+# and digits of any script are kept too. Everything else becomes a space.
+_NAME_PUNCTUATION = frozenset(" '’.,()&+_·")
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """A valid roster row; ``line`` is the CSV file's physical line."""
+
+    line: int
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Attendee:
+    line: int
+    name: str
+    email: str
+    number: str
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What every certificate of one topic says, from cpd.yaml and the article."""
+
+    topic: str
+    folder: Path
+    title: str
+    language: str
+    cpd: CPD
+
+    @property
+    def first_date(self) -> datetime.date:
+        return min(self.cpd.session.dates)
+
+    @property
+    def issued(self) -> datetime.date:
+        """The date of issue is the last session date: never the clock, so builds are reproducible."""
+        return max(self.cpd.session.dates)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    attendee: Attendee
+    path: Path
+
+
+@dataclass(frozen=True)
+class CertificatesResult:
+    out_dir: Path
+    certificates: tuple[Certificate, ...]
+    failed: int
+    problems: tuple[Problem, ...]
+    register: Path | None
+    combined: Path | None
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not has_errors(self.problems)
+
+
+# --- The roster ---------------------------------------------------------------
+
+def clean_name(raw: str) -> str:
+    """A name as printed: NFC, control and bidi-control characters dropped, spaces collapsed."""
+    text = unicodedata.normalize("NFC", raw).translate(_INVISIBLE)
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    return " ".join(text.split())
+
+
+def _column(header: list[str], names: tuple[str, ...]) -> int | None:
+    keys = [re.sub(r"[\s-]+", "_", h.strip().casefold()) for h in header]
+    return next((keys.index(n) for n in names if n in keys), None)
+
+
+def read_roster(path: Path) -> tuple[list[RosterRow], list[Problem]]:
+    """The valid rows of a roster and a problem for each bad one.
+
+    Raises :class:`LeafpressError` when nothing can be read: a missing or
+    non-UTF-8 file, no header row, no name column, or no attendees.
+    """
+    try:
+        if path.stat().st_size > MAX_ROSTER_BYTES:
+            raise LeafpressError([error(path, None, f"is larger than {MAX_ROSTER_BYTES // 2**20} MiB: "
+                                        "is this really a list of attendees?")])
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise LeafpressError([error(path, None, "file not found")]) from None
+    except OSError as exc:
+        raise LeafpressError([error(path, None, f"cannot be read: {exc.strerror or exc}")]) from None
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0  # Excel's "CSV UTF-8" starts with one
+    try:
+        text = data[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = bom + exc.start
+        raise LeafpressError([error(path, data.count(b"\n", 0, offset) + 1,
+                                    f"is not UTF-8 text (bad byte at offset {offset}): save it as UTF-8 "
+                                    "(in Excel: 'CSV UTF-8')")]) from None
+
+    problems: list[Problem] = []
+    rows: list[RosterRow] = []
+    header: list[str] | None = None
+    name_at = email_at = None
+    bad_rows = 0
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        line = reader.line_num + 1  # where the next record starts
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(error(path, reader.line_num, f"cannot read this line as CSV: {exc}"))
+            bad_rows += 1
+            if reader.line_num < line:  # never loop on a line the reader cannot pass
+                break
+            continue
+        if not any(field.strip() for field in record):
+            continue  # blank lines, and the ",,," rows spreadsheets leave at the end
+        if header is None:
+            header = record
+            name_at, email_at = _column(header, NAME_COLUMNS), _column(header, EMAIL_COLUMNS)
+            if name_at is None:
+                found = ", ".join(quote(h.strip()) for h in header)
+                raise LeafpressError([error(path, line, f"the header row has no 'name' column (it has {found}): "
+                                            "call the column of attendees' full names 'name'")])
+            continue
+        if len(record) != len(header):
+            problems.append(error(path, line, f"this row has {len(record)} fields but the header has "
+                                  f"{len(header)}: put a name that contains a comma in double quotes"))
+            bad_rows += 1
+            continue
+        name = clean_name(record[name_at])
+        if not name:
+            problems.append(error(path, line, f"empty name: write the attendee's full name in the "
+                                  f"{quote(header[name_at].strip())} column, or delete the row"))
+            bad_rows += 1
+            continue
+        if len(name) > MAX_NAME_CHARS:
+            problems.append(error(path, line, f"the name is {len(name)} characters long; a certificate shows "
+                                  f"at most {MAX_NAME_CHARS}: shorten it"))
+            bad_rows += 1
+            continue
+        email = record[email_at].strip() if email_at is not None else ""
+        rows.append(RosterRow(line, name, email))
+    if header is None:
+        raise LeafpressError([error(path, None, "the roster is empty: it needs a header row with a 'name' "
+                                    "column, then one row per attendee")])
+    if not rows and not bad_rows:
+        raise LeafpressError([error(path, None, "the roster has a header row but no attendees: "
+                                    "add one row per attendee")])
+    return rows, problems
+
+
+# --- Certificate numbers ------------------------------------------------------
+
+def certificate_number(topic: str, first_date: datetime.date, name: str, email: str, occurrence: int) -> str:
+    """``LP-YYYYMMDD-XXXXXXXX``: the first session date and 8 base32 characters of a SHA-256.
+
+    The hash covers, one per line: ``leafpress-certificate-1``, the topic
+    folder name, the first session date (ISO), the name and the email (both
+    casefolded; the email may be empty) and the occurrence: 1 for the first
+    row with that name and email, 2 for the second, and so on, so two
+    attendees called "María García" get different numbers. Reordering rows
+    never changes a number, except between rows of the same identity.
+    """
+    identity = "\n".join(["leafpress-certificate-1", topic, first_date.isoformat(),
+                          name.casefold(), email.casefold(), str(occurrence)])
+    digest = base64.b32encode(hashlib.sha256(identity.encode("utf-8")).digest()).decode("ascii")
+    return f"LP-{first_date:%Y%m%d}-{digest[:8]}"
+
+
+def number_rows(rows: list[RosterRow], topic: str, first_date: datetime.date) -> list[Attendee]:
+    seen: dict[tuple[str, str], int] = {}
+    attendees = []
+    for row in rows:
+        key = (row.name.casefold(), row.email.casefold())
+        seen[key] = seen.get(key, 0) + 1
+        number = certificate_number(topic, first_date, row.name, row.email, seen[key])
+        attendees.append(Attendee(row.line, row.name, row.email, number))
+    return attendees
+
+
+# --- File names ---------------------------------------------------------------
+
+def _truncate_utf8(text: str, limit: int) -> str:
+    """At most ``limit`` bytes of UTF-8, never parting a letter from its accents; at a space if one is near."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    cut = text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
+    while cut and unicodedata.category(text[len(cut)])[0] == "M":
+        cut = cut[:-1]
+    space = cut.rfind(" ")
+    if space > len(cut) - 20:
+        cut = cut[:space]
+    return cut.rstrip(" .")
+
+
+def file_stem(name: str) -> str:
+    """A file name (without ".pdf") that reads like the name and is safe everywhere.
+
+    Letters keep their accents (NFC). Path separators, control characters,
+    characters Windows forbids (<>:"/\\|?*), emoji and other symbols become
+    spaces; no leading or trailing dots or spaces; Windows' reserved device
+    names get a "_"; at most 100 bytes. May return "" (a name of only emoji).
+    """
+    kept = "".join(ch if unicodedata.category(ch)[0] in "LMN" or unicodedata.category(ch) == "Pd"
+                   or ch in _NAME_PUNCTUATION else " " for ch in unicodedata.normalize("NFC", name))
+    stem = _truncate_utf8(" ".join(kept.split()).strip(" ."), MAX_STEM_BYTES)
+    base, dot, rest = stem.partition(".")
+    if base.rstrip().upper() in _WINDOWS_RESERVED:  # CON, con.txt, LPT1 ...
+        stem = _truncate_utf8(f"{base.rstrip()}_{dot}{rest}", MAX_STEM_BYTES)
+    return stem
+
+
+def file_names(attendees: list[Attendee]) -> list[str]:
+    """One distinct file name per attendee; distinct even where case does not count (macOS, Windows)."""
+    taken = {Path(COMBINED_NAME).stem.casefold()}
+    names = []
+    for attendee in attendees:
+        stem = file_stem(attendee.name) or attendee.number
+        candidate, count = stem, 1
+        while candidate.casefold() in taken:
+            count += 1
+            suffix = f" ({count})"
+            candidate = _truncate_utf8(stem, MAX_STEM_BYTES - len(suffix)) + suffix
+        taken.add(candidate.casefold())
+        names.append(candidate + ".pdf")
+    return names
+
+
+def _csv_cell(value: str) -> str:
+    """Keep a spreadsheet from running a name such as '=HYPERLINK(...)' as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def register_csv(certificates: list[Certificate]) -> bytes:
+    """number, name, email, file: with a BOM so that Excel reads it as UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["number", "name", "email", "file"])
+    for cert in certificates:
+        a = cert.attendee
+        writer.writerow([a.number, _csv_cell(a.name), _csv_cell(a.email), cert.path.name])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# --- The activity and the HTML ------------------------------------------------
+
+def load_activity(topic: Path) -> Activity:
+    """The topic's article title and language, and its validated cpd.yaml; raise with every problem."""
+    folder = topic.parent if topic.suffix == ".md" else topic
+    article = folder / ARTICLE_NAME
+    if not folder.is_dir():
+        raise LeafpressError([error(topic, None, "no such file or folder")])
+    if not article.is_file():
+        raise LeafpressError([error(topic, None, f"no topic here: a topic is a folder with an {ARTICLE_NAME}")])
+    source, problems = load_source(article)
+    problems = [p for p in problems if p.is_error]  # the article's warnings are the build's business
+    cpd, more = load_data_file(folder / CPD_FILE, CPD)
+    problems += more
+    if source is not None and cpd is not None:
+        references = (folder / source.meta.references).resolve()
+        if references.is_relative_to(folder.resolve()):
+            library, more = load_references(references)
+            problems += [p for p in more if p.is_error]
+            problems += check_cpd(cpd, frozenset(library.references))
+    if source is None or cpd is None or has_errors(problems):
+        raise LeafpressError(problems)
+    model: CPD = cpd.model
+    return Activity(folder.resolve().name, folder.resolve(), model.title or source.meta.title,
+                    source.meta.language, model)
+
+
+def _direction(name: str) -> str:
+    """'rtl' when the first strong character is right-to-left (Arabic, Hebrew), as dir="auto" does."""
+    for ch in name:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
+def _size(name: str) -> str:
+    length = len(name)
+    return "l" if length <= 40 else "m" if length <= 80 else "s" if length <= 140 else "xs"
+
+
+def anchor(index: int) -> str:
+    return f"certificate-{index}"
+
+
+def certificate_html(env: jinja2.Environment, project: Project, activity: Activity,
+                     attendees: list[Attendee], pdf_title: str | None = None) -> str:
+    """One HTML document with a page per attendee, in roster order."""
+    cpd = activity.cpd
+    t = strings(activity.language)
+    locale = project.locale_for(activity.language)
+    dates = sorted(set(cpd.session.dates))
+    hours = format_decimal(cpd.hours, locale=locale)
+    credits = cpd.accreditation.credits
+    context: dict[str, Any] = {
+        "language": activity.language,
+        "t": t,
+        "clinic": project.config.clinic,
+        "colours": project.config.colours,
+        "logo_url": project.logo_path.as_uri() if project.logo_path else None,
+        "pdf_title": pdf_title or f"{t['cert_pdf_title_combined']} — {activity.title}",
+        "title": activity.title,
+        "dates_count": len(dates),
+        "dates_long": format_list([long_date(d, locale) for d in dates], locale=locale),
+        "place": cpd.session.place,
+        "hours_text": t["cert_hour" if cpd.hours == 1 else "cert_hours"].format(hours=hours),
+        "accreditation": cpd.accreditation,
+        # Shown only when accredited; check_cpd makes sure credits and body are there then.
+        "credits_text": t["credits_value"].format(credits=format_decimal(credits, locale=locale),
+                                                  body=cpd.accreditation.body) if credits is not None else "",
+        "signatory": cpd.signatory,
+        "issued": activity.issued,
+        "issued_long": long_date(activity.issued, locale),
+        "certificates": [{"anchor": anchor(i), "name": a.name, "number": a.number,
+                          "direction": _direction(a.name), "size": _size(a.name)}
+                         for i, a in enumerate(attendees, start=1)],
+    }
+    return env.get_template(TEMPLATE).render(context)
+
+
+# --- Splitting the batch into one PDF per page --------------------------------
+
+_PRUNED = ("/Font", "/XObject", "/Pattern", "/Shading", "/ExtGState")
+_OPERATORS = "Tf Tj TJ ' \" Do sh scn SCN gs"
+
+
+@dataclass
+class _Usage:
+    """What a content stream uses: resource names by category, and glyph ids by font name."""
+
+    names: dict[str, set[str]]
+    glyphs: dict[str, set[int]]
+
+
+def _usage(obj: pikepdf.Object) -> _Usage:
+    names: dict[str, set[str]] = {key: set() for key in _PRUNED}
+    glyphs: dict[str, set[int]] = {}
+    font = None
+    for operands, operator in pikepdf.parse_content_stream(obj, _OPERATORS):
+        op = str(operator)
+        if op == "Tf":
+            font = str(operands[0])
+            names["/Font"].add(font)
+            glyphs.setdefault(font, set())
+        elif op in ("Tj", "TJ", "'", '"') and font is not None:
+            for item in (operands[0] if op == "TJ" else [operands[-1]]):
+                if isinstance(item, pikepdf.String):  # two bytes per glyph id (Identity-H)
+                    data = bytes(item)
+                    glyphs[font].update(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data) - 1, 2))
+        elif op == "Do":
+            names["/XObject"].add(str(operands[0]))
+        elif op == "sh":
+            names["/Shading"].add(str(operands[0]))
+        elif op == "gs":
+            names["/ExtGState"].add(str(operands[0]))
+        elif operands and isinstance(operands[-1], pikepdf.Name):  # scn/SCN with a pattern
+            names["/Pattern"].add(str(operands[-1]))
+    return _Usage(names, glyphs)
+
+
+def _children(resources: pikepdf.Dictionary, usage: _Usage) -> list[pikepdf.Object]:
+    """The content streams a content stream draws in turn: forms, tiling patterns, soft masks."""
+    def used(category: str) -> list[pikepdf.Object]:
+        group = resources.get(category)
+        return [group[name] for name in sorted(usage.names[category])
+                if isinstance(group, pikepdf.Dictionary) and name in group]
+
+    children = [x for x in used("/XObject") if x.get("/Subtype") == "/Form"]
+    children += [p for p in used("/Pattern") if p.get("/PatternType") == 1]
+    for state in used("/ExtGState"):
+        mask = state.get("/SMask")
+        if isinstance(mask, pikepdf.Dictionary) and "/G" in mask:
+            children.append(mask.G)
+    return children
+
+
+def _prune(obj: pikepdf.Object, seen: set[tuple[int, int]]) -> None:
+    """Give a page (or form) resources of its own, holding only what its content uses.
+
+    WeasyPrint shares one resource dictionary (every font, every form) among
+    all pages, so without this each split file would carry the whole batch.
+    """
+    resources = obj.get("/Resources")
+    if not isinstance(resources, pikepdf.Dictionary):
+        return
+    usage = _usage(obj)
+    own = pikepdf.Dictionary()
+    for key, value in resources.items():
+        if key in _PRUNED and isinstance(value, pikepdf.Dictionary):
+            own[key] = pikepdf.Dictionary({name: value[name] for name in sorted(usage.names[key]) if name in value})
+        else:
+            own[key] = value
+    obj.Resources = own
+    for child in _children(own, usage):
+        if child.objgen not in seen:
+            seen.add(child.objgen)
+            _prune(child, seen)
+
+
+def _glyphs_by_font(obj: pikepdf.Object, found: dict[tuple[int, int], tuple[pikepdf.Object, set[int]]],
+                    seen: set[tuple[int, int]]) -> None:
+    """Every glyph drawn with each font, on a page and in everything it draws."""
+    resources = obj.get("/Resources")
+    if not isinstance(resources, pikepdf.Dictionary):
+        return
+    usage = _usage(obj)
+    fonts = resources.get("/Font") or pikepdf.Dictionary()
+    for name, gids in usage.glyphs.items():
+        if name in fonts:
+            font = fonts[name]
+            found.setdefault(font.objgen, (font, set()))[1].update(gids)
+    for child in _children(resources, usage):
+        if child.objgen not in seen:
+            seen.add(child.objgen)
+            _glyphs_by_font(child, found, seen)
+
+
+def _to_unicode_map(stream: pikepdf.Stream) -> dict[int, str]:
+    text = stream.read_bytes().decode("latin-1")
+    mapping = {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
+        for glyph, code in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>", block):
+            mapping[int(glyph, 16)] = code
+    return mapping
+
+
+def _to_unicode_stream(mapping: dict[int, str]) -> bytes:
+    lines = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+             "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+             "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
+             "1 begincodespacerange", "<0000> <ffff>", "endcodespacerange"]
+    items = sorted(mapping.items())
+    for start in range(0, len(items), 100):
+        chunk = items[start:start + 100]
+        lines.append(f"{len(chunk)} beginbfchar")
+        lines += [f"<{glyph:04x}> <{code}>" for glyph, code in chunk]
+        lines.append("endbfchar")
+    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    return "\n".join(lines).encode("ascii")
+
+
+def _widths(array: pikepdf.Array) -> dict[int, Any]:
+    widths, items, i = {}, list(array), 0
+    while i < len(items):
+        first = int(items[i])
+        if isinstance(items[i + 1], pikepdf.Array):
+            widths.update((first + k, w) for k, w in enumerate(items[i + 1]))
+            i += 2
+        else:
+            widths.update((g, items[i + 2]) for g in range(first, int(items[i + 1]) + 1))
+            i += 3
+    return widths
+
+
+class _Subsetter:
+    """Cut each font of a split page down to that page's glyphs; cached, since many pages repeat."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[bytes, frozenset[int]], bytes] = {}
+
+    def program(self, data: bytes, gids: frozenset[int]) -> bytes:
+        key = (hashlib.sha256(data).digest(), gids)
+        if key not in self.cache:
+            options = subset.Options()
+            options.retain_gids = True  # the page's content stream names glyphs by id
+            options.notdef_outline = True
+            options.name_IDs = ["*"]  # keep the PostScript name the font check reads
+            options.name_languages = ["*"]
+            options.name_legacy = True
+            options.layout_features = ["*"]
+            options.ignore_missing_glyphs = True
+            with TTFont(io.BytesIO(data), recalcTimestamp=False) as font:  # reproducible builds
+                subsetter = subset.Subsetter(options)
+                subsetter.populate(gids=sorted(gids | {0}))
+                subsetter.subset(font)
+                out = io.BytesIO()
+                font.save(out)
+            self.cache[key] = out.getvalue()
+        return self.cache[key]
+
+    def font(self, font: pikepdf.Object, gids: set[int]) -> None:
+        if font.get("/Subtype") != "/Type0":
+            return  # WeasyPrint writes Type 3 fonts only for bitmap fonts; keep them whole
+        leaf = font.DescendantFonts[0]
+        to_unicode = _to_unicode_map(font.ToUnicode) if "/ToUnicode" in font else {}
+        if to_unicode and set(to_unicode) <= gids:
+            return  # the page uses every glyph the batch used
+        if to_unicode:
+            font.ToUnicode.write(_to_unicode_stream({g: c for g, c in to_unicode.items() if g in gids}))
+        if "/W" in leaf:
+            widths = _widths(leaf.W)
+            array: list[Any] = []
+            for gid in sorted(g for g in gids if g in widths):
+                array += [gid, pikepdf.Array([widths[gid]])]
+            leaf.W = pikepdf.Array(array)
+        descriptor = leaf.FontDescriptor
+        key = next((k for k in ("/FontFile2", "/FontFile3") if k in descriptor), None)
+        if key is None:
+            return
+        stream = descriptor[key]
+        data = self.program(stream.read_bytes(), frozenset(gids))
+        stream.write(data)
+        if "/Length1" in stream:
+            stream.Length1 = len(data)
+
+
+def _page_ranges(pdf: pikepdf.Pdf, count: int) -> list[range]:
+    """The pages of each certificate, found through the named destination of its anchor."""
+    index = {page.objgen: number for number, page in enumerate(pdf.pages)}
+    starts = {}
+    names = pdf.Root.get("/Names")
+    if names is not None and "/Dests" in names:
+        for name, dest in pikepdf.NameTree(names.Dests).items():
+            target = dest[0] if isinstance(dest, pikepdf.Array) else dest.D[0]
+            starts[str(name)] = index.get(target.objgen)
+    begins = [starts.get(anchor(i)) for i in range(1, count + 1)]
+    ranges = []
+    for i, begin in enumerate(begins):
+        end = next((b for b in begins[i + 1:] if b is not None), len(pdf.pages))
+        ranges.append(range(begin, end) if begin is not None else range(0))
+    return ranges
+
+
+def _notdef_used(page: pikepdf.Page) -> bool:
+    """Whether the page draws glyph 0 (.notdef, a box) of some font, anywhere."""
+    found: dict[tuple[int, int], tuple[pikepdf.Object, set[int]]] = {}
+    _glyphs_by_font(page.obj, found, set())
+    return any(0 in gids for font, gids in found.values() if font.get("/Subtype") == "/Type0")
+
+
+def _single_page_pdf(source: pikepdf.Pdf, page: pikepdf.Page, title: str, subsetter: _Subsetter) -> bytes:
+    out = pikepdf.new()
+    out.pages.append(page)
+    found: dict[tuple[int, int], tuple[pikepdf.Object, set[int]]] = {}
+    _glyphs_by_font(out.pages[0].obj, found, set())
+    for font, gids in found.values():
+        subsetter.font(font, gids)
+    info = pikepdf.Dictionary({key: value for key, value in source.docinfo.items()})
+    info.Title = pikepdf.String(title)
+    out.trailer.Info = out.make_indirect(info)
+    if "/Lang" in source.Root:
+        out.Root.Lang = source.Root.Lang
+    out.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+    buffer = io.BytesIO()
+    out.save(buffer, deterministic_id=True, min_version=source.pdf_version,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return buffer.getvalue()
+
+
+def _save_combined(source: pikepdf.Pdf, keep: list[int]) -> bytes:
+    out = pikepdf.new()
+    for number in keep:
+        out.pages.append(source.pages[number])
+    out.trailer.Info = out.make_indirect(pikepdf.Dictionary({k: v for k, v in source.docinfo.items()}))
+    if "/Lang" in source.Root:
+        out.Root.Lang = source.Root.Lang
+    buffer = io.BytesIO()
+    out.save(buffer, deterministic_id=True, min_version=source.pdf_version,
+             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return buffer.getvalue()
+
+
+# --- The whole run ------------------------------------------------------------
+
+def _missing_character(message: str) -> str | None:
+    """The character a WeasyPrint '.notdef glyph rendered' warning names, if it is one."""
+    match = re.search(r"\.notdef glyph.*\(U\+([0-9A-Fa-f]{4,6})\)", message)
+    return chr(int(match.group(1), 16)) if match else None
+
+
+def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path | None = None,
+                      combined: bool = False) -> CertificatesResult:
+    """Make a certificate PDF per valid roster row, register.csv and, if asked, certificates.pdf.
+
+    Raises :class:`LeafpressError` when nothing can be made (a broken topic,
+    cpd.yaml or roster); a bad row only costs that row its certificate.
+    """
+    started = time.perf_counter()
+    activity = load_activity(topic)
+    rows, problems = read_roster(roster)
+    bad_rows = len(problems)  # read_roster reports each bad row once
+    attendees = number_rows(rows, activity.topic, activity.first_date)
+    out_dir = (out_dir or project.output_dir / activity.topic / "certificates").resolve()
+    if not attendees:  # every row was bad: they are reported, and there is nothing to typeset
+        return CertificatesResult(out_dir, (), bad_rows, tuple(problems), None, None, time.perf_counter() - started)
+    t = strings(activity.language)
+    env = make_environment(project.templates_dir)
+    try:
+        html = certificate_html(env, project, activity, attendees)
+    except jinja2.TemplateError as exc:
+        where = Path(exc.filename) if getattr(exc, "filename", None) else project.templates_dir / TEMPLATE
+        raise LeafpressError([error(where, getattr(exc, "lineno", None), f"template error: {exc}")]) from None
+    logo = project.logo_path
+    roots = (project.styles_dir, project.templates_dir) + ((logo,) if logo else ())
+    sheets = tuple(project.styles_dir / name for name in STYLESHEETS)
+    result = typeset(html, activity.folder, sheets, roots)
+
+    failed: dict[int, list[str]] = {}  # attendee index -> reasons
+    batch_problems = [f"refused to load {reason}" for reason in result.refused]
+    missing: dict[int, list[str]] = {}  # characters no font at all could draw, by attendee
+    for message in result.warnings:
+        char = _missing_character(message)
+        rows_hit = [i for i, a in enumerate(attendees) if char and char in a.name]
+        for i in rows_hit:
+            missing.setdefault(i, []).append(f"{quote(char)} (U+{ord(char):04X})")
+        if not rows_hit:
+            batch_problems.append(f"WeasyPrint: {message}")
+    for i, chars in missing.items():
+        failed[i] = [f"no bundled font (and no system font) can show {', '.join(dict.fromkeys(chars))}"]
+    if batch_problems:
+        raise LeafpressError(problems + [error(project.templates_dir / TEMPLATE, None, m) for m in batch_problems])
+
+    allowed = bundled_font_names(project.styles_dir / "fonts")
+    names = file_names(attendees)
+    made: list[tuple[Attendee, Path, bytes]] = []
+    keep_pages: list[int] = []
+    subsetter = _Subsetter()
+    with pikepdf.open(io.BytesIO(result.pdf)) as source:
+        for i, (attendee, pages) in enumerate(zip(attendees, _page_ranges(source, len(attendees)))):
+            if i in failed:
+                continue
+            if len(pages) != 1:
+                failed[i] = [f"the certificate takes {len(pages)} pages instead of one: "
+                             "shorten the activity title or the place in cpd.yaml"]
+                continue
+            page = source.pages[pages[0]]
+            _prune(page.obj, set())
+            reasons = []
+            if _notdef_used(page):
+                reasons.append("a character of the name has no glyph in the bundled fonts (.notdef)")
+            data = _single_page_pdf(source, page, f"{t['cert_pdf_title']} — {attendee.name}", subsetter)
+            reasons += verify_pdf(data, allowed)
+            if reasons:
+                failed[i] = reasons
+                continue
+            made.append((attendee, out_dir / names[i], data))
+            keep_pages.append(pages[0])
+        combined_pdf = _save_combined(source, keep_pages) if combined and keep_pages else None
+
+    for i, reasons in sorted(failed.items()):
+        attendee = attendees[i]
+        problems += [error(roster, attendee.line, f"no certificate for {quote(attendee.name)}: {reason}")
+                     for reason in reasons]
+    certificates = []
+    for attendee, path, data in made:
+        write_atomic(path, data)
+        certificates.append(Certificate(attendee, path))
+    register = None
+    if certificates:
+        register = out_dir / REGISTER_NAME
+        write_atomic(register, register_csv(certificates))
+    combined_path = None
+    if combined_pdf is not None:
+        more = verify_pdf(combined_pdf, allowed)
+        if more:
+            problems += [error(out_dir / COMBINED_NAME, None, message) for message in more]
+        else:
+            combined_path = out_dir / COMBINED_NAME
+            write_atomic(combined_path, combined_pdf)
+    return CertificatesResult(out_dir, tuple(certificates), bad_rows + len(failed),
+                              tuple(sorted(problems, key=lambda p: p.line or 0)), register, combined_path,
+                              time.perf_counter() - started)

@@ -1,0 +1,549 @@
+"""Certificates of attendance, read from the real PDFs: one per valid roster row.
+
+The builds are shared by module-scoped fixtures: one accredited English
+session with a roster full of awkward rows, one pending Spanish session built
+twice (to show builds are reproducible).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import re
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pikepdf
+import pytest
+from click.testing import CliRunner
+from fontTools.ttLib import TTFont
+
+from conftest import ROOT, TestProject, pdf_text
+from leafpress.certificates import MAX_STEM_BYTES, file_stem
+from leafpress.cli import main
+from leafpress.postprocess import bundled_font_names, fonts_used
+
+A4_LANDSCAPE = (841.89, 595.28)
+
+QUESTION = """\
+  - question: Question {n}?
+    options: [Alpha, Beta, Gamma]
+    answer: Beta
+    explanation: Because the trial said so.
+    cite: smith2020
+"""
+
+
+def cpd_yaml(accreditation: str, dates: str, title: str = "") -> str:
+    return f"""\
+{title}audience: Clinicians
+duration_minutes: 90
+objectives:
+  - Describe the trial [@smith2020].
+accreditation:
+{accreditation}faculty:
+  - name: Dr Ana Test
+reflection:
+  - How would you use this?
+questions:
+{"".join(QUESTION.format(n=n) for n in range(1, 7))}session:
+  dates: {dates}
+  place: Sala Ramón y Cajal, Madrid
+signatory:
+  name: Dra. Lucía Ferrer
+  post: Directora médica
+"""
+
+
+ACCREDITED = cpd_yaml("""\
+  status: accredited
+  credits: 1.5
+  body: Test Accreditation Council
+  statement: Accredited by the Test Accreditation Council with 1.5 credits (file 07-AFOC-01234.5/2027).
+""", "[2027-03-17, 2027-03-10]", title="title: Ketamine in practice\n")
+
+PENDING = cpd_yaml("  status: pending\n", "[2027-05-04]")
+
+LONG_NAME = "Maximiliana " * 16 + "Ruiz Soto"  # 201 characters
+
+# (line, text) of each roster line: lines 24-25 are one quoted name over two lines.
+ROSTER = [
+    (1, "Name,Email"),
+    (2, "Núria Puig i Vilà,nuria@example.org"),
+    (3, "Francesc Xavier Gil·li,"),
+    (4, "محمد عبد الله,"),
+    (5, "王小明,"),
+    (6, "Ana 😀 López,"),
+    (7, '"<b>Ana</b> & ""Co""",'),
+    (8, "CON,"),
+    (9, "../../etc/passwd,"),
+    (10, "a/b,"),
+    (11, "...,"),
+    (12, "😀😀,"),
+    (13, "María García,"),
+    (14, "María García,"),
+    (15, "José Núñez,jose@example.org"),
+    (16, unicodedata.normalize("NFD", "José Núñez") + ",jose@example.org"),  # the same, decomposed
+    (17, "josé núñez,"),
+    (18, ",nobody@example.org"),
+    (19, "Too,many,fields"),
+    (20, f"{LONG_NAME},"),
+    (21, '"  Marta  \t Vidal  ",'),
+    (22, "Łukasz Dvořák,"),
+    (23, "Ana López,"),
+    (24, '"Joan'),
+    (25, 'Miró",'),
+    (26, "Bad,row,again"),
+]
+
+# name shown, email, file: one per valid row, in roster order.
+MADE = [
+    ("Núria Puig i Vilà", "nuria@example.org", "Núria Puig i Vilà.pdf"),
+    ("Francesc Xavier Gil·li", "", "Francesc Xavier Gil·li.pdf"),
+    ("محمد عبد الله", "", "محمد عبد الله.pdf"),
+    ("王小明", "", "王小明.pdf"),
+    ("Ana 😀 López", "", "Ana López.pdf"),
+    ('<b>Ana</b> & "Co"', "", "b Ana b & Co.pdf"),
+    ("CON", "", "CON_.pdf"),
+    ("../../etc/passwd", "", "etc passwd.pdf"),
+    ("a/b", "", "a b.pdf"),
+    ("...", "", None),  # nothing left of the name: the certificate number
+    ("😀😀", "", None),
+    ("María García", "", "María García.pdf"),
+    ("María García", "", "María García (2).pdf"),
+    ("José Núñez", "jose@example.org", "José Núñez.pdf"),
+    ("José Núñez", "jose@example.org", "José Núñez (2).pdf"),
+    ("josé núñez", "", "josé núñez (3).pdf"),
+    ("Marta Vidal", "", "Marta Vidal.pdf"),
+    ("Łukasz Dvořák", "", "Łukasz Dvořák.pdf"),
+    ("Ana López", "", "Ana López (2).pdf"),
+    ("Joan Miró", "", "Joan Miró.pdf"),
+]
+
+BAD_ROWS = [
+    "roster.csv:18: error: empty name: write the attendee's full name in the 'Name' column, or delete the row",
+    "roster.csv:19: error: this row has 3 fields but the header has 2: put a name that contains a comma "
+    "in double quotes",
+    "roster.csv:20: error: the name is 201 characters long; a certificate shows at most 200: shorten it",
+    "roster.csv:26: error: this row has 3 fields but the header has 2: put a name that contains a comma "
+    "in double quotes",
+]
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert "Traceback" not in result.output + result.stderr
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), \
+        result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def errors(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if ": error: " in line]
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def expected_number(topic: str, first_date: str, name: str, email: str, occurrence: int) -> str:
+    """The documented recipe, written out again independently of leafpress."""
+    identity = "\n".join(["leafpress-certificate-1", topic, first_date, name.casefold(), email.casefold(),
+                          str(occurrence)])
+    digest = base64.b32encode(hashlib.sha256(identity.encode()).digest()).decode()
+    return f"LP-{first_date.replace('-', '')}-{digest[:8]}"
+
+
+def read_register(folder: Path) -> list[dict[str, str]]:
+    with open(folder / "register.csv", encoding="utf-8-sig", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def make_project(root: Path, language: str, cpd: str) -> TestProject:
+    project = TestProject(root)
+    article = project.topic("course", language=language)
+    (article.parent / "cpd.yaml").write_text(cpd, encoding="utf-8")
+    return project
+
+
+@pytest.fixture(scope="module")
+def accredited(tmp_path_factory):
+    """The accredited session, the awkward roster, one run of the command line."""
+    root = tmp_path_factory.mktemp("accredited")
+    make_project(root, "en", ACCREDITED)
+    # Excel's "CSV UTF-8" starts with a byte order mark.
+    (root / "roster.csv").write_bytes(b"\xef\xbb\xbf" + "\n".join(t for _, t in ROSTER).encode() + b"\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        code, out, err = run("certificates", "content/course", "--roster", "roster.csv", "--combined")
+    folder = root / "output" / "course" / "certificates"
+    return code, out, err, folder, read_register(folder)
+
+
+@pytest.fixture(scope="module")
+def pending(tmp_path_factory):
+    """A pending Spanish session with two attendees, made twice into two folders."""
+    root = tmp_path_factory.mktemp("pending")
+    make_project(root, "es", PENDING)
+    (root / "asistentes.csv").write_text("nombre\nJosé Núñez\nNúria Puig i Vilà\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        first = run("certificates", "content/course", "--roster", "asistentes.csv", "--out", "first")
+        second = run("certificates", "content/course", "--roster", "asistentes.csv", "--out", "second")
+    assert first[0] == second[0] == 0, first[2] + second[2]
+    return root / "first", root / "second"
+
+
+# --- which rows get a certificate ---------------------------------------------------
+
+def test_bad_rows_are_reported_with_their_line_and_the_others_still_made(accredited):
+    code, out, err, folder, _ = accredited
+    assert code == 1
+    assert errors(err) == BAD_ROWS
+    assert out.splitlines()[-1] == f"{len(MADE)} made, {len(BAD_ROWS)} failed, 0 warnings."
+    assert "made   20 certificates -> output/course/certificates" in out
+
+
+def test_one_pdf_per_valid_row_with_safe_readable_file_names(accredited):
+    _, _, _, folder, register = accredited
+    assert [(r["name"], r["email"]) for r in register] == [(name, email) for name, email, _ in MADE]
+    for row, (_, _, expected) in zip(register, MADE):
+        assert row["file"] == (expected or f"{row['number']}.pdf")
+    files = sorted(p.name for p in folder.iterdir())
+    assert files == sorted([r["file"] for r in register] + ["certificates.pdf", "register.csv"])
+    # Names differing only in case never share a file where case does not count (macOS, Windows).
+    assert len({name.casefold() for name in files}) == len(files)
+
+
+def test_numbers_are_unique_and_recomputed_from_the_roster(accredited):
+    """An office can check a number: the recipe applied to the roster gives the register's numbers."""
+    _, _, _, folder, register = accredited
+    with open(folder.parent.parent.parent / "roster.csv", encoding="utf-8-sig", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    seen: dict[tuple[str, str], int] = {}
+    recomputed = []
+    for row in rows:
+        name = " ".join(unicodedata.normalize("NFC", row["Name"] or "").split())
+        email = (row["Email"] or "").strip()
+        if not name or len(name) > 200 or None in row:  # the rows reported as errors
+            continue
+        key = (name.casefold(), email.casefold())
+        seen[key] = seen.get(key, 0) + 1
+        recomputed.append(expected_number("course", "2027-03-10", name, email, seen[key]))
+    assert [r["number"] for r in register] == recomputed
+    assert len(set(recomputed)) == len(recomputed)
+    assert all(re.fullmatch(r"LP-20270310-[A-Z2-7]{8}", n) for n in recomputed)
+    # Two rows called "María García" without an email: different numbers.
+    marias = [r["number"] for r in register if r["name"] == "María García"]
+    assert len(set(marias)) == 2
+
+
+# --- what a certificate says ---------------------------------------------------------
+
+def test_accredited_certificate_states_every_fact(accredited):
+    _, _, _, folder, register = accredited
+    row = register[0]
+    text = flat(pdf_text(folder / row["file"]))
+    for fact in ("Certificate of attendance", "This is to certify that", "Núria Puig i Vilà",
+                 "Ketamine in practice",  # cpd.yaml's title, not the article's
+                 "10 March 2027 and 17 March 2027", "Sala Ramón y Cajal, Madrid", "1.5 hours",
+                 "CPD CREDITS 1.5 credits (Test Accreditation Council)",
+                 "Accredited by the Test Accreditation Council with 1.5 credits (file 07-AFOC-01234.5/2027).",
+                 "Dra. Lucía Ferrer", "Directora médica", "PROVIDER Clínica Synaptica",
+                 "DATE OF ISSUE 17 March 2027", f"CERTIFICATE NUMBER {row['number']}"):
+        assert fact in text, fact
+    assert "Test topic" not in text
+
+
+def test_one_a4_landscape_page_with_title_language_and_dates_from_the_session(accredited):
+    _, _, _, folder, register = accredited
+    for row in register:
+        with pikepdf.open(folder / row["file"]) as pdf:
+            assert len(pdf.pages) == 1
+            x0, y0, x1, y1 = (float(v) for v in pdf.pages[0].mediabox)
+            assert (round(x1 - x0, 2), round(y1 - y0, 2)) == A4_LANDSCAPE
+            assert str(pdf.docinfo["/Title"]) == f"Certificate — {row['name']}"
+            assert str(pdf.Root.Lang) == "en"
+            # The date of issue, never the clock.
+            assert str(pdf.docinfo["/CreationDate"]) == "D:20270317000000Z"
+        assert f"CERTIFICATE NUMBER {row['number']}" in flat(pdf_text(folder / row["file"]))
+
+
+def test_names_are_text_never_markup(accredited):
+    _, _, _, folder, register = accredited
+    (row,) = [r for r in register if r["file"] == "b Ana b & Co.pdf"]
+    assert '<b>Ana</b> & "Co"' in flat(pdf_text(folder / row["file"]))
+
+
+def test_pending_accreditation_awards_no_credits_in_spanish(pending):
+    first, _ = pending
+    text = flat(pdf_text(first / "José Núñez.pdf"))
+    for fact in ("Certificado de asistencia", "Se certifica que", "José Núñez", "Test topic",
+                 "FECHA 4 de mayo de 2027", "1,5 horas", "Dra. Lucía Ferrer",
+                 "Acreditación en trámite: esta actividad aún no otorga créditos de formación continuada.",
+                 "FECHA DE EXPEDICIÓN 4 de mayo de 2027", "NÚMERO DE CERTIFICADO LP-20270504-"):
+        assert fact in text, fact
+    assert "CRÉDITOS" not in text.upper().replace("NO OTORGA CRÉDITOS", "")
+    with pikepdf.open(first / "José Núñez.pdf") as pdf:
+        assert str(pdf.docinfo["/Title"]) == "Certificado — José Núñez"
+        assert str(pdf.Root.Lang) == "es"
+
+
+def test_not_accredited_says_so(project):
+    article = project.topic("t")
+    (article.parent / "cpd.yaml").write_text(cpd_yaml("  status: not-accredited\n  credits: 2\n", "[2027-01-20]"),
+                                             encoding="utf-8")
+    (project.root / "r.csv").write_text("full_name\nAna Test\n", encoding="utf-8")
+    code, out, err = run("certificates", "content/t", "--roster", "r.csv")
+    assert code == 0, err
+    text = flat(pdf_text(project.root / "output" / "t" / "certificates" / "Ana Test.pdf"))
+    assert "This activity is not accredited for CPD credits." in text
+    assert "credits (" not in text and " 2 " not in text  # credits written in cpd.yaml are never shown
+
+
+def test_builds_are_reproducible(pending):
+    first, second = pending
+    for name in ("José Núñez.pdf", "Núria Puig i Vilà.pdf", "register.csv"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+# --- the PDFs themselves -------------------------------------------------------------
+
+def test_combined_pdf_has_every_certificate_in_roster_order(accredited):
+    _, _, _, folder, register = accredited
+    with pikepdf.open(folder / "certificates.pdf") as pdf:
+        assert len(pdf.pages) == len(register)
+        assert str(pdf.docinfo["/Title"]) == "Certificates — Ketamine in practice"
+    for number, row in enumerate(register, start=1):
+        assert row["number"] in pdf_text(folder / "certificates.pdf", number)
+
+
+def test_each_file_carries_only_its_own_page_resources(accredited):
+    _, _, _, folder, register = accredited
+    for row in register:
+        path = folder / row["file"]
+        assert path.stat().st_size < 30_000, row  # about 17 KB: fonts cut down to the page's glyphs
+        with pikepdf.open(path) as pdf:
+            (page,) = pdf.pages
+            used = glyphs_shown(page)
+            fonts = page.Resources.Font
+            assert set(str(k) for k in fonts.keys()) == set(used), row  # no font the page does not show
+            for name, gids in used.items():
+                # Text mappings only for this page's glyphs, not the whole batch's.
+                assert set(to_unicode(fonts[name])) == gids, (row, name)
+    latin = fonts_used(pikepdf.open(folder / "Núria Puig i Vilà.pdf"))
+    assert not any(use.name.startswith("Noto") for use in latin)  # no CJK or Arabic fonts in a Latin name's file
+
+
+def test_qpdf_finds_the_files_valid(accredited):
+    _, _, _, folder, register = accredited
+    for name in [r["file"] for r in register[:6]] + ["certificates.pdf"]:
+        result = subprocess.run(["qpdf", "--check", str(folder / name)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- names in any script --------------------------------------------------------------
+
+WORLD = ["Núria Puig i Vilà", "Francesc Xavier Gil·li", "محمد عبد الله", "王小明", "Ana 😀 López", "Łukasz Dvořák"]
+
+
+def glyphs_shown(page: pikepdf.Page) -> dict[str, set[int]]:
+    """Glyph ids each font shows in a page's content (two bytes each: Identity-H)."""
+    shown: dict[str, set[int]] = {}
+    font = None
+    for operands, operator in pikepdf.parse_content_stream(page, "Tf Tj TJ"):
+        if str(operator) == "Tf":
+            font = str(operands[0])
+            continue
+        items = operands[0] if str(operator) == "TJ" else operands
+        for item in items:
+            if isinstance(item, pikepdf.String):
+                data = bytes(item)
+                shown.setdefault(font, set()).update(int.from_bytes(data[i:i + 2], "big")
+                                                     for i in range(0, len(data), 2))
+    return shown
+
+
+def to_unicode(font: pikepdf.Object) -> dict[int, str]:
+    """Glyph id -> text, from the font's ToUnicode CMap (its bfchar entries)."""
+    cmap = font.ToUnicode.read_bytes().decode("latin-1")
+    return {int(g, 16): bytes.fromhex(u).decode("utf-16-be")
+            for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S)
+            for g, u in re.findall(r"<([0-9a-f]{4})> <([0-9a-f]*)>", block)}
+
+
+@pytest.mark.parametrize("name", WORLD)
+def test_names_in_any_script_use_bundled_fonts_and_real_glyphs(accredited, name):
+    _, _, _, folder, register = accredited
+    (row,) = [r for r in register if r["name"] == name]
+    path = folder / row["file"]
+    # pdffonts, as a print shop runs it: every font embedded, every one ours.
+    lines = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                           check=True).stdout.splitlines()[2:]
+    assert lines
+    for line in lines:
+        assert line.split()[-5] == "yes", line
+        assert re.fullmatch(r"[A-Z]{6}\+(Source-(Serif-4|Sans-3)|Noto-(Sans-Arabic|Emoji|Sans-SC))\S*",
+                            line.split()[0]), line
+    with pikepdf.open(path) as pdf:
+        uses = fonts_used(pdf)
+        assert {use.name for use in uses} <= bundled_font_names(ROOT / "styles" / "fonts")
+        page = pdf.pages[0]
+        for font_name, gids in glyphs_shown(page).items():
+            assert 0 not in gids, f".notdef in {font_name}"
+            font = page.Resources.Font[font_name]
+            program = font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()
+            cmap = TTFont(io.BytesIO(program)).getBestCmap()
+            for gid, text in to_unicode(font).items():
+                # Each glyph is the font's own glyph for its character (Arabic excepted:
+                # its joined forms are not in the cmap). This is what fails when WeasyPrint
+                # merges two font files into one PDF font ("Dvořák" printed as "Dvo⁸ák").
+                if len(text) == 1 and not "\u0600" <= text <= "\u06ff" and not text.isspace():
+                    assert cmap.get(ord(text)) and TTFont(io.BytesIO(program)).getGlyphID(cmap[ord(text)]) == gid, \
+                        (name, text, gid)
+    # The text reads back. pdftotext splits Arabic words where glyphs join and marks
+    # the run right-to-left, so compare Arabic without spaces and direction marks.
+    text = flat(pdf_text(path))
+    if any("\u0600" <= ch <= "\u06ff" for ch in name):
+        assert name.replace(" ", "") in re.sub(r"[\s\u202a-\u202e]", "", text)
+    else:
+        assert name in text
+
+
+def test_arabic_names_are_shaped_and_set_right_to_left(accredited):
+    _, _, _, folder, register = accredited
+    (row,) = [r for r in register if r["name"] == "محمد عبد الله"]
+    drawn: list[tuple[int, str]] = []  # the Arabic font's glyphs in drawing order: left to right
+    with pikepdf.open(folder / row["file"]) as pdf:
+        page = pdf.pages[0]
+        fonts = page.Resources.Font
+        font = None
+        for operands, operator in pikepdf.parse_content_stream(page, "Tf Tj TJ"):
+            if str(operator) == "Tf":
+                font = str(operands[0])
+            elif "Arabic" in str(fonts[font].BaseFont):
+                mapping = to_unicode(fonts[font])
+                for item in operands[0] if str(operator) == "TJ" else operands:
+                    if isinstance(item, pikepdf.String):
+                        data = bytes(item)
+                        drawn += [(gid, mapping.get(gid, "")) for gid in
+                                  (int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2))]
+    # Read right to left, the glyphs spell the name: the first word is drawn rightmost.
+    assert "".join(text for _, text in reversed(drawn)).replace(" ", "") == "محمدعبدالله"
+    # Shaped: the first letter is drawn in its initial (joining) form, not the isolated
+    # one the font's cmap gives (glyph ids are the bundled file's: WeasyPrint keeps them).
+    bundled = TTFont(ROOT / "styles" / "fonts" / "noto-sans-arabic" / "noto-sans-arabic-arabic-400-normal.woff")
+    isolated = bundled.getGlyphID(bundled.getBestCmap()[ord("م")])
+    gid, text = drawn[-1]
+    assert text == "م" and gid != isolated
+
+
+def test_world_fonts_stylesheet_never_claims_a_character_its_file_lacks():
+    """WeasyPrint turns unicode-range into the font's character set: a range wider than
+    the file prints .notdef boxes; two files with one family, style and weight are merged
+    into one PDF font with the wrong glyphs. fonts-world.css must avoid both."""
+    css = (ROOT / "styles" / "fonts" / "fonts-world.css").read_text(encoding="utf-8")
+    faces = re.findall(r"@font-face \{(.*?)\}", css, re.S)
+    assert len(faces) > 100
+    seen = set()
+    for face in faces:
+        family = re.search(r"font-family: '([^']+)'", face).group(1)
+        style = re.search(r"font-style: (\w+)", face).group(1)
+        weight = re.search(r"font-weight: (\d+)", face).group(1)
+        assert (family, style, weight) not in seen, family
+        seen.add((family, style, weight))
+        src = re.search(r"url\(([^)]+)\)", face).group(1)
+        path = ROOT / "styles" / "fonts" / src
+        assert path.stat().st_size < 2 * 1024 * 1024, src
+        claimed = set()
+        for part in re.search(r"unicode-range: ([^;]+);", face).group(1).split(","):
+            first, _, last = part.strip()[2:].partition("-")
+            claimed.update(range(int(first, 16), int(last or first, 16) + 1))
+        assert claimed <= set(TTFont(path, lazy=True).getBestCmap()), src
+    for folder in ("noto-sans-arabic", "noto-sans-sc", "noto-emoji"):
+        assert "SIL Open Font License" in (ROOT / "styles" / "fonts" / folder / "OFL.txt").read_text()
+
+
+# --- file names --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, stem", [
+    ("José Núñez", "José Núñez"),
+    (unicodedata.normalize("NFD", "José Núñez"), "José Núñez"),  # accents composed (NFC)
+    ("Francesc Xavier Gil·li", "Francesc Xavier Gil·li"),
+    ("CON", "CON_"), ("nul", "nul_"), ("Com1", "Com1_"), ("LPT9.txt", "LPT9_.txt"), ("Conrad", "Conrad"),
+    ("../../etc/passwd", "etc passwd"),
+    ("a/b", "a b"), ("a\\b", "a b"), ('a<b>c:d"e|f?g*h', "a b c d e f g h"),
+    ("...", ""), (".hidden", "hidden"), ("trailing. ", "trailing"),
+    ("😀😀", ""), ("Ana 😀 López", "Ana López"),
+    ("tab\there\x07bell", "tab here bell"),
+])
+def test_file_stem(name, stem):
+    assert file_stem(name) == stem
+
+
+def test_file_stem_is_at_most_100_bytes_and_never_splits_an_accent():
+    stem = file_stem("é" * 80)
+    assert len(stem.encode()) <= MAX_STEM_BYTES and stem == "é" * 50
+    decomposed = file_stem(("e\u0301" * 3 + " ") * 30)
+    assert len(decomposed.encode()) <= MAX_STEM_BYTES and decomposed.endswith("ééé")
+
+
+# --- rosters that cannot be read at all --------------------------------------------------
+
+@pytest.fixture
+def course(project):
+    article = project.topic("course")
+    (article.parent / "cpd.yaml").write_text(PENDING, encoding="utf-8")
+    return project
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("Nom,mail\nAna,a@example.org\n".encode(),
+     "roster.csv:1: error: the header row has no 'name' column (it has 'Nom', 'mail'): "
+     "call the column of attendees' full names 'name'"),
+    ("name,email\nAna,a@example.org\nJos\xe9,\n".encode("latin-1"),
+     "roster.csv:3: error: is not UTF-8 text (bad byte at offset 32): save it as UTF-8 (in Excel: 'CSV UTF-8')"),
+    (b"", "roster.csv: error: the roster is empty: it needs a header row with a 'name' column, "
+          "then one row per attendee"),
+    (b"name,email\n\n", "roster.csv: error: the roster has a header row but no attendees: add one row per attendee"),
+])
+def test_unreadable_roster_is_one_clear_line(course, content, expected):
+    (course.root / "roster.csv").write_bytes(content)
+    code, out, err = run("certificates", "content/course", "--roster", "roster.csv")
+    assert code == 1
+    assert err.splitlines() == [expected, "Stopped: 1 error."]
+    assert not (course.root / "output" / "course").exists()
+
+
+def test_missing_roster_topic_or_cpd_data(course):
+    code, _, err = run("certificates", "content/course", "--roster", "nope.csv")
+    assert code == 1 and errors(err) == ["nope.csv: error: file not found"]
+    (course.root / "r.csv").write_text("name\nAna\n", encoding="utf-8")
+    code, _, err = run("certificates", "content/nope", "--roster", "r.csv")
+    assert code == 1 and errors(err) == ["content/nope: error: no such file or folder"]
+    course.topic("bare")
+    code, _, err = run("certificates", "content/bare", "--roster", "r.csv")
+    assert code == 1 and errors(err) == ["content/bare/cpd.yaml: error: file not found"]
+
+
+def test_only_bad_rows_make_nothing_and_fail(course):
+    (course.root / "roster.csv").write_text("name,email\n,a@example.org\n", encoding="utf-8")
+    code, out, err = run("certificates", "content/course", "--roster", "roster.csv")
+    assert code == 1
+    assert errors(err) == ["roster.csv:2: error: empty name: write the attendee's full name in the 'name' "
+                           "column, or delete the row"]
+    assert out.splitlines() == ["0 made, 1 failed, 0 warnings."]
+
+
+def test_a_name_the_fonts_cannot_show_fails_its_row_only(course):
+    """Cyrillic is not bundled: that row fails (system font or .notdef, whichever this machine has)."""
+    (course.root / "roster.csv").write_text("name\nИван Петров\nAna Test\n", encoding="utf-8")
+    code, out, err = run("certificates", "content/course", "--roster", "roster.csv")
+    assert code == 1
+    (line,) = errors(err)
+    assert line.startswith("roster.csv:2: error: no certificate for 'Иван Петров': ")
+    assert sorted(p.name for p in (course.root / "output" / "course" / "certificates").iterdir()) == \
+        ["Ana Test.pdf", "register.csv"]
