@@ -4,16 +4,32 @@ The library API, which the command line wraps::
 
     from leafpress import load_project, build
     results, problems = build(load_project())
+
+Names are imported on first use, so that commands which never typeset (a
+no-op rebuild, check, list) do not pay for importing WeasyPrint.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-from .builder import BuildResult, Builder, build  # noqa: E402
-from .planning import Target, plan  # noqa: E402
-from .content import Document, load_document  # noqa: E402
-from .errors import LeafpressError, Problem  # noqa: E402
-from .layouts import LAYOUTS, Layout  # noqa: E402
-from .project import Project, load_project  # noqa: E402
+_EXPORTS = {
+    "BuildResult": "results", "Builder": "builder", "build": "builder",
+    "Target": "planning", "plan": "planning",
+    "Document": "content", "load_document": "content",
+    "LeafpressError": "errors", "Problem": "errors",
+    "LAYOUTS": "layouts", "Layout": "layouts",
+    "Project": "project", "load_project": "project",
+    "BatchOptions": "batch", "run_batch": "batch",
+}
 
-__all__ = ["BuildResult", "Builder", "Document", "LAYOUTS", "Layout", "LeafpressError", "Problem",
-           "Project", "Target", "build", "load_document", "load_project", "plan", "__version__"]
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'leafpress' has no attribute {name!r}")

@@ -24,25 +24,9 @@ from .postprocess import (add_crop_marks, bundled_font_names, impose_booklet, sa
 from .profiles import MARK_LENGTH_MM, MARK_OFFSET_MM, PROFILES, SLUG_MM, Profile
 from .project import Project, config_warnings
 from .render import make_environment, render_html
+from .results import BuildResult
 from .topicdata import DataFile
 from .typeset import Typeset, typeset
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    target: Target
-    output: Path | None
-    pages: int
-    seconds: float
-    problems: tuple[Problem, ...]
-
-    @property
-    def ok(self) -> bool:
-        return self.output is not None and not has_errors(self.problems)
-
-    @property
-    def name(self) -> str:
-        return self.target.name
 
 
 def output_path(out_dir: Path, document: Document, layout: Layout, suffix: str = "") -> Path:

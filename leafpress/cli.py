@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .builder import BuildResult, build as build_targets
+from .batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, plan_work, run_batch
+from .cache import Manifest
 from .checks import check_readability
-from .certificates import make_certificates
 from .errors import LeafpressError, Problem, display_path
 from .layouts import LAYOUTS
-from .project import load_project
+from .planning import plan
+from .postprocess import write_atomic
+from .profiles import PROFILES
+from .project import config_warnings, load_project
+from .results import BuildResult
 
 
 def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
@@ -45,41 +51,138 @@ def main() -> None:
               help="Build only this layout (repeat for several). Default: all.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write PDFs under this folder instead of output/.")
+@click.option("--profile", type=click.Choice(sorted(PROFILES)),
+              help="screen (tagged PDF/UA), print (PDF/X-4, 3 mm bleed, CMYK) or archive (PDF/A-3a). "
+                   "Default: 'profile' in leafpress.yaml, else screen.")
+@click.option("--marks", is_flag=True, default=None, help="With --profile print: crop marks outside the bleed.")
 @click.option("--strict", is_flag=True,
               help="Refuse patient leaflets that miss their readability targets.")
-def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | None, strict: bool) -> None:
-    """Build PDFs for all topics, or for the topic folders or articles given.
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
+              help="Targets built at once, each in its own process.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
+              help="Seconds one target may take before it is stopped and reported.")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=256), default=DEFAULT_MEMORY_MB, show_default=True,
+              help="Megabytes of memory one target may use.")
+@click.option("--force", is_flag=True, help="Rebuild every target, even those that are up to date.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the results as JSON to this file (for scripts and CI).")
+def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | None, profile: str | None,
+          marks: bool | None, strict: bool, jobs: int, timeout: float, memory_mb: int, force: bool,
+          report: Path | None) -> None:
+    """Build PDFs for all topics, or for the topic folders or files given.
 
-    Each PDF is written to OUT/<topic>/<layout>.<language>.pdf. Exits 1 if any
-    target failed; the others are still built.
+    Each PDF is written to OUT/<topic>/<layout>.<language>[.<profile>].pdf.
+    Targets whose inputs have not changed since the last build are skipped.
+    Each target runs in its own process, so one that fails, crashes, hangs
+    or runs out of memory is reported and the others are still built. Exits
+    1 if any target failed.
 
-    Example: leafpress build content/ketamine-neuropathic-pain --layout article
+    Example: leafpress build content/ketamine-neuropathic-pain --layout article --profile print
     """
     try:
         project = load_project()
-        results, project_problems = build_targets(project, list(paths), list(layouts) or None, out_dir, strict)
+        targets = plan(project, list(paths), list(layouts) or None)
     except LeafpressError as exc:
         _fail(exc)
         return
+    options = BatchOptions(out_dir=(out_dir or project.output_dir), jobs=jobs, timeout=timeout,
+                           memory_mb=memory_mb, force=force, strict=strict, profile=profile, marks=marks)
+    project_problems = config_warnings(project)
     _print_problems(project_problems)
     # A topic's own problems (its article, its references) concern every
     # layout built from it: print each once, before its first target.
     printed: set[Problem] = set(project_problems)
-    for result in results:
-        _print_problems([p for p in result.problems if p not in printed])
+    interactive = sys.stdout.isatty() and len(targets) > 1
+
+    def report_one(result: BuildResult) -> None:
+        new = [p for p in result.problems if p not in printed]
         printed.update(result.problems)
-        click.echo(_result_line(result))
+        _print_problems(new)  # to stderr, so the bar on stdout stays whole
+        if not interactive:
+            click.echo(_result_line(result))
+
+    if interactive:
+        with click.progressbar(length=len(targets), label="Building", show_pos=True,
+                               file=sys.stdout) as bar:
+            def advance(result: BuildResult) -> None:
+                report_one(result)
+                bar.update(1)
+            results = run_batch(project, targets, options, progress=advance)
+    else:
+        results = run_batch(project, targets, options, progress=report_one)
+    click.echo(_table(results))
     failed = sum(not r.ok for r in results)
+    fresh = sum(r.up_to_date for r in results)
+    built = len(results) - failed - fresh
     warnings = sum(not p.is_error for p in printed)
-    click.echo(f"{len(results) - failed} built, {failed} failed, {warnings} warning{'s' if warnings != 1 else ''}.")
+    counts = f"{built} built, " + (f"{fresh} up to date, " if fresh else "") + f"{failed} failed"
+    click.echo(f"{counts}, {warnings} warning{'s' if warnings != 1 else ''}.")
+    if report:
+        write_report(report, results, project_problems)
     sys.exit(1 if failed else 0)
 
 
 def _result_line(result: BuildResult) -> str:
+    if result.up_to_date:
+        return f"fresh  {result.name} -> {display_path(result.output)} (up to date)"
     if result.ok:
         pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
         return f"built  {result.name} -> {display_path(result.output)} ({pages}, {result.seconds:.1f} s)"
     return f"FAILED {result.name}"
+
+
+def _table(results: list[BuildResult]) -> str:
+    width = max([len("target")] + [len(r.name) for r in results])
+    lines = [f"{'target':<{width}}  pages  seconds  status"]
+    for r in results:
+        lines.append(f"{r.name:<{width}}  {r.pages:>5}  {r.seconds:>7.1f}  {r.status}")
+    return "\n".join(lines)
+
+
+def write_report(path: Path, results: list[BuildResult], project_problems: list[Problem]) -> None:
+    """The build's results as JSON, written atomically."""
+    data = {
+        "ok": all(r.ok for r in results),
+        "targets": [{
+            "target": r.name,
+            "layout": r.target.layout.name,
+            "source": str(r.target.source),
+            "output": str(r.output) if r.output else None,
+            "pages": r.pages,
+            "seconds": round(r.seconds, 3),
+            "status": r.status,
+            "problems": [{"path": str(p.path) if p.path else None, "line": p.line, "level": p.level.value,
+                          "message": p.message} for p in r.problems],
+        } for r in results],
+        "project_problems": [str(p) for p in project_problems],
+    }
+    write_atomic(path.resolve(), json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8"))
+
+
+@main.command(name="list")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The output folder to compare with (default: output/).")
+@click.option("--profile", type=click.Choice(sorted(PROFILES)), help="The profile to compare with.")
+def list_targets(paths: tuple[Path, ...], out_dir: Path | None, profile: str | None) -> None:
+    """List the targets a build would make and whether each is up to date.
+
+    Example: leafpress list content/ketamine-neuropathic-pain
+    """
+    try:
+        project = load_project()
+        targets = plan(project, list(paths))
+    except LeafpressError as exc:
+        _fail(exc)
+        return
+    options = BatchOptions(out_dir=(out_dir or project.output_dir).resolve(), profile=profile)
+    todo, fresh = plan_work(project, targets, options, Manifest(options.out_dir))
+    stale = {target for target, _ in todo}
+    width = max([len("target")] + [len(t.name) for t in targets])
+    click.echo(f"{'target':<{width}}  status")
+    for target in targets:
+        click.echo(f"{target.name:<{width}}  {'needs building' if target in stale else 'up to date'}")
+    click.echo(f"{len(targets)} targets, {len(stale)} to build.")
 
 
 @main.command()
@@ -98,6 +201,8 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
 
     Example: leafpress certificates content/ketamine-neuropathic-pain --roster attendees.csv
     """
+    from .certificates import make_certificates  # renders PDFs: imports WeasyPrint
+
     try:
         project = load_project()
         result = make_certificates(project, topic, roster, out_dir, combined)

@@ -1,0 +1,207 @@
+"""Batch builds: every target in its own short-lived process, many at once.
+
+Children are forked from a multiprocessing forkserver that has imported
+WeasyPrint and leafpress once (about 60% of a one-document process), so a
+child starts rendering at once. One process per target is what isolates
+failures: a child that crashes, runs past its time limit or exhausts its
+memory limit fails that target alone, where one dead worker of a
+ProcessPoolExecutor breaks every job still queued on it.
+
+The parent never imports WeasyPrint: it plans, checks fingerprints, starts
+children, collects results and keeps the manifest, so a build with nothing
+to do stays fast.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cache import Manifest, fingerprint, remove_stale_temporaries
+from .errors import error
+from .planning import Target
+from .project import Project
+from .render import make_environment
+from .results import BuildResult
+
+DEFAULT_TIMEOUT = 120.0
+DEFAULT_MEMORY_MB = 3072  # address space per target; WeasyPrint and its libraries take ~1 GB of it
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    out_dir: Path
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    timeout: float = DEFAULT_TIMEOUT
+    memory_mb: int | None = DEFAULT_MEMORY_MB
+    force: bool = False
+    strict: bool = False
+    profile: str | None = None
+    marks: bool | None = None
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["leafpress.builder"])
+    return context
+
+
+def _child(connection: multiprocessing.connection.Connection, project: Project, target: Target,
+           options: BatchOptions) -> None:
+    """Build one target and send back its BuildResult (or why it could not)."""
+    if options.memory_mb:
+        import resource
+
+        limit = options.memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        from .builder import Builder
+        from .content import load_document
+
+        builder = Builder(project, options.out_dir, options.strict, options.profile, options.marks)
+        result = builder.build_one(target, load_document(target.source, target.topic))
+        connection.send(("result", result))
+    except MemoryError:
+        connection.send(("memory", None))
+    except BaseException as exc:  # noqa: BLE001 - reported as this target's failure
+        connection.send(("crash", f"{type(exc).__name__}: {str(exc)[:200]}"))
+    finally:
+        connection.close()
+
+
+@dataclass
+class _Running:
+    target: Target
+    process: multiprocessing.process.BaseProcess
+    connection: multiprocessing.connection.Connection
+    started: float
+
+
+def _failed(target: Target, seconds: float, message: str) -> BuildResult:
+    return BuildResult(target, None, 0, seconds, (error(target.source, None, message),))
+
+
+def _signal_name(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"signal {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"signal {-exitcode}"
+    return f"exit code {exitcode}"
+
+
+def options_key(options: BatchOptions, project: Project) -> dict[str, object]:
+    """The build options that change a PDF, for fingerprints."""
+    return {"profile": options.profile or project.config.profile,
+            "marks": project.config.print_settings.marks if options.marks is None else options.marks,
+            "strict": options.strict}
+
+
+def cache_key(target: Target, profile: str) -> str:
+    return f"{target.name}@{profile}"
+
+
+def plan_work(project: Project, targets: list[Target], options: BatchOptions,
+              manifest: Manifest) -> tuple[list[tuple[Target, str]], list[BuildResult]]:
+    """Split targets into (target, fingerprint) to build and results that are up to date."""
+    env = make_environment(project.templates_dir)
+    key_options = options_key(options, project)
+    todo, fresh = [], []
+    for target in targets:
+        digest = fingerprint(project, target, env, key_options)
+        entry = None if options.force else manifest.up_to_date(cache_key(target, key_options["profile"]), digest)
+        if entry is None:
+            todo.append((target, digest))
+        else:
+            fresh.append(BuildResult(target, Path(entry.output), entry.pages, 0.0, (), up_to_date=True))
+    return todo, fresh
+
+
+def run_batch(project: Project, targets: list[Target], options: BatchOptions,
+              progress: Callable[[BuildResult], None] | None = None) -> list[BuildResult]:
+    """Build ``targets`` in parallel, skipping those that are up to date; results in target order."""
+    out_dir = options.out_dir.resolve()
+    options = BatchOptions(**{**vars(options), "out_dir": out_dir})
+    remove_stale_temporaries(out_dir)
+    manifest = Manifest(out_dir)
+    todo, fresh = plan_work(project, targets, options, manifest)
+    results: dict[Target, BuildResult] = {r.target: r for r in fresh}
+    for result in fresh:
+        if progress:
+            progress(result)
+    profile = str(options_key(options, project)["profile"])
+    digests = dict(todo)
+    pending = [target for target, _ in todo]
+    running: list[_Running] = []
+    context = _context() if pending else None
+
+    def finish(result: BuildResult) -> None:
+        results[result.target] = result
+        key = cache_key(result.target, profile)
+        if result.ok and result.output is not None:
+            manifest.record(key, digests[result.target], result.output, result.pages)
+        else:
+            manifest.forget(key)
+        if progress:
+            progress(result)
+
+    try:
+        while pending or running:
+            while pending and len(running) < max(1, options.jobs):
+                target = pending.pop(0)
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(target=_child, args=(sender, project, target, options), daemon=True)
+                process.start()
+                sender.close()
+                running.append(_Running(target, process, receiver, time.monotonic()))
+            waitables = [r.connection for r in running] + [r.process.sentinel for r in running]
+            multiprocessing.connection.wait(waitables, timeout=0.2)
+            now = time.monotonic()
+            for job in list(running):
+                seconds = now - job.started
+                message = None
+                if job.connection.poll():
+                    try:
+                        kind, payload = job.connection.recv()
+                    except (EOFError, OSError):
+                        job.process.join(timeout=5)
+                        kind, payload = "died", None
+                    job.process.join(timeout=5)
+                    if kind == "result":
+                        finish(payload)
+                        running.remove(job)
+                        continue
+                    if kind == "memory":
+                        message = (f"ran out of memory (limit {options.memory_mb} MB per target; raise it "
+                                   "with --memory)")
+                    elif kind == "died":
+                        message = (f"the worker stopped without a result ({_signal_name(job.process.exitcode)})"
+                                   + (f"; it may have run out of memory (limit {options.memory_mb} MB per "
+                                      "target, --memory)" if options.memory_mb else ""))
+                    else:
+                        message = f"the worker failed: {payload}"
+                elif not job.process.is_alive():
+                    message = f"the worker crashed ({_signal_name(job.process.exitcode)}) while building it"
+                elif seconds > options.timeout:
+                    job.process.kill()
+                    job.process.join(timeout=5)
+                    message = (f"took longer than {options.timeout:g} s and was stopped; raise the limit "
+                               "with --timeout if the document is meant to be this long")
+                else:
+                    continue
+                job.connection.close()
+                running.remove(job)
+                finish(_failed(job.target, seconds, message))
+    finally:
+        # Ctrl-C or an error here: stop every child; what finished is kept.
+        for job in running:
+            job.process.kill()
+            job.process.join(timeout=5)
+        manifest.save()
+    return [results[t] for t in targets if t in results]

@@ -1,0 +1,151 @@
+"""Batch builds: isolation of failures, incremental rebuilds, interruption, reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pikepdf
+from click.testing import CliRunner
+
+from conftest import ROOT
+from leafpress.batch import BatchOptions, run_batch
+from leafpress.cli import main
+from leafpress.planning import plan
+from leafpress.project import load_project
+
+# Long enough to outlast a 3 s time limit on any machine (about 90 A4 pages).
+LONG_BODY = "\n\n".join(f"## Part {n}\n\n" + ("Words that fill the page. " * 120) for n in range(150)) + "\n"
+
+
+def run(*args: str):
+    result = CliRunner().invoke(main, list(args))
+    assert "Traceback" not in result.output + result.stderr
+    return result
+
+
+def test_a_broken_and_a_hanging_document_fail_alone(project):
+    project.topic("good1")
+    project.topic("broken", title="no")
+    project.topic("hangs", body=LONG_BODY)
+    project.topic("good2")
+    result = run("build", "--timeout", "3", "--jobs", "2")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert "FAILED broken/article" in lines and "FAILED hangs/article" in lines
+    assert any(line.startswith("built  good1/article") for line in lines)
+    assert any(line.startswith("built  good2/article") for line in lines)
+    assert "content/hangs/article.md: error: took longer than 3 s and was stopped; raise the limit with " \
+           "--timeout if the document is meant to be this long" in result.stderr
+    assert "content/broken/article.md:2: error: 'title' must be text" in result.stderr
+    # Warnings: no clinic address, and each good topic's uncited reference.
+    assert lines[-1] == "2 built, 2 failed, 3 warnings."
+    for good in ("good1", "good2"):
+        assert (project.root / "output" / good / "article.en.pdf").is_file()
+
+
+def test_a_target_over_its_memory_limit_fails_alone(project):
+    project.topic("a")
+    project.topic("b")
+    targets = plan(load_project(project.root), [])
+    # 64 MB is below what rendering needs, so each target hits the limit; the
+    # batch reports it per target and goes on.
+    results = run_batch(load_project(project.root), targets,
+                        BatchOptions(out_dir=project.root / "output", memory_mb=64))
+    assert [r.status for r in results] == ["FAILED", "FAILED"]
+    for result in results:
+        assert [str(p) for p in result.problems] == [
+            f"content/{result.target.topic}/article.md: error: ran out of memory (limit 64 MB per target; "
+            "raise it with --memory)"]
+    # With room to work, the same targets build.
+    results = run_batch(load_project(project.root), targets,
+                        BatchOptions(out_dir=project.root / "output", memory_mb=1024))
+    assert [r.status for r in results] == ["built", "built"]
+
+
+def test_second_build_with_nothing_changed_rebuilds_nothing(project):
+    project.topic("a")
+    project.topic("b")
+    first = run("build")
+    assert first.exit_code == 0 and first.stdout.splitlines()[-1] == "2 built, 0 failed, 3 warnings."
+    pdf = project.root / "output" / "a" / "article.en.pdf"
+    stamp = pdf.stat().st_mtime_ns
+    again = run("build")
+    assert again.exit_code == 0
+    assert again.stdout.splitlines()[-1] == "0 built, 2 up to date, 0 failed, 1 warning."
+    assert "fresh  a/article -> output/a/article.en.pdf (up to date)" in again.stdout
+    assert pdf.stat().st_mtime_ns == stamp
+    listed = run("list")
+    assert listed.stdout.splitlines()[-1] == "2 targets, 0 to build."
+
+
+def test_changes_rebuild_exactly_what_they_affect(project):
+    a = project.topic("a")
+    project.topic("b")
+    assert run("build").exit_code == 0
+    a.write_text(a.read_text().replace("Some text", "Other text"), encoding="utf-8")
+    assert run("list").stdout.splitlines()[-1] == "2 targets, 1 to build."
+    result = run("build")
+    assert "built  a/article" in result.stdout and "fresh  b/article" in result.stdout
+    # A stylesheet the layout uses: both rebuild.
+    css = project.root / "styles" / "article.css"
+    css.write_text(css.read_text() + "\n/* changed */\n")
+    assert run("list").stdout.splitlines()[-1] == "2 targets, 2 to build."
+    assert run("build").exit_code == 0
+    # A stylesheet no article uses: nothing to do.
+    other = project.root / "styles" / "cpd.css"
+    other.write_text(other.read_text() + "\n/* changed */\n")
+    assert run("list").stdout.splitlines()[-1] == "2 targets, 0 to build."
+    # The project config, a build option, --force, or a PDF deleted by hand: rebuilt.
+    assert run("list", "--profile", "print").stdout.splitlines()[-1] == "2 targets, 2 to build."
+    (project.root / "output" / "b" / "article.en.pdf").unlink()
+    assert run("list").stdout.splitlines()[-1] == "2 targets, 1 to build."
+    assert run("build", "--force").stdout.splitlines()[-1] == "2 built, 0 failed, 3 warnings."
+    config = project.root / "leafpress.yaml"
+    config.write_text(config.read_text().replace("#1f5f8b", "#123456"))
+    assert run("list").stdout.splitlines()[-1] == "2 targets, 2 to build."
+
+
+def test_report_json(project, tmp_path):
+    project.topic("a")
+    project.topic("broken", title="no")
+    report = tmp_path / "report.json"
+    result = run("build", "--report", str(report))
+    assert result.exit_code == 1
+    data = json.loads(report.read_text())
+    assert data["ok"] is False
+    by_name = {t["target"]: t for t in data["targets"]}
+    assert by_name["a/article"]["status"] == "built" and by_name["a/article"]["pages"] == 1
+    assert by_name["broken/article"]["status"] == "FAILED"
+    assert by_name["broken/article"]["problems"][0] == {
+        "path": str(project.root / "content" / "broken" / "article.md"), "line": 2, "level": "error",
+        "message": "'title' must be text, not a yes/no value; put it in quotes: title: \"no\""}
+
+
+def test_killing_a_build_leaves_every_previous_pdf_intact(project):
+    for name in ("a", "b", "c"):
+        project.topic(name, body=LONG_BODY[: len(LONG_BODY) // 6])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, str(ROOT / "build.py"), "build", "--jobs", "2"]
+    subprocess.run(command, cwd=project.root, env=env, capture_output=True, check=True)
+    before = {p: p.read_bytes() for p in (project.root / "output").rglob("*.pdf")}
+    assert len(before) == 3
+    for name in ("a", "b", "c"):
+        article = project.root / "content" / name / "article.md"
+        article.write_text(article.read_text().replace("Words that fill", "Other words fill"), encoding="utf-8")
+    process = subprocess.Popen(command + ["--force"], cwd=project.root, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(2.0)
+    os.killpg(process.pid, signal.SIGKILL)  # the whole build, children included, mid-run
+    process.wait()
+    for path in before:
+        with pikepdf.open(path) as pdf:  # a whole PDF, old or new, never a truncated one
+            assert len(pdf.pages) > 1
+    # The next build clears half-written files and finishes the job.
+    result = subprocess.run(command, cwd=project.root, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert not list((project.root / "output").rglob("*.part"))
