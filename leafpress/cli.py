@@ -122,6 +122,33 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
     sys.exit(1 if failed else 0)
 
 
+def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None) -> None:
+    from .postprocess import bundled_font_names, detect_profile, verify_pdf
+    from .project import find_root
+
+    if not paths:
+        raise click.UsageError("give the PDF files to check")
+    root = find_root(Path.cwd())
+    fonts = bundled_font_names(root / "styles" / "fonts") if root else None
+    failed = 0
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            click.echo(f"{display_path(path)}: error: cannot be read: {exc.strerror}", err=True)
+            failed += 1
+            continue
+        profile = PROFILES[profile_name] if profile_name else detect_profile(data)
+        problems = verify_pdf(data, fonts, profile)
+        claimed = f"as {profile.name} ({profile.pdf_variant})" if profile else "with no profile claimed"
+        click.echo(f"{display_path(path)}: {'ok' if not problems else 'FAILED'}, checked {claimed}")
+        for problem in problems:
+            click.echo(f"{display_path(path)}: error: {problem}", err=True)
+        failed += bool(problems)
+    click.echo(f"{len(paths)} PDF{'s' if len(paths) != 1 else ''} checked, {failed} with problems.")
+    sys.exit(1 if failed else 0)
+
+
 def _result_line(result: BuildResult) -> str:
     if result.up_to_date:
         return f"fresh  {result.name} -> {display_path(result.output)} (up to date)"
@@ -224,7 +251,11 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def check(paths: tuple[Path, ...]) -> None:
+@click.option("--pdf", "pdfs", is_flag=True,
+              help="PATHS are PDF files: verify them as every build verifies its output.")
+@click.option("--profile", type=click.Choice(sorted(PROFILES)),
+              help="With --pdf: the profile to check against (default: the one the file claims).")
+def check(paths: tuple[Path, ...], pdfs: bool, profile: str | None) -> None:
     """Score the readability of patient leaflets, offline, without building PDFs.
 
     For each patient.<language>.md under PATHS (default: every topic) prints
@@ -235,8 +266,17 @@ def check(paths: tuple[Path, ...]) -> None:
     'readability: {flesch_reading_ease: 70}'. Exits 1 if any document misses
     a target.
 
+    With --pdf, checks PDF files instead: qpdf's syntax check, fonts embedded
+    (and bundled, inside a project), title and language, and what the profile
+    needs (structure tree, output intent, bleed and trim boxes). Exits 1 if
+    any file has a problem.
+
     Example: leafpress check content/ketamine-neuropathic-pain
+    Example: leafpress check --pdf output/ketamine-neuropathic-pain/article.en.print.pdf
     """
+    if pdfs:
+        _check_pdfs(paths, profile)
+        return
     try:
         project = load_project()
         checks = check_readability(project, list(paths))

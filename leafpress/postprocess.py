@@ -316,3 +316,21 @@ def add_crop_marks(data: bytes, offset_mm: float, length_mm: float, slug_mm: flo
         buffer = io.BytesIO()
         pdf.save(buffer, deterministic_id=True)
     return buffer.getvalue()
+
+
+def detect_profile(data: bytes) -> Profile | None:
+    """The profile a PDF claims to meet, from its output intent or tags; None if it claims none."""
+    from .profiles import PROFILES
+
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            kinds = {str(i.get("/S")) for i in (pdf.Root.get("/OutputIntents") or [])}
+            if "/GTS_PDFX" in kinds:
+                return PROFILES["print"]
+            if "/GTS_PDFA1" in kinds:
+                return PROFILES["archive"]
+            if "/StructTreeRoot" in pdf.Root:
+                return PROFILES["screen"]
+    except pikepdf.PdfError:
+        return None
+    return None

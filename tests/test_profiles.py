@@ -220,3 +220,19 @@ def test_same_input_gives_identical_bytes_in_any_time_zone(tmp_path, profile):
         (pdf,) = out.rglob("*.pdf")
         outputs.append(pdf.read_bytes())
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_check_pdf_verifies_any_file_against_the_profile_it_claims(screen, printed, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    good = CliRunner().invoke(main, ["check", "--pdf", str(screen["article.en.pdf"]),
+                                     str(printed["patient.en.print.pdf"])])
+    assert good.exit_code == 0
+    assert good.stdout.splitlines()[-1] == "2 PDFs checked, 0 with problems."
+    assert "ok, checked as screen (pdf/ua-1)" in good.stdout and "ok, checked as print (pdf/x-4)" in good.stdout
+    wrong = CliRunner().invoke(main, ["check", "--pdf", "--profile", "print", str(screen["article.en.pdf"])])
+    assert wrong.exit_code == 1
+    assert "error: the print profile needs a GTS_PDFX output intent, and there is none" in wrong.stderr
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(screen["article.en.pdf"].read_bytes()[:5000])
+    damaged = CliRunner().invoke(main, ["check", "--pdf", str(broken)])
+    assert damaged.exit_code == 1 and "Traceback" not in damaged.output + damaged.stderr
