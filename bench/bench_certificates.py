@@ -26,8 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from leafpress.certificates import (REGISTER_NAME, Certificate, certificate_html, file_names,  # noqa: E402
-                                    load_activity, make_certificates, number_rows, read_roster, register_csv)
+from leafpress.certificates import (REGISTER_NAME, UNTAGGED, Certificate, certificate_html,  # noqa: E402
+                                    file_names, load_activity, make_certificates, number_rows, read_roster,
+                                    register_csv)
 from leafpress.i18n import strings  # noqa: E402
 from leafpress.postprocess import bundled_font_names, verify_pdf, write_atomic  # noqa: E402
 from leafpress.project import Project, load_project  # noqa: E402
@@ -71,7 +72,8 @@ def one_render_per_attendee(project: Project, topic: Path, roster: Path, out_dir
     made = []
     for attendee, name in zip(attendees, file_names(attendees)):
         html = certificate_html(env, project, activity, [attendee], pdf_title=f"{word} — {attendee.name}")
-        result = typeset(html, activity.folder, sheets, (project.styles_dir, project.templates_dir))
+        result = typeset(html, activity.folder, sheets, (project.styles_dir, project.templates_dir),
+                         profile=UNTAGGED)
         problems = list(result.warnings) + verify_pdf(result.pdf, allowed)
         assert not problems and result.pages == 1, problems
         write_atomic(out_dir / name, result.pdf)

@@ -27,7 +27,7 @@ import io
 import re
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from .content import ARTICLE_NAME, load_source
 from .errors import LeafpressError, Problem, error, has_errors, quote
 from .i18n import long_date, strings
 from .postprocess import bundled_font_names, verify_pdf, write_atomic
+from .profiles import DEFAULT_PROFILE, PROFILES
 from .project import Project
 from .render import make_environment
 from .topicdata import CPD, CPD_FILE, check_cpd, load_data_file
@@ -58,6 +59,12 @@ EMAIL_COLUMNS = ("email", "e_mail", "correo")
 MAX_NAME_CHARS = 200
 MAX_STEM_BYTES = 100  # of a file name before ".pdf", in UTF-8
 MAX_ROSTER_BYTES = 10 * 1024 * 1024
+
+# Plain, untagged PDF whatever the project's output profile: the batch is
+# split page by page, and a tagged PDF's structure tree does not split with
+# it, so the tags (/StructParents, marked content) would dangle in every file.
+UNTAGGED = replace(PROFILES[DEFAULT_PROFILE], name="certificate", description="untagged PDF, split per page",
+                   pdf_variant=None, needs_structure=False)
 
 # Invisible characters that would make a name print differently from how it
 # reads in the roster: bidi embeddings, overrides and isolates, and the BOM.
@@ -671,7 +678,7 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
     logo = project.logo_path
     roots = (project.styles_dir, project.templates_dir) + ((logo,) if logo else ())
     sheets = tuple(project.styles_dir / name for name in STYLESHEETS)
-    result = typeset(html, activity.folder, sheets, roots)
+    result = typeset(html, activity.folder, sheets, roots, profile=UNTAGGED)
 
     failed: dict[int, list[str]] = {}  # attendee index -> reasons
     batch_problems = [f"refused to load {reason}" for reason in result.refused]

@@ -267,6 +267,7 @@ def test_one_a4_landscape_page_with_title_language_and_dates_from_the_session(ac
             assert (round(x1 - x0, 2), round(y1 - y0, 2)) == A4_LANDSCAPE
             assert str(pdf.docinfo["/Title"]) == f"Certificate — {row['name']}"
             assert str(pdf.Root.Lang) == "en"
+            assert "/StructParents" not in pdf.pages[0].obj  # untagged: no tags left dangling by the split
             # The date of issue, never the clock.
             assert str(pdf.docinfo["/CreationDate"]) == "D:20270317000000Z"
         assert f"CERTIFICATE NUMBER {row['number']}" in flat(pdf_text(folder / row["file"]))
