@@ -52,7 +52,7 @@ def svg_data_uri(svg: str) -> str:
 
 
 def forest_plot(plot: ForestPlot, locale: str, to_word: str, colour: str = "#1a1a1a",
-                font: str = "Source Sans 3") -> Figure:
+                font: str = "Source Sans 3, Source Sans 3 Latin Ext") -> Figure:
     """An SVG forest plot: one row per estimate, square at the value, line for the interval."""
     values = [e.ci_low for e in plot.estimates] + [e.ci_high for e in plot.estimates] + [plot.null_value]
     ticks = _ticks(min(values), max(values))

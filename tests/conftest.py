@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import textwrap
@@ -234,3 +235,32 @@ def text_sizes(path: Path) -> dict[float, int]:
                     points = round(size * scale, 1)
                     sizes[points] = sizes.get(points, 0) + 1
     return sizes
+
+
+# --- glyph checks (the PDF shows each character with the font's own glyph) --------
+
+def glyphs_shown(page) -> dict[str, set[int]]:
+    import pikepdf
+
+    """Glyph ids each font shows in a page's content (two bytes each: Identity-H)."""
+    shown: dict[str, set[int]] = {}
+    font = None
+    for operands, operator in pikepdf.parse_content_stream(page, "Tf Tj TJ"):
+        if str(operator) == "Tf":
+            font = str(operands[0])
+            continue
+        items = operands[0] if str(operator) == "TJ" else operands
+        for item in items:
+            if isinstance(item, pikepdf.String):
+                data = bytes(item)
+                shown.setdefault(font, set()).update(int.from_bytes(data[i:i + 2], "big")
+                                                     for i in range(0, len(data), 2))
+    return shown
+
+
+def to_unicode(font) -> dict[int, str]:
+    """Glyph id -> text, from the font's ToUnicode CMap (its bfchar entries)."""
+    cmap = font.ToUnicode.read_bytes().decode("latin-1")
+    return {int(g, 16): bytes.fromhex(u).decode("utf-16-be")
+            for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S)
+            for g, u in re.findall(r"<([0-9a-f]{4})> <([0-9a-f]*)>", block)}

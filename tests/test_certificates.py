@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from fontTools.ttLib import TTFont
 
-from conftest import ROOT, TestProject, pdf_text
+from conftest import ROOT, TestProject, glyphs_shown, pdf_text, to_unicode
 from leafpress.certificates import MAX_STEM_BYTES, file_stem
 from leafpress.cli import main
 from leafpress.postprocess import bundled_font_names, fonts_used
@@ -349,31 +349,6 @@ def test_qpdf_finds_the_files_valid(accredited):
 # --- names in any script --------------------------------------------------------------
 
 WORLD = ["Núria Puig i Vilà", "Francesc Xavier Gil·li", "محمد عبد الله", "王小明", "Ana 😀 López", "Łukasz Dvořák"]
-
-
-def glyphs_shown(page: pikepdf.Page) -> dict[str, set[int]]:
-    """Glyph ids each font shows in a page's content (two bytes each: Identity-H)."""
-    shown: dict[str, set[int]] = {}
-    font = None
-    for operands, operator in pikepdf.parse_content_stream(page, "Tf Tj TJ"):
-        if str(operator) == "Tf":
-            font = str(operands[0])
-            continue
-        items = operands[0] if str(operator) == "TJ" else operands
-        for item in items:
-            if isinstance(item, pikepdf.String):
-                data = bytes(item)
-                shown.setdefault(font, set()).update(int.from_bytes(data[i:i + 2], "big")
-                                                     for i in range(0, len(data), 2))
-    return shown
-
-
-def to_unicode(font: pikepdf.Object) -> dict[int, str]:
-    """Glyph id -> text, from the font's ToUnicode CMap (its bfchar entries)."""
-    cmap = font.ToUnicode.read_bytes().decode("latin-1")
-    return {int(g, 16): bytes.fromhex(u).decode("utf-16-be")
-            for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S)
-            for g, u in re.findall(r"<([0-9a-f]{4})> <([0-9a-f]*)>", block)}
 
 
 @pytest.mark.parametrize("name", WORLD)
