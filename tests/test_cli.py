@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from conftest import ROOT
 from leafpress.cli import main
+from leafpress.postprocess import _umask
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -141,6 +142,8 @@ def test_failed_rebuild_keeps_the_previous_pdf_and_leaves_no_temporary_files(pro
     assert run("build")[0] == 1
     assert pdf.read_bytes() == before
     assert sorted(p.name for p in pdf.parent.iterdir()) == ["article.en.pdf"]
+    # Readable like any other file, not private to its owner as a temporary file is.
+    assert pdf.stat().st_mode & 0o777 == 0o666 & ~_umask()
 
 
 def test_build_paths_layout_and_out(project, tmp_path):
