@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .content import Document, load_document
-from .errors import Problem, error, has_errors, warning
-from .planning import plan
+from .content import Document, load_document, load_source
+from .errors import Problem, error, has_errors, quote, warning
 from .project import Project
 from .readability import Report, TextBlocks, score
 
@@ -55,18 +55,155 @@ class ReadabilityCheck:
         return self.report is not None and self.report.passed and not has_errors(self.problems)
 
 
-def check_readability(project: Project, paths: list[Path]) -> list[ReadabilityCheck]:
-    """Score every patient document under ``paths`` (topic folders or files)."""
-    sources = dict.fromkeys(t.source for t in plan(project, paths, ["patient"]))
-    checks = []
-    for source in sources:
-        loaded = load_document(source)
-        if isinstance(loaded, Document):
-            report = readability(loaded)
-            problems = tuple(p for p in loaded.problems if p.is_error)
-            if report is None:
-                problems += (error(source, None, "no running text to score for readability"),)
-            checks.append(ReadabilityCheck(source, report, problems))
-        else:
-            checks.append(ReadabilityCheck(source, None, tuple(p for p in loaded if p.is_error)))
-    return checks
+# --- the full content check (leafpress check) -------------------------------------
+
+REVIEW_WARNING_DAYS = 90
+# About how many words of text fit on the one-page summary besides the figure
+# (the sample's words fill about four fifths of it; see tests/test_check.py).
+SUMMARY_WORDS_PER_PAGE = 380
+SCAFFOLD_MARKERS = ("Write the article here", "Escriba aquí el artículo", "This leaflet is for you if ...",
+                    "Este folleto es para usted si ...")
+
+
+@dataclass(frozen=True)
+class TopicCheck:
+    """Everything `leafpress check` found in one topic folder."""
+
+    topic: str
+    folder: Path
+    problems: tuple[Problem, ...]
+    readability: tuple[ReadabilityCheck, ...]
+
+
+def _line_of(source: Path, needle: str) -> int | None:
+    try:
+        for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), start=1):
+            if needle in line:
+                return number
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def _link_problems(source: Path, body: str, keys: frozenset[str]) -> list[Problem]:
+    """Links to #anchors that no heading, footnote or reference of the document has."""
+    from .citations import anchor_for
+    from .markup import CitationState, render_markdown
+
+    state = CitationState(known=keys)
+    body_html = render_markdown(body, state)
+    targets = set(re.findall(r'\bid="([^"]+)"', body_html))
+    targets |= {anchor_for(n) for n in range(1, len(state.order) + len(keys) + 1)}
+    problems = []
+    for anchor in dict.fromkeys(re.findall(r'href="#([^"]+)"', body_html)):
+        if anchor not in targets:
+            problems.append(error(source, _line_of(source, f"#{anchor}"),
+                                  f"the link to {quote('#' + anchor)} goes nowhere: no heading or anchor has "
+                                  "that id (heading ids are their text in lower case, with hyphens)"))
+    return problems
+
+
+def _review_problems(source: Path, review: datetime.date, today: datetime.date) -> list[Problem]:
+    line = _line_of(source, "review_date:")
+    if review < today:
+        return [error(source, line, f"the review date {review} has passed: review the content, then "
+                      "set a new version, publication date and review date")]
+    if (review - today).days <= REVIEW_WARNING_DAYS:
+        return [warning(source, line, f"the review date {review} is {(review - today).days} days away: "
+                        "plan the review")]
+    return []
+
+
+def _scaffold_problems(source: Path) -> list[Problem]:
+    for marker in SCAFFOLD_MARKERS:
+        if (line := _line_of(source, marker)) is not None:
+            return [warning(source, line, "still has the example text from 'leafpress new': replace it")]
+    return []
+
+
+def _data_problems(folder: Path, known: frozenset[str]) -> list[Problem]:
+    from .topicdata import (CPD, CPD_FILE, EVIDENCE_FILE, SUMMARY_FILE, Evidence, Summary, check_cpd,
+                            check_keys, load_data_file)
+
+    problems: list[Problem] = []
+    evidence = summary = None
+    if (folder / EVIDENCE_FILE).is_file():
+        evidence, found = load_data_file(folder / EVIDENCE_FILE, Evidence)
+        problems += found
+        if evidence is not None:
+            cites = [(("studies", i, "cite"), s.cite) for i, s in enumerate(evidence.model.studies)]
+            if evidence.model.forest_plot:
+                cites.append((("forest_plot", "cite"), evidence.model.forest_plot.cite))
+            problems += check_keys(evidence, cites, known)
+    if (folder / SUMMARY_FILE).is_file():
+        summary, found = load_data_file(folder / SUMMARY_FILE, Summary)
+        problems += found
+    if (folder / CPD_FILE).is_file():
+        cpd, found = load_data_file(folder / CPD_FILE, CPD)
+        problems += found
+        if cpd is not None:
+            problems += check_cpd(cpd, known)
+    if summary is not None and evidence is not None:
+        texts = [*summary.model.key_points, *summary.model.safety]
+        for study in evidence.model.studies:
+            texts += [study.study, study.design, study.participants, study.population, study.intervention,
+                      study.result]
+        words = sum(len(text.split()) for text in texts)
+        capacity = SUMMARY_WORDS_PER_PAGE * summary.model.max_pages
+        if words > capacity:
+            problems.append(warning(summary.path, 1, f"the summary's text runs to {words} words; about {capacity} "
+                                    f"fit on {summary.model.max_pages} page(s), so it may overflow "
+                                    "(leafpress build measures it exactly)"))
+    return problems
+
+
+def check_topics(project: Project, paths: list[Path], today: datetime.date,
+                 strict_readability: bool = False) -> list[TopicCheck]:
+    """Run every content check on the topics under ``paths``, without making PDFs."""
+    from .planning import find_topics
+
+    topics, problems = find_topics(project, paths)
+    if problems:
+        from .errors import LeafpressError
+
+        raise LeafpressError(problems)
+    results = []
+    for folder, only in topics:
+        sources = [folder / "article.md"] if (folder / "article.md").is_file() else []
+        sources += sorted(folder.glob("patient.*.md"))
+        if only is not None:
+            sources = [s for s in sources if s == only]
+        found: list[Problem] = []
+        reports: list[ReadabilityCheck] = []
+        known: frozenset[str] = frozenset()
+        for source in sources:
+            found += _scaffold_problems(source)
+            # Front matter and body are checked even when citations or images
+            # have errors, so one run reports everything.
+            parsed, _ = load_source(source)
+            if parsed is not None:
+                found += _review_problems(source, parsed.meta.review_date, today)
+            loaded = load_document(source, folder.name)
+            if not isinstance(loaded, Document):
+                found += loaded
+                if parsed is not None:
+                    found += _link_problems(source, parsed.body, frozenset())
+                continue
+            known = known | frozenset(loaded.references.references)
+            found += loaded.problems
+            found += _link_problems(source, parsed.body if parsed else "", known)
+            if loaded.meta.audience == "patients":
+                report = readability(loaded)
+                reports.append(ReadabilityCheck(source, report, ()))
+                found += readability_problems(loaded, strict_readability)
+        if only is None:
+            if not known and (folder / "references.json").is_file():
+                from .citations import load_references
+
+                library, _ = load_references(folder / "references.json")
+                known = frozenset(library.references)
+            found += _data_problems(folder, known)
+        unique = list(dict.fromkeys(found))
+        unique.sort(key=lambda p: (str(p.path), p.line or 0))
+        results.append(TopicCheck(folder.name, folder, tuple(unique), tuple(reports)))
+    return results

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import sys
@@ -12,7 +13,7 @@ import click
 from . import __version__
 from .batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, plan_work, run_batch
 from .cache import Manifest
-from .checks import check_readability
+from .checks import check_topics
 from .errors import LeafpressError, Problem, display_path
 from .layouts import LAYOUTS
 from .planning import plan
@@ -20,6 +21,7 @@ from .postprocess import write_atomic
 from .profiles import PROFILES
 from .project import config_warnings, load_project
 from .results import BuildResult
+from .scaffold import new_topic
 
 
 def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
@@ -186,6 +188,33 @@ def write_report(path: Path, results: list[BuildResult], project_problems: list[
     write_atomic(path.resolve(), json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8"))
 
 
+@main.command()
+@click.argument("topic")
+@click.option("--title", help="The topic's title (default: made from TOPIC).")
+@click.option("--lang", "language", type=click.Choice(["en", "es"]),
+              help="Language of the article (default: default_language in leafpress.yaml).")
+def new(topic: str, title: str | None, language: str | None) -> None:
+    """Create a topic folder in content/ that builds at once.
+
+    Writes article.md with every front-matter field explained, patient.<lang>.md
+    for each language in leafpress.yaml, an empty references.json, and
+    evidence, summary and CPD data as *.yaml.example files that show their
+    format (rename them once the references they cite exist).
+
+    Example: leafpress new ketamine-depression --title "Ketamine for depression" --lang es
+    """
+    try:
+        project = load_project()
+        scaffold = new_topic(project, topic, title, language)
+    except LeafpressError as exc:
+        _fail(exc)
+        return
+    for path in scaffold.files:
+        click.echo(f"wrote  {display_path(path)}")
+    click.echo(f"Next: edit {display_path(scaffold.folder / 'article.md')}, then run "
+               f"'leafpress check {display_path(scaffold.folder)}' and 'leafpress build {display_path(scaffold.folder)}'.")
+
+
 @main.command(name="list")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -251,25 +280,33 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json prints one object for scripts.")
 @click.option("--pdf", "pdfs", is_flag=True,
               help="PATHS are PDF files: verify them as every build verifies its output.")
 @click.option("--profile", type=click.Choice(sorted(PROFILES)),
               help="With --pdf: the profile to check against (default: the one the file claims).")
-def check(paths: tuple[Path, ...], pdfs: bool, profile: str | None) -> None:
-    """Score the readability of patient leaflets, offline, without building PDFs.
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), hidden=True,
+              help="Check review dates as of this day (for tests).")
+def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool, profile: str | None,
+          today: datetime.datetime | None) -> None:
+    """Check topics without building PDFs: every content check, in a second.
 
-    For each patient.<language>.md under PATHS (default: every topic) prints
-    the scores with their targets and the five hardest sentences. English:
-    Flesch Reading Ease (target 60) and Flesch-Kincaid grade; Spanish:
-    Szigriszt-Pazos with its INFLESZ band (target 55) and Fernández-Huerta
-    (target 60). Set other targets in a document's front matter, for example
-    'readability: {flesch_reading_ease: 70}'. Exits 1 if any document misses
-    a target.
+    Front matter, citations (unknown, uncited, no DOI/PMID/URL), images
+    without alt text, broken internal links, summary and CPD data, review
+    dates (passed, or within 90 days), missing authors or reviewers, text
+    left from 'leafpress new', and the readability of patient leaflets:
+    English Flesch Reading Ease (target 60) and Flesch-Kincaid grade;
+    Spanish Szigriszt-Pazos with its INFLESZ band (target 55) and
+    Fernández-Huerta (target 60), with the five hardest sentences. Set other
+    targets in a document's front matter: 'readability: {flesch_reading_ease: 70}'.
+    One line per problem, grouped by topic, then a count. Exits 1 on errors
+    (and on warnings with --strict).
 
     With --pdf, checks PDF files instead: qpdf's syntax check, fonts embedded
     (and bundled, inside a project), title and language, and what the profile
-    needs (structure tree, output intent, bleed and trim boxes). Exits 1 if
-    any file has a problem.
+    needs (structure tree, output intent, bleed and trim boxes).
 
     Example: leafpress check content/ketamine-neuropathic-pain
     Example: leafpress check --pdf output/ketamine-neuropathic-pain/article.en.print.pdf
@@ -279,28 +316,70 @@ def check(paths: tuple[Path, ...], pdfs: bool, profile: str | None) -> None:
         return
     try:
         project = load_project()
-        checks = check_readability(project, list(paths))
+        day = today.date() if today else datetime.date.today()
+        topics = check_topics(project, list(paths), day)
     except LeafpressError as exc:
         _fail(exc)
         return
-    for result in checks:
-        click.echo(display_path(result.source))
-        _print_problems(result.problems)
-        report = result.report
-        if report is None:
-            continue
-        counts = report.counts
-        click.echo(f"  {counts.sentences} sentences, {counts.words} words, {counts.syllables} syllables")
-        for score in report.scores:
-            target = f"target {score.target:g} or more" if score.target is not None else "for information"
-            verdict = "" if score.target is None else ("  ok" if score.passed else "  BELOW TARGET")
-            band = f" ({report.band})" if report.band and "INFLESZ" in score.name else ""
-            click.echo(f"  {score.name}: {score.value:.1f}{band}, {target}{verdict}")
-        click.echo("  Hardest sentences:")
-        for number, sentence in enumerate(report.hardest, start=1):
-            text = sentence.text if len(sentence.text) <= 160 else sentence.text[:159] + "…"
-            click.echo(f"    {number}. ({sentence.words} words) {text}")
-    failed = sum(not r.passed for r in checks)
-    click.echo(f"{len(checks)} patient document{'s' if len(checks) != 1 else ''} checked, "
-               f"{failed} below target.")
-    sys.exit(1 if failed else 0)
+    problems = [p for topic in topics for p in topic.problems]
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    reports = [r for topic in topics for r in topic.readability if r.report]
+    below = sum(not r.report.passed for r in reports)
+    if output_format == "json":
+        click.echo(json.dumps(_check_json(topics, errors, warnings), indent=2, ensure_ascii=False))
+    else:
+        for topic in topics:
+            click.echo(f"{topic.topic}:")
+            for problem in topic.problems:
+                click.echo(str(problem))
+            for result in topic.readability:
+                _print_readability(result)
+        click.echo(f"{len(topics)} topic{'s' if len(topics) != 1 else ''} checked: {errors} "
+                   f"error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}; "
+                   f"{len(reports)} patient document{'s' if len(reports) != 1 else ''} scored, {below} below target.")
+    sys.exit(1 if errors or (strict and warnings) else 0)
+
+
+def _print_readability(result) -> None:
+    report = result.report
+    if report is None:
+        return
+    counts = report.counts
+    click.echo(f"{display_path(result.source)}: readability: {counts.sentences} sentences, {counts.words} words, "
+               f"{counts.syllables} syllables")
+    for score in report.scores:
+        target = f"target {score.target:g} or more" if score.target is not None else "for information"
+        verdict = "" if score.target is None else ("  ok" if score.passed else "  BELOW TARGET")
+        band = f" ({report.band})" if report.band and "INFLESZ" in score.name else ""
+        click.echo(f"  {score.name}: {score.value:.1f}{band}, {target}{verdict}")
+    click.echo("  Hardest sentences:")
+    for number, sentence in enumerate(report.hardest, start=1):
+        text = sentence.text if len(sentence.text) <= 160 else sentence.text[:159] + "…"
+        click.echo(f"    {number}. ({sentence.words} words) {text}")
+
+
+def _check_json(topics, errors: int, warnings: int) -> dict:
+    def problem(p: Problem) -> dict:
+        return {"path": str(p.path) if p.path else None, "line": p.line, "level": p.level.value,
+                "message": p.message}
+
+    return {
+        "errors": errors,
+        "warnings": warnings,
+        "topics": [{
+            "topic": t.topic,
+            "problems": [problem(p) for p in t.problems],
+            "readability": [{
+                "source": str(r.source),
+                "language": r.report.language,
+                "sentences": r.report.counts.sentences,
+                "words": r.report.counts.words,
+                "syllables": r.report.counts.syllables,
+                "band": r.report.band,
+                "scores": [{"name": s.name, "value": round(s.value, 2), "target": s.target, "passed": s.passed}
+                           for s in r.report.scores],
+                "hardest": [s.text for s in r.report.hardest],
+            } for r in t.readability if r.report],
+        } for t in topics],
+    }

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from .citations import BibliographyEntry, bibliography
 from .content import Document
-from .errors import Problem, error, quote, warning
+from .errors import Problem, error, quote
 from .figures import forest_plot, qr_code_data_uri
 from .i18n import long_date
 from .layouts import Layout
@@ -176,15 +176,6 @@ def prepare(layout: Layout, document: Document, locale: str, t: dict[str, str],
             {"explanation": fragments.text(cpd, ("questions", i, "explanation"), q.explanation),
              "number": fragments.number(q.cite)}
             for i, q in enumerate(model.questions)]
-        for index, person in enumerate(model.faculty):
-            if person.conflicts is None:
-                problems.append(warning(cpd.path, cpd.line_of(("faculty", index)),
-                                        f"faculty {quote(person.name)} has no conflicts-of-interest declaration: "
-                                        "add 'conflicts: ...' (for example 'None declared') once it is made"))
-        if model.accreditation.status != "accredited":
-            problems.append(warning(cpd.path, cpd.line_of(("accreditation",)),
-                                    "the activity is not accredited: the handout and certificates state that "
-                                    "no CPD credits are awarded"))
     problems += fragments.problems
     entries = bibliography(document.references, fragments.state.order)
     return LayoutData(context, entries, tuple(problems))

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
 
-from .errors import Problem, error, quote
+from .errors import Problem, error, quote, warning
 from .validation import IsoDate, Schema, validate
 from .yamlfile import Location, YamlData, load_yaml
 
@@ -181,7 +181,16 @@ def check_cpd(cpd: DataFile, known_keys: frozenset[str]) -> list[Problem]:
             problems.append(error(cpd.path, cpd.line_of(("questions", index, "cite")),
                                   f"question {index + 1} cites the unknown reference key {quote(question.cite)}: "
                                   "add it to the references file or fix the spelling"))
+    for index, person in enumerate(model.faculty):
+        if person.conflicts is None:
+            problems.append(warning(cpd.path, cpd.line_of(("faculty", index)),
+                                    f"faculty {quote(person.name)} has no conflicts-of-interest declaration: "
+                                    "add 'conflicts: ...' (for example 'None declared') once it is made"))
     accreditation = model.accreditation
+    if accreditation.status != "accredited":
+        problems.append(warning(cpd.path, cpd.line_of(("accreditation",)),
+                                "the activity is not accredited: the handout and certificates state that "
+                                "no CPD credits are awarded"))
     if accreditation.status == "accredited":
         for field in ("credits", "body", "statement"):
             if not getattr(accreditation, field):

@@ -1,0 +1,214 @@
+"""`leafpress new`: a topic folder that builds at once and explains itself.
+
+Every front-matter field is present with a one-line comment. Data files for
+the summary and the CPD handout are written as `*.yaml.example`: they show
+the format, and the layouts start using them once renamed (an example cites
+references the new, empty references file does not have yet).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import LeafpressError, error, quote
+from .project import Project
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+TEXT = {
+    "en": {
+        "notice": "For healthcare professionals.",
+        "summary": "One sentence that says what this article covers.",
+        "body": "## Introduction\n\nWrite the article here, in Markdown. Cite the references in references.json "
+                "as `[@key]`, or several at once as `[@key1; @key2]`. Footnotes are written[^note] like this.\n\n"
+                "[^note]: And printed at the foot of the page.\n",
+        "patient_title": "Information for patients",
+        "patient_body": "This leaflet is for you if ... (say who it is for, in one or two short sentences).\n\n"
+                        "## What is it?\n\nUse short sentences and everyday words. Write the headings as the "
+                        "questions a patient would ask.\n\n## What will I feel?\n\n## What are the risks?\n\n"
+                        "## What happens afterwards?\n\n## Questions to ask your doctor\n\n- Is it right for me?\n",
+    },
+    "es": {
+        "notice": "Para profesionales sanitarios.",
+        "summary": "Una frase que diga de qué trata este artículo.",
+        "body": "## Introducción\n\nEscriba aquí el artículo, en Markdown. Cite las referencias de "
+                "references.json como `[@clave]`, o varias a la vez como `[@clave1; @clave2]`. Las notas se "
+                "escriben[^nota] así.\n\n[^nota]: Y se imprimen al pie de la página.\n",
+        "patient_title": "Información para pacientes",
+        "patient_body": "Este folleto es para usted si ... (diga para quién es, en una o dos frases cortas).\n\n"
+                        "## ¿Qué es?\n\nUse frases cortas y palabras de todos los días. Escriba los títulos como "
+                        "las preguntas que haría un paciente.\n\n## ¿Qué voy a sentir?\n\n## ¿Qué riesgos tiene?"
+                        "\n\n## ¿Qué pasa después?\n\n## Preguntas para su médico\n\n- ¿Es adecuado para mí?\n",
+    },
+}
+
+FRONT_MATTER = """\
+---
+# Title on the cover and in the PDF's metadata.
+title: {title}
+# A few words for the running header.
+short_title: {short_title}
+# One line under the title; leave empty ("") for none.
+subtitle: ""
+# Language of this document: {languages}.
+language: {language}
+# Who it is for: professionals, patients or educators.
+audience: {audience}
+# Shown in a box under the title: who may use this document.
+audience_notice: {notice}
+# One sentence: the PDF's subject, shown by PDF viewers.
+summary: {summary}
+# The people who wrote it, one "- name: ..." line each (add role: or affiliation: if useful).
+authors: []
+# Who checked and approved it, in the same form.
+reviewers: []
+# The organisation that publishes it.
+publisher: {publisher}
+# Document version, always in quotes.
+version: "0.1"
+# Dates as YYYY-MM-DD. Patient leaflets must be reviewed within three years.
+published: {published}
+review_date: {review_date}
+# Words for the PDF's metadata and for search.
+keywords: []
+# The CSL-JSON file of references (export it from Zotero or Mendeley).
+references: references.json
+{extra}---
+
+"""
+
+EXAMPLES = {
+    "evidence.yaml.example": """\
+# Rename to evidence.yaml when the references it cites exist in references.json.
+# Used by the summary and the CPD handout; numbers are written only here.
+studies:
+  - study: Author et al., 2024
+    cite: author2024
+    design: Randomised controlled trial
+    participants: "120"
+    population: Adults with the condition
+    intervention: Treatment vs placebo
+    result: The main result, with its numbers
+# The forest plot in the summary is drawn from these estimates.
+forest_plot:
+  title: Treatment versus placebo
+  cite: author2024
+  measure: Mean difference in pain, 0-10 scale
+  favours_left: Favours treatment
+  favours_right: Favours placebo
+  caption: What the plot shows [@author2024].
+  estimates:
+    - label: At 1 week
+      value: -1.5
+      ci_low: -2.0
+      ci_high: -1.0
+""",
+    "summary.yaml.example": """\
+# Rename to summary.yaml (with evidence.yaml) to get the one-page clinician summary.
+max_pages: 1
+key_points:
+  - A key point, cited [@author2024].
+safety:
+  - What to monitor, cited [@author2024].
+""",
+    "cpd.yaml.example": """\
+# Rename to cpd.yaml (with evidence.yaml and summary.yaml) for the CPD handout and certificates.
+audience: Who the session is for
+duration_minutes: 60
+objectives:
+  - Describe ... [@author2024]
+# status: accredited (with credits, body and statement), pending or not-accredited.
+accreditation:
+  status: not-accredited
+faculty:
+  - name: Name of the educator
+    role: Their role
+    conflicts: None declared
+reflection:
+  - A question for participants about their own practice.
+# At least six questions; each answer must be copied exactly from its options.
+questions:
+  - question: A question?
+    options: [First option, Second option, Third option, Fourth option]
+    answer: Second option
+    explanation: One sentence saying why.
+    cite: author2024
+session:
+  dates: [2030-01-31]
+  place: Where the session takes place
+signatory:
+  name: Name of the person who signs certificates
+  post: Their post
+""",
+}
+
+
+@dataclass(frozen=True)
+class Scaffold:
+    folder: Path
+    files: tuple[Path, ...]
+
+
+def _years_later(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _yaml_text(value: str) -> str:
+    """A YAML scalar that stays text whatever it says (quotes, colons, 'no')."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def new_topic(project: Project, name: str, title: str | None = None, language: str | None = None,
+              today: datetime.date | None = None) -> Scaffold:
+    """Create content/<name>/ with an article, patient texts, references and example data."""
+    problems = []
+    if not SLUG.fullmatch(name):
+        problems.append(error(None, None, f"topic name {quote(name)} must be lower-case letters, digits and "
+                              "hyphens, such as 'ketamine-neuropathic-pain'"))
+    language = language or project.config.default_language
+    if language not in TEXT:
+        problems.append(error(None, None, f"language {quote(language)} is not one of {', '.join(TEXT)}"))
+    folder = project.content_dir / name
+    if folder.exists():
+        problems.append(error(folder, None, "already exists: choose another name or edit the topic there"))
+    if problems:
+        raise LeafpressError(problems)
+    today = today or datetime.date.today()  # scaffolding only: builds never read the clock
+    title = title or name.replace("-", " ").capitalize()
+    common = {
+        "languages": " or ".join(TEXT),
+        "publisher": _yaml_text(project.config.clinic.name),
+        "published": today.isoformat(),
+        "review_date": _years_later(today, 2).isoformat(),
+    }
+    folder.mkdir(parents=True)
+    written = []
+
+    def write(filename: str, text: str) -> None:
+        path = folder / filename
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+
+    words = TEXT[language]
+    write("article.md", FRONT_MATTER.format(
+        title=_yaml_text(title), short_title=_yaml_text(title[:40]), language=language, audience="professionals",
+        notice=_yaml_text(words["notice"]), summary=_yaml_text(words["summary"]),
+        extra="# Web address of the published article, for the summary's QR code.\n# url: https://\n",
+        **common) + words["body"])
+    for patient_language in [l for l in project.config.languages if l in TEXT]:
+        patient = TEXT[patient_language]
+        write(f"patient.{patient_language}.md", FRONT_MATTER.format(
+            title=_yaml_text(title), short_title=_yaml_text(title[:40]), language=patient_language,
+            audience="patients", notice='""', summary=_yaml_text(patient["patient_title"]),
+            extra="# Reference keys this leaflet rests on, listed under 'Sources'.\nsources: []\n",
+            **common) + patient["patient_body"])
+    write("references.json", "[]\n")
+    for filename, text in EXAMPLES.items():
+        write(filename, text)
+    return Scaffold(folder, tuple(written))
