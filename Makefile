@@ -1,17 +1,25 @@
 # make build: install everything into .venv and build every leaflet into output/
 # make test:  run the test suite
+# make test-preview: the live preview in a headless browser (installs Debian's chromium and Playwright)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PREVIEW_STAMP := $(VENV)/.installed-preview
 
-.PHONY: build test system-packages clean
+.PHONY: build test test-preview system-packages clean
 
 build: $(STAMP)
 	$(BIN)/leafpress build
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Not part of `make test`: chromium is large. Playwright drives /usr/bin/chromium
+# and never downloads a browser; the test fails (not skips) without them here.
+test-preview: $(PREVIEW_STAMP)
+	@scripts/install-preview-packages
+	LEAFPRESS_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/preview
 
 system-packages:
 	@scripts/install-system-packages
@@ -22,6 +30,10 @@ $(STAMP): pyproject.toml scripts/install-system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+$(PREVIEW_STAMP): $(STAMP)
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e '.[test,preview-test]'
 	@touch $@
 
 clean:

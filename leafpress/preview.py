@@ -1,0 +1,710 @@
+"""leafpress watch: rebuild what a save affects, and serve a live HTML preview.
+
+The watcher plans the targets, builds them with :func:`run_batch` (so the
+fingerprints skip whatever did not change), then waits for saves in
+content/, templates/, styles/ and leafpress.yaml with ``watchfiles``. After
+each rebuild it bumps a version number; every preview page listens for it
+on ``/events`` (Server-Sent Events) and reloads itself.
+
+The server is local and small: it binds 127.0.0.1 only, answers GET only,
+refuses requests whose Host is not 127.0.0.1 or localhost (a web page
+cannot reach it through DNS rebinding), holds a bounded number of
+connections, and serves files by the rule WeasyPrint's ProjectFetcher
+follows: regular files inside styles/, templates/ or a planned topic's
+folder, after resolving '..' and symbolic links, and nothing else.
+
+A preview page is the HTML WeasyPrint receives for a target (render_html
+with the layout's data from layoutdata.prepare), with the layout's
+stylesheets linked, file: URLs turned into served paths, the problems of
+its last build and of the render in a box at the top, and the reload script.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import mimetypes
+import re
+import secrets
+import signal
+import stat
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote as url_quote
+from urllib.parse import unquote, urlsplit
+
+import click
+import jinja2
+
+from .batch import BatchOptions, run_batch
+from .content import Document, load_document
+from .errors import LeafpressError, Problem, display_path, error, has_errors, quote
+from .i18n import strings
+from .layoutdata import prepare
+from .layouts import LAYOUTS
+from .planning import Target, plan
+from .project import CONFIG_NAME, Project, config_warnings, find_root, load_project
+from .render import make_environment, render_html
+from .results import BuildResult
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+MAX_CONNECTIONS = 32      # requests handled at once; more are dropped
+MAX_EVENT_STREAMS = 16    # open /events streams (one per preview tab)
+KEEPALIVE_SECONDS = 15    # a comment on idle event streams, so dead ones are noticed
+SOCKET_TIMEOUT = 30       # seconds a client may take to send its request or read a reply
+MAX_FILE_BYTES = 20 * 1024 * 1024  # as ProjectFetcher
+DEBOUNCE_MS = 300         # saves within this time are one change
+
+RELOAD_SCRIPT_PATH = "/_leafpress/reload.js"
+PROBLEMS_ID = "leafpress-problems"
+
+# The reload script: the page knows the version it was made at; /events sends
+# the current version when it connects and after each rebuild.
+RELOAD_SCRIPT = """\
+(function () {
+  "use strict";
+  var shown = document.currentScript && document.currentScript.dataset.version;
+  var source = new EventSource("/events");
+  source.addEventListener("version", function (event) {
+    if (event.data !== shown) {
+      source.close();
+      window.location.reload();
+    }
+  });
+})();
+"""
+
+# Pages may run only the reload script, which carries this response's nonce
+# (not scripts in Markdown, SVG or topic files), and load only what this
+# server serves, plus data: URLs (QR codes, figures).
+PAGE_POLICY = ("default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+               "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+               "form-action 'none'; frame-ancestors 'none'")
+FILE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; font-src 'self'; sandbox"
+
+TYPES = {".css": "text/css", ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".otf": "font/otf",
+         ".svg": "image/svg+xml", ".md": "text/plain", ".yaml": "text/plain", ".yml": "text/plain",
+         ".j2": "text/plain", ".json": "application/json", ".txt": "text/plain", ".csv": "text/plain"}
+TEXT_TYPES = ("text/", "application/json", "image/svg+xml")
+
+
+# --- files: the fetch rule ---------------------------------------------------------
+
+def served_file(root: Path, relative: str) -> Path | None:
+    """The regular file ``relative`` names inside ``root``, or None when it must not be served.
+
+    As strict as ProjectFetcher: '..' and symbolic links are resolved first,
+    and the result must still be inside ``root``. Hidden names (a segment
+    starting with '.') are refused outright.
+    """
+    if not relative or "\x00" in relative or "\\" in relative:
+        return None
+    if any(part.startswith(".") for part in relative.split("/") if part):
+        return None
+    try:
+        base = root.resolve()
+        path = (base / relative.lstrip("/")).resolve()
+        if not path.is_relative_to(base):
+            return None
+        info = path.stat()
+    except (OSError, RuntimeError, ValueError):  # missing, a symlink loop, a bad name
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+        return None
+    return path
+
+
+FILE_URL = re.compile(r"""file://[^\s"'<>()]+""")
+
+
+def rewrite_file_urls(page: str, mounts: list[tuple[Path, str]], logo: Path | None) -> str:
+    """Point file: URLs at the paths this server serves them under (others lead nowhere)."""
+    def served(match: re.Match[str]) -> str:
+        parts = urlsplit(html.unescape(match.group(0)))
+        if parts.netloc.lower() not in ("", "localhost"):
+            return "#not-served"
+        try:
+            path = Path(unquote(parts.path)).resolve()
+        except (OSError, RuntimeError, ValueError):
+            return "#not-served"
+        for root, prefix in mounts:
+            root = root.resolve()
+            if path.is_relative_to(root) and served_file(root, path.relative_to(root).as_posix()):
+                return prefix + url_quote(path.relative_to(root).as_posix())
+        if logo is not None and path == logo:
+            return "/logo"
+        return "#not-served"
+
+    return FILE_URL.sub(served, page)
+
+
+# --- what the watcher knows ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The planned targets and their last results; replaced whole after each rebuild."""
+
+    project: Project | None
+    targets: tuple[Target, ...] = ()
+    results: dict[str, BuildResult] = field(default_factory=dict, hash=False)
+    # Problems of the whole request: leafpress.yaml, or the paths asked for.
+    problems: tuple[Problem, ...] = ()
+
+    def target(self, name: str) -> Target | None:
+        return next((t for t in self.targets if t.name == name), None)
+
+    def topic_folder(self, topic: str) -> Path | None:
+        return next((t.source.parent for t in self.targets if t.topic == topic), None)
+
+
+def result_line(result: BuildResult) -> str:
+    """One line per target, as `leafpress build` prints them."""
+    if result.up_to_date:
+        return f"fresh  {result.name} -> {display_path(result.output)} (up to date)"
+    if result.ok:
+        pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
+        return f"built  {result.name} -> {display_path(result.output)} ({pages}, {result.seconds:.1f} s)"
+    return f"FAILED {result.name}"
+
+
+class Preview:
+    """Plans and builds the watched targets; pages wait on its version."""
+
+    def __init__(self, root: Path, paths: Iterable[Path] = (), layouts: Iterable[str] = (),
+                 jobs: int | None = None, echo: Callable[..., None] = click.echo):
+        self.root = root.resolve()
+        self.paths = [Path(p) for p in paths]
+        self.layouts = list(layouts)
+        self.jobs = jobs
+        self.echo = echo
+        self.snapshot = Snapshot(None)
+        self.session = secrets.token_hex(4)  # a restarted watcher never repeats a version
+        self.count = 0
+        self.stopping = False
+        self._changed = threading.Condition()
+        self._config_printed: set[Problem] = set()
+
+    # versions: pages reload when theirs is not the current one
+
+    @property
+    def version(self) -> str:
+        return f"{self.session}-{self.count}"
+
+    def bump(self) -> None:
+        with self._changed:
+            self.count += 1
+            self._changed.notify_all()
+
+    def wait_for_change(self, seen: str | None, timeout: float) -> str:
+        """The version once it differs from ``seen`` (or after ``timeout`` seconds)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.version != seen or self.stopping, timeout)
+            return self.version
+
+    def stop(self) -> None:
+        with self._changed:
+            self.stopping = True
+            self._changed.notify_all()
+
+    # planning and building
+
+    def replan(self) -> Snapshot:
+        """Load leafpress.yaml and plan the targets again; problems go into the snapshot."""
+        old = self.snapshot
+        try:
+            project = load_project(self.root)
+        except LeafpressError as exc:
+            self.snapshot = Snapshot(None, old.targets, old.results, exc.problems)
+            return self.snapshot
+        try:
+            targets = plan(project, self.paths, self.layouts or None)
+        except LeafpressError as exc:
+            self.snapshot = Snapshot(project, old.targets, old.results, exc.problems)
+            return self.snapshot
+        self.snapshot = Snapshot(project, tuple(targets), old.results, ())
+        return self.snapshot
+
+    def rebuild(self, first: bool = False) -> list[BuildResult]:
+        """Replan and build what changed; print a line per rebuilt target and every problem.
+
+        ``first`` prints targets that were already up to date too, as a build does.
+        Never raises for problems in the content: they are printed and kept for
+        the preview pages. The pages are told to reload at the end.
+        """
+        try:
+            return self._rebuild(first)
+        except Exception as exc:  # noqa: BLE001 - e.g. a file removed mid-build: keep watching
+            self.echo(str(error(None, None, f"the rebuild stopped: {type(exc).__name__}: {exc}; "
+                                "waiting for the next save")), err=True)
+            return []
+        finally:
+            self.bump()
+
+    def _rebuild(self, first: bool) -> list[BuildResult]:
+        echo = self.echo
+        snapshot = self.replan()
+        printed: set[Problem] = set()
+        if snapshot.problems:
+            for problem in snapshot.problems:
+                echo(str(problem), err=True)
+            echo(f"Not built: {_count(sum(p.is_error for p in snapshot.problems), 'error')}; "
+                 "waiting for the next save.")
+            return []
+        project = snapshot.project
+        assert project is not None
+        for problem in config_warnings(project):
+            if problem not in self._config_printed:
+                echo(str(problem), err=True)
+                self._config_printed.add(problem)
+        printed.update(self._config_printed)
+
+        def report(result: BuildResult) -> None:
+            new = [p for p in result.problems if p not in printed]
+            printed.update(result.problems)
+            for problem in new:
+                echo(str(problem), err=True)
+            if first or not result.up_to_date:
+                echo(result_line(result))
+
+        options = BatchOptions(out_dir=project.output_dir, **({"jobs": self.jobs} if self.jobs else {}))
+        results = run_batch(project, list(snapshot.targets), options, progress=report)
+        old = snapshot.results
+        kept: dict[str, BuildResult] = {}
+        for result in results:
+            previous = old.get(result.name)
+            if result.up_to_date and previous is not None and previous.ok:
+                # Nothing changed since that build: its warnings still hold.
+                result = replace(result, problems=previous.problems)
+            kept[result.name] = result
+        self.snapshot = replace(snapshot, results=kept)
+        failed = sum(not r.ok for r in results)
+        fresh = sum(r.up_to_date for r in results)
+        built = len(results) - failed - fresh
+        warnings = sum(not p.is_error for p in printed)
+        echo(f"{built} built, {fresh} up to date, {failed} failed, {_count(warnings, 'warning')}.")
+        return results
+
+    # watching
+
+    def watch_paths(self) -> list[Path]:
+        """content/, templates/, styles/, leafpress.yaml, and topic folders given outside content/."""
+        candidates = [self.root / "content", self.root / "templates", self.root / "styles", self.root / CONFIG_NAME]
+        for given in self.paths:
+            path = given.resolve()
+            folder = path.parent if path.is_file() else path
+            if not any(folder.is_relative_to(c) for c in candidates[:3]):
+                candidates.append(folder)
+        return [p for p in dict.fromkeys(candidates) if p.exists()]
+
+    def on_changes(self, changes: Iterable[tuple[object, str]]) -> bool:
+        """Rebuild after files changed; True when leafpress.yaml was among them."""
+        changes = list(changes)
+        # An editor's temporary file, made and removed within one save, is not news.
+        added = {path for kind, path in changes if getattr(kind, "name", "") == "added"}
+        names = sorted({display_path(path) for kind, path in changes
+                        if Path(path).exists() or path not in added}) or ["(temporary files only)"]
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        self.echo(f"changed {shown}")
+        self.rebuild()
+        config = self.root / CONFIG_NAME
+        return any(Path(path) == config for _, path in changes)
+
+    def watch_forever(self, stop_event: threading.Event | None = None) -> None:
+        """Rebuild on every save until ``stop_event`` is set (or Ctrl-C)."""
+        import watchfiles
+
+        while not (stop_event and stop_event.is_set()):
+            restart = False
+            for changes in watchfiles.watch(*self.watch_paths(), debounce=DEBOUNCE_MS, stop_event=stop_event,
+                                            raise_interrupt=True):
+                if self.on_changes(changes):
+                    # Editors save by replacing the file: watch the new one.
+                    restart = True
+                    break
+            if not restart:
+                return
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+# --- the preview page ------------------------------------------------------------
+
+def template_problem(project: Project, template: str, exc: jinja2.TemplateError) -> Problem:
+    """A template that is missing or wrong, at its line where Jinja knows it (as the builder says it)."""
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return error(project.templates_dir / template, None,
+                     f"template {quote(exc.name)} not found in {display_path(project.templates_dir)}")
+    path = Path(exc.filename) if getattr(exc, "filename", None) else project.templates_dir / template
+    return error(path, getattr(exc, "lineno", None), f"template error: {exc.message or exc}")
+
+
+def render_target(project: Project, target: Target) -> tuple[str | None, list[Problem]]:
+    """The HTML WeasyPrint would receive for ``target``, or None, and the problems on the way."""
+    loaded = load_document(target.source, target.topic)
+    if not isinstance(loaded, Document):
+        return None, list(loaded)
+    document, layout = loaded, target.layout
+    problems = list(document.problems)
+    for name in layout.required_fields:
+        if not getattr(document.meta, name):
+            problems.append(error(document.source, 1, f"the {layout.name} layout needs {quote(name)} "
+                                  "in the front matter"))
+    language = document.meta.language
+    data = prepare(layout, document, project.locale_for(language), strings(language), {},
+                   colour=project.config.colours.primary)
+    problems += data.problems
+    if has_errors(problems):
+        return None, problems
+    try:
+        page = render_html(make_environment(project.templates_dir), layout, document, project, data)
+    except jinja2.TemplateError as exc:
+        return None, problems + [template_problem(project, layout.template, exc)]
+    return page, problems
+
+
+def problems_box(problems: Iterable[Problem]) -> str:
+    """Every problem as `file:line: level: message`, in a box that no print style hides.
+
+    Errors are listed open; warnings alone are folded under a summary line.
+    """
+    problems = list(dict.fromkeys(problems))
+    if not problems:
+        return ""
+    errors = [p for p in problems if p.is_error]
+    colour, background = ("#a40000", "#fff0f0") if errors else ("#7a5b00", "#fff8e0")
+    heading = (f"{_count(len(errors), 'error')}, {_count(len(problems) - len(errors), 'warning')}"
+               + (": the PDF was not made" if errors else ""))
+    lines = "".join(f'<li style="margin:0.2em 0">{html.escape(str(p))}</li>' for p in problems)
+    box = ("all:initial;display:block;box-sizing:border-box;margin:0 0 1em;padding:0.75em 1em;"
+           f"border:3px solid {colour};background:{background};color:#111;font:14px/1.4 monospace;"
+           "white-space:pre-wrap;position:relative;z-index:2147483647")
+    title = f'<strong style="font:bold 15px sans-serif;color:{colour}">leafpress: {html.escape(heading)}</strong>'
+    listing = f'<ul style="margin:0.4em 0 0;padding-left:1.2em">{lines}</ul>'
+    if errors:
+        return f'<section id="{PROBLEMS_ID}" role="alert" style="{box}">{title}{listing}</section>'
+    return (f'<details id="{PROBLEMS_ID}" style="{box}"><summary style="cursor:pointer">{title}</summary>'
+            f"{listing}</details>")
+
+
+def _inject(page: str, head: str, body_start: str) -> str:
+    """Put ``head`` at the end of <head> and ``body_start`` just inside <body>."""
+    match = re.search(r"</head\s*>", page, re.I)
+    page = page[:match.start()] + head + page[match.start():] if match else head + page
+    match = re.search(r"<body\b[^>]*>", page, re.I)
+    return page[:match.end()] + body_start + page[match.end():] if match else body_start + page
+
+
+def _skeleton(title: str) -> str:
+    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title></head>"
+            "<body style=\"font-family:sans-serif;margin:1em\"></body></html>")
+
+
+def _reload_tag(version: str, nonce: str) -> str:
+    return (f'<script src="{RELOAD_SCRIPT_PATH}" nonce="{html.escape(nonce)}" '
+            f'data-version="{html.escape(version)}"></script>\n')
+
+
+def preview_page(snapshot: Snapshot, target: Target, version: str, nonce: str) -> str:
+    """The preview of one target: its HTML with stylesheets, problems and the reload script."""
+    project = snapshot.project
+    problems = list(snapshot.problems)
+    page = None
+    if project is not None:
+        page, rendered = render_target(project, target)
+        last = snapshot.results.get(target.name)
+        problems += list(last.problems) if last else []
+        problems += rendered
+    if page is None:
+        page = _skeleton(f"{target.name}: not rendered")
+        head = ""
+    else:
+        mounts = [(target.source.parent, f"/preview/{url_quote(target.topic)}/"),
+                  (project.styles_dir, "/styles/"), (project.templates_dir, "/templates/")]
+        page = rewrite_file_urls(page, mounts, project.logo_path)
+        head = "".join(f'<link rel="stylesheet" href="/styles/{url_quote(name)}">\n'
+                       for name in target.layout.stylesheets)
+    return _inject(page, head + _reload_tag(version, nonce), problems_box(problems))
+
+
+def index_page(snapshot: Snapshot, version: str, nonce: str) -> str:
+    rows = []
+    for target in snapshot.targets:
+        result = snapshot.results.get(target.name)
+        if result is None:
+            status = "not built yet"
+        else:
+            errors = sum(p.is_error for p in result.problems)
+            warnings = len(result.problems) - errors
+            status = result.status + (f", {_count(errors, 'error')}" if errors else "") + \
+                (f", {_count(warnings, 'warning')}" if warnings else "")
+        href = "/preview/" + url_quote(target.name)
+        rows.append(f'<li><a href="{html.escape(href)}">{html.escape(target.name)}</a> '
+                    f"<span>({html.escape(status)})</span></li>")
+    listing = f"<ul>{''.join(rows)}</ul>" if rows else "<p>No targets.</p>"
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>leafpress preview</title>"
+            f"{_reload_tag(version, nonce)}</head><body style=\"font-family:sans-serif;margin:2em;max-width:50em\">"
+            f"{problems_box(snapshot.problems)}<h1>leafpress preview</h1>"
+            "<p>Each page is the HTML WeasyPrint typesets, with the print stylesheets. It reloads after every "
+            f"rebuild.</p>{listing}</body></html>")
+
+
+# --- the server --------------------------------------------------------------------
+
+class PreviewServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer on 127.0.0.1 with a bound on the requests it handles at once."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, preview: Preview, port: int = DEFAULT_PORT):
+        self.preview = preview
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self.streams = threading.BoundedSemaphore(MAX_EVENT_STREAMS)
+        super().__init__((HOST, port), PreviewHandler)
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}/"
+
+    def process_request(self, request, client_address) -> None:
+        if not self.slots.acquire(blocking=False):
+            self.shutdown_request(request)  # too many at once: drop it
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that went away is not worth a traceback
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    server: PreviewServer
+    server_version = "leafpress-preview"
+    sys_version = ""
+    timeout = SOCKET_TIMEOUT
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass  # the terminal is for builds and problems
+
+    # only GET
+
+    def _refuse_method(self) -> None:
+        self._send(HTTPStatus.METHOD_NOT_ALLOWED, b"only GET\n", "text/plain; charset=utf-8", {"Allow": "GET"})
+
+    do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _refuse_method
+
+    def do_GET(self) -> None:
+        if not self._host_allowed():
+            self._send(HTTPStatus.FORBIDDEN, b"wrong Host: use 127.0.0.1\n", "text/plain; charset=utf-8")
+            return
+        path = unquote(urlsplit(self.path).path)
+        preview = self.server.preview
+        snapshot = preview.snapshot
+        try:
+            if path == "/":
+                self._send_html(index_page, snapshot, preview.version)
+            elif path == "/events":
+                self._events()
+            elif path == "/version":
+                self._send(HTTPStatus.OK, json.dumps({"version": preview.version}).encode(), "application/json")
+            elif path == RELOAD_SCRIPT_PATH:
+                self._send(HTTPStatus.OK, RELOAD_SCRIPT.encode(), "text/javascript; charset=utf-8")
+            elif path.startswith("/preview/"):
+                self._preview(snapshot, path[len("/preview/"):])
+            elif path.startswith("/styles/") and snapshot.project:
+                self._send_file(snapshot.project.styles_dir, path[len("/styles/"):])
+            elif path.startswith("/templates/") and snapshot.project:
+                self._send_file(snapshot.project.templates_dir, path[len("/templates/"):])
+            elif path == "/logo" and snapshot.project and snapshot.project.logo_path:
+                logo = snapshot.project.logo_path
+                self._send_file(logo.parent, logo.name)
+            else:
+                self._not_found()
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            pass
+        except Exception as exc:  # noqa: BLE001 - one bad page must not stop the server
+            message = f"leafpress could not make this page: {type(exc).__name__}: {exc}"
+            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, (message + "\n").encode(), "text/plain; charset=utf-8")
+
+    def _host_allowed(self) -> bool:
+        host = self.headers.get("Host")
+        if host is None:
+            return True  # not a browser: no DNS rebinding
+        port = self.server.port
+        allowed = {f"{HOST}:{port}", f"localhost:{port}"} | ({HOST, "localhost"} if port == 80 else set())
+        return host.lower() in allowed
+
+    def _preview(self, snapshot: Snapshot, rest: str) -> None:
+        target = snapshot.target(rest)
+        if target is not None:
+            self._send_html(preview_page, snapshot, target, self.server.preview.version)
+            return
+        # Anything else under /preview/<topic>/ is a file of that topic, where
+        # the page's relative URLs (images) point, as WeasyPrint's base URL does.
+        topic, _, relative = rest.partition("/")
+        folder = snapshot.topic_folder(topic)
+        if folder is None:
+            self._not_found()
+            return
+        self._send_file(folder, relative)
+
+    def _events(self) -> None:
+        preview = self.server.preview
+        if not self.server.streams.acquire(blocking=False):
+            self._send(HTTPStatus.SERVICE_UNAVAILABLE, b"too many preview pages open\n", "text/plain")
+            return
+        try:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(b"retry: 1000\n\n")
+            seen = None
+            while not preview.stopping:
+                version = preview.wait_for_change(seen, KEEPALIVE_SECONDS)
+                if preview.stopping:
+                    break
+                if version != seen:
+                    self.wfile.write(f"event: version\ndata: {version}\n\n".encode())
+                    seen = version
+                else:
+                    self.wfile.write(b": still here\n\n")
+                self.wfile.flush()
+        except OSError:
+            pass  # the page went away
+        finally:
+            self.server.streams.release()
+
+    def _send_file(self, root: Path, relative: str) -> None:
+        path = served_file(root, relative)
+        if path is None:
+            self._not_found()
+            return
+        try:
+            data = path.read_bytes()
+        except OSError:
+            self._not_found()
+            return
+        kind = TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if kind.startswith(TEXT_TYPES) and "charset" not in kind:
+            kind += "; charset=utf-8"
+        self._send(HTTPStatus.OK, data, kind, policy=FILE_POLICY)
+
+    def _send_html(self, make_page: Callable[..., str], *args: object) -> None:
+        """A page made with a fresh nonce, which only its reload script carries."""
+        nonce = secrets.token_urlsafe(16)
+        page = make_page(*args, nonce=nonce)
+        self._send(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8",
+                   policy=PAGE_POLICY.format(nonce=nonce))
+
+    def _not_found(self) -> None:
+        self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8")
+
+    def _send(self, status: HTTPStatus, body: bytes, kind: str, headers: dict[str, str] | None = None,
+              policy: str = FILE_POLICY) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", policy)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+# --- the command -------------------------------------------------------------------
+
+def _fail(problems: Iterable[Problem]) -> None:
+    problems = list(problems)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"Stopped: {_count(sum(p.is_error for p in problems), 'error')}.", err=True)
+    sys.exit(1)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
+              help="Port of the preview on 127.0.0.1; 0 picks a free one.")
+@click.option("--layout", "layouts", multiple=True, type=click.Choice(sorted(LAYOUTS)),
+              help="Watch only this layout (repeat for several). Default: all.")
+def watch(paths: tuple[Path, ...], port: int, layouts: tuple[str, ...]) -> None:
+    """Rebuild PDFs on every save and serve a live HTML preview.
+
+    Builds the targets for PATHS (default: every topic) into output/, then
+    watches content/, templates/, styles/ and leafpress.yaml. After each save
+    it rebuilds what changed, prints a line per rebuilt target and every
+    problem, and the preview pages reload themselves.
+
+    The preview runs on http://127.0.0.1:PORT/ (this computer only): / lists
+    the targets, /preview/<topic>/<layout> shows the HTML WeasyPrint receives,
+    with the print stylesheets, and any errors in a box at the top. Stop with
+    Ctrl-C.
+
+    Example: leafpress watch content/ketamine-neuropathic-pain --port 8001
+    """
+    root = find_root(Path.cwd())
+    if root is None:
+        try:
+            load_project()
+        except LeafpressError as exc:
+            _fail(exc.problems)
+        return
+    preview = Preview(root, paths, layouts)
+    snapshot = preview.replan()
+    if snapshot.problems:  # a wrong path or layout, or a broken leafpress.yaml: nothing to watch yet
+        _fail(snapshot.problems)
+    try:
+        server = PreviewServer(preview, port)
+    except OSError as exc:
+        hint = "; choose another with --port, or --port 0 for any free one" if port else ""
+        _fail([error(None, None, f"cannot serve the preview on {HOST}:{port}: {exc.strerror or exc}{hint}")])
+        return
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                              name="leafpress-preview", daemon=True)
+    thread.start()
+    previous_term = None
+    if threading.current_thread() is threading.main_thread():
+        previous_term = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        click.echo(f"Preview: {server.url} (this computer only; Ctrl-C to stop)")
+        preview.rebuild(first=True)
+        watched = ", ".join(display_path(p) + ("/" if p.is_dir() else "") for p in preview.watch_paths())
+        click.echo(f"Watching {watched} for changes.")
+        preview.watch_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        preview.stop()
+        server.shutdown()
+        server.server_close()
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
+    click.echo("Stopped.")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
