@@ -383,3 +383,9 @@ def _check_json(topics, errors: int, warnings: int) -> dict:
             } for r in t.readability if r.report],
         } for t in topics],
     }
+
+
+# The live preview lives in its own module (an HTTP server and a file watcher).
+from .preview import watch  # noqa: E402
+
+main.add_command(watch)
