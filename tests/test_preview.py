@@ -134,7 +134,7 @@ def test_serves_styles_fonts_templates_and_topic_files(served):
     connection.request("GET", "/styles/fonts/source-sans-3/source-sans-3-latin-700-normal.woff")
     response = connection.getresponse()
     assert response.status == 200 and response.getheader("Content-Type") == "font/woff"
-    assert response.read()[:4] == b"wOFF"
+    assert response.read()[:4] == b"wOF2"
     connection.close()
     assert request(server, "/templates/base.html.j2")[0] == 200
     assert request(server, "/preview/topic/references.json")[0] == 200
