@@ -131,9 +131,9 @@ def test_serves_styles_fonts_templates_and_topic_files(served):
     status, headers, css = request(server, "/styles/fonts/fonts.css")
     assert status == 200 and headers["Content-Type"].startswith("text/css") and "@font-face" in css
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-    connection.request("GET", "/styles/fonts/source-sans-3/source-sans-3-latin-700-normal.woff")
+    connection.request("GET", "/styles/fonts/source-sans-3/source-sans-3-latin-700-normal.woff2")
     response = connection.getresponse()
-    assert response.status == 200 and response.getheader("Content-Type") == "font/woff"
+    assert response.status == 200 and response.getheader("Content-Type") == "font/woff2"
     assert response.read()[:4] == b"wOF2"
     connection.close()
     assert request(server, "/templates/base.html.j2")[0] == 200
