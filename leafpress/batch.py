@@ -185,7 +185,11 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
                                    + (f"; it may have run out of memory (limit {options.memory_mb} MB per "
                                       "target, --memory)" if options.memory_mb else ""))
                     else:
-                        message = f"the worker failed: {payload}"
+                        # Under a memory limit an allocation can fail deep inside a
+                        # library (a decoder, say) rather than as MemoryError.
+                        message = f"the worker failed: {payload}" + (
+                            f"; it may have run out of memory (limit {options.memory_mb} MB per target, --memory)"
+                            if options.memory_mb else "")
                 elif not job.process.is_alive():
                     message = f"the worker crashed ({_signal_name(job.process.exitcode)}) while building it"
                 elif seconds > options.timeout:
