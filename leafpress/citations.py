@@ -17,7 +17,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from .errors import Problem, error, quote, warning
+from .errors import Problem, error, limit_problems, quote, warning
+from .yamlfile import read_text
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MAX_LISTED_AUTHORS = 6  # ICMJE/NLM: list six, then "et al."
@@ -92,18 +93,21 @@ def load_references(path: Path) -> tuple[ReferenceLibrary, list[Problem]]:
     """Read a CSL-JSON file; every malformed item is reported, none fatal alone."""
     problems: list[Problem] = []
     library = ReferenceLibrary(path, {})
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return library, [error(path, None, "references file not found: create it (an empty list [] "
-                               "will do) or fix 'references' in the front matter")]
-    except UnicodeDecodeError:
-        return library, [error(path, None, "is not UTF-8 text: export it again as UTF-8 CSL-JSON")]
+    text = read_text(path, missing="references file not found: create it (an empty list [] will do) or fix "
+                     "'references' in the front matter", utf8_fix="export it again as UTF-8 CSL-JSON")
+    if isinstance(text, Problem):
+        return library, [text]
     try:
         items = json.loads(text)
     except json.JSONDecodeError as exc:
         return library, [error(path, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno}); "
                                "export the references again as CSL-JSON")]
+    except RecursionError:
+        return library, [error(path, None, "invalid JSON: too deeply nested; export the references again as "
+                               "CSL-JSON")]
+    except ValueError as exc:  # a number of thousands of digits
+        return library, [error(path, None, f"invalid JSON: {quote(exc, 100)}; export the references again as "
+                               "CSL-JSON")]
     if isinstance(items, dict) and isinstance(items.get("items"), list):
         items = items["items"]  # CSL-JSON wrapped as {"items": [...]}
     if not isinstance(items, list):
@@ -132,14 +136,15 @@ def load_references(path: Path) -> tuple[ReferenceLibrary, list[Problem]]:
             problems.append(error(path, line, f"reference {quote(key)} has no 'title'"))
             continue
         references[key] = Reference(key, line, item)
-    return ReferenceLibrary(path, references), problems
+    return ReferenceLibrary(path, references), limit_problems(problems)
 
 
 def reference_warnings(library: ReferenceLibrary, cited: list[str]) -> list[Problem]:
     """Warn about references nobody cites and references readers cannot find."""
     problems = []
+    cited_keys = set(cited)
     for ref in library.references.values():
-        if ref.key not in cited:
+        if ref.key not in cited_keys:
             problems.append(warning(library.path, ref.line, f"reference {quote(ref.key)} is never cited: "
                                     f"cite it as [@{ref.key}] or remove it"))
         if not (ref.doi or ref.pmid or ref.url):
@@ -166,7 +171,10 @@ def format_name(name: dict[str, Any]) -> str:
     return text
 
 
-def format_names(names: list[dict[str, Any]]) -> str:
+def format_names(names: Any) -> str:
+    """CSL names (a list of name objects); anything else in the file is ignored."""
+    if not isinstance(names, list):
+        return ""
     formatted = [format_name(n) for n in names if isinstance(n, dict)]
     et_al = bool(formatted) and formatted[-1] == ET_AL
     people = [n for n in formatted if n != ET_AL]
@@ -182,15 +190,30 @@ def format_date(issued: Any) -> str:
     """CSL date to NLM form: 2009, 2022 Apr, 2024 Jun 3."""
     if not isinstance(issued, dict):
         return ""
-    parts = (issued.get("date-parts") or [[]])[0]
-    if not parts:
+    date_parts = issued.get("date-parts")
+    parts = date_parts[0] if isinstance(date_parts, list) and date_parts else []
+    if not isinstance(parts, list) or not parts or not isinstance(parts[0], (str, int)) or isinstance(parts[0], bool):
         return str(issued.get("literal") or issued.get("raw") or "")
-    text = str(parts[0])
-    if len(parts) > 1 and 1 <= int(parts[1]) <= 12:
-        text += f" {MONTHS[int(parts[1]) - 1]}"
-        if len(parts) > 2:
-            text += f" {int(parts[2])}"
+    numbers = [_int(p) for p in parts]
+    text = str(parts[0]).strip()
+    month = numbers[1] if len(numbers) > 1 else None
+    if month is not None and 1 <= month <= 12:
+        text += f" {MONTHS[month - 1]}"
+        day = numbers[2] if len(numbers) > 2 else None
+        if day is not None and 1 <= day <= 31:
+            text += f" {day}"
     return text
+
+
+def _int(value: Any) -> int | None:
+    """A CSL date part as a number (they may be written as strings), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if abs(value) < 10**6 else None
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,6}\s*", value):
+        return int(value)
+    return None
 
 
 def format_pages(page: str) -> str:

@@ -7,24 +7,35 @@ matter between ``---`` lines, then Markdown.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import bisect
 import datetime
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from .citations import BibliographyEntry, ReferenceLibrary, bibliography, load_references, reference_warnings
-from .errors import Problem, error, has_errors, quote, warning
+from .errors import MAX_PROBLEMS_PER_FILE, Problem, error, has_errors, limit_problems, quote, warning
 from .i18n import LANGUAGES
-from .markup import CITATION, CitationState, render_markdown
+from .markup import CITATION, CitationState, Notice, render_markdown
 from .validation import IsoDate, Schema, parse_date, validate
 from .yamlfile import YamlData, load_yaml
+from .yamlfile import read_text as _read_text
 
 ARTICLE_NAME = "article.md"
-MAX_SOURCE_BYTES = 2 * 1024 * 1024
 
 Text = Annotated[str, Field(min_length=1)]
+
+
+def _web_address(value: Any) -> Any:
+    """The article's public address becomes a link and a QR code: only a web address will do."""
+    if isinstance(value, str) and not re.match(r"https?://[^\s/]", value.strip(), flags=re.I):
+        raise ValueError(f"must be a web address starting with https://, not {quote(value)}")
+    return value
+
+
+WebAddress = Annotated[str, BeforeValidator(_web_address)]
 
 
 class Person(Schema):
@@ -60,7 +71,7 @@ class FrontMatter(Schema):
     review_date: IsoDate
     keywords: list[Text] = []
     references: Text = "references.json"
-    url: str | None = None
+    url: WebAddress | None = None
     numbered_headings: bool | None = None
     # Reference keys a document rests on without citing them in the text
     # (patient leaflets list their sources instead of citing).
@@ -124,16 +135,8 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int] | Problem:
 
 
 def read_text(path: Path) -> str | Problem:
-    try:
-        if path.stat().st_size > MAX_SOURCE_BYTES:
-            return error(path, None, f"is larger than {MAX_SOURCE_BYTES // 1024 // 1024} MiB: split it up")
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return error(path, None, "file not found")
-    except UnicodeDecodeError as exc:
-        return error(path, None, f"is not UTF-8 text (bad byte at offset {exc.start}): save it as UTF-8")
-    except OSError as exc:
-        return error(path, None, f"cannot be read: {exc.strerror}")
+    """A topic's Markdown file: UTF-8, at most 2 MiB, a regular file inside its topic folder."""
+    return _read_text(path, folder=path.parent)
 
 
 def load_source(path: Path) -> tuple[Source | None, list[Problem]]:
@@ -147,10 +150,11 @@ def load_source(path: Path) -> tuple[Source | None, list[Problem]]:
     data, problems = load_yaml(yaml_text, path, line_offset=1)
     if data is None:
         return None, problems
-    meta, more = validate(FrontMatter, data, path, EXAMPLES)
+    meta, more = validate(FrontMatter, data, path, EXAMPLES, limit=False)
     problems += more
     problems += _cross_checks(data, path)
     problems.sort(key=lambda p: p.line or 0)
+    problems = limit_problems(problems)
     if meta is None:
         return None, problems
     return Source(path, meta, data, body, body_line), problems
@@ -200,17 +204,58 @@ def _cross_checks(data: YamlData, path: Path) -> list[Problem]:
     return problems
 
 
+def _blank(text: str) -> str:
+    return re.sub(r"[^\n]", " ", text)
+
+
 def _without_code(text: str) -> str:
     """``text`` with fenced blocks and code spans blanked out, line breaks kept.
 
     Citation syntax inside code is not a citation, so it must not be where
-    an error about a citation points.
+    an error about a citation points. Linear in the text: a hostile file of
+    unclosed fences or backticks must not make it crawl.
     """
-    def blank(match: re.Match[str]) -> str:
-        return re.sub(r"[^\n]", " ", match.group(0))
+    lines = text.split("\n")
+    openers = {fence: [i for i, line in enumerate(lines) if line.startswith(fence)] for fence in ("```", "~~~")}
+    index = 0
+    while index < len(lines):
+        fence = next((f for f in openers if lines[index].startswith(f)), None)
+        if fence is not None:
+            later = openers[fence]
+            position = bisect.bisect_right(later, index)
+            if position < len(later):  # closed: blank the opening line to the closing one
+                end = later[position]
+                lines[index:end + 1] = [_blank(line) for line in lines[index:end + 1]]
+                index = end + 1
+                continue
+        index += 1
+    return _without_code_spans("\n".join(lines))
 
-    text = re.sub(r"^(```|~~~).*?^\1[^\n]*$", blank, text, flags=re.S | re.M)
-    return re.sub(r"(`+)(?!`).+?(?<!`)\1(?!`)", blank, text, flags=re.S)
+
+def _without_code_spans(text: str) -> str:
+    """Blank each backtick run with what it encloses, up to the next run of the same length."""
+    runs = [(m.start(), m.end()) for m in re.finditer(r"`+", text)]
+    by_length: dict[int, list[int]] = {}
+    for number, (start, end) in enumerate(runs):
+        by_length.setdefault(end - start, []).append(number)
+    spans = []
+    number = 0
+    while number < len(runs):
+        start, end = runs[number]
+        same = by_length[end - start]
+        position = bisect.bisect_right(same, number)
+        if position < len(same) and runs[same[position]][0] > end:  # something between the two
+            closer = same[position]
+            spans.append((start, runs[closer][1]))
+            number = closer + 1
+        else:
+            number += 1
+    parts, last = [], 0
+    for start, end in spans:
+        parts += [text[last:start], _blank(text[start:end])]
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def _line_at(source: Source, index: int) -> int:
@@ -218,7 +263,7 @@ def _line_at(source: Source, index: int) -> int:
 
 
 _MARKDOWN_IMAGE_NO_ALT = re.compile(r"!\[\s*\]\(\s*<?([^)\s>]*)")
-_HTML_IMAGE = re.compile(r"<img\b[^>]*>", re.I)
+_HTML_IMAGE = re.compile(r"<img\b[^<>]*>", re.I)  # stops at the next '<': linear on hostile text
 _HAS_ALT = re.compile(r"""\balt\s*=\s*(?:"[^"]*\S[^"]*"|'[^']*\S[^']*'|[^\s"'>]+)""", re.I)
 
 
@@ -228,7 +273,7 @@ def _images_without_alt(source: Source, prose: str) -> list[Problem]:
     for match in _MARKDOWN_IMAGE_NO_ALT.finditer(prose):
         problems.append(error(source.path, _line_at(source, match.start()),
                               f"image {quote(match.group(1))} has no alt text: describe it between the "
-                              f"brackets, as in ![what the image shows]({match.group(1)})"))
+                              f"brackets, as in ![what the image shows]({quote(match.group(1))[1:-1]})"))
     for match in _HTML_IMAGE.finditer(prose):
         if not _HAS_ALT.search(match.group(0)):
             problems.append(error(source.path, _line_at(source, match.start()),
@@ -249,6 +294,19 @@ def _line_of_text(source: Source, text: str, snippet: str) -> int | None:
     return _line_at(source, index) if index >= 0 else None
 
 
+def _line_of_notice(source: Source, prose: str, notice: Notice) -> int | None:
+    if notice.line is not None:
+        return source.body_first_line + notice.line - 1
+    found = re.search(notice.needle, prose, flags=re.I) if notice.needle else None
+    return _line_at(source, found.start()) if found else None
+
+
+def _lines_for(items: list[str]) -> list[tuple[str, bool]]:
+    """Each item once, and whether to look up its line: only the ones that will be shown."""
+    unique = list(dict.fromkeys(items))
+    return [(item, index < MAX_PROBLEMS_PER_FILE) for index, item in enumerate(unique)]
+
+
 def load_document(path: Path, topic: str | None = None) -> Document | list[Problem]:
     """Load an article and everything it cites; return it or the problems."""
     source, problems = load_source(path)
@@ -258,14 +316,21 @@ def load_document(path: Path, topic: str | None = None) -> Document | list[Probl
     problems += more
     state = CitationState(known=frozenset(library.references))
     body_html = render_markdown(source.body, state)
+    if state.refused:  # not parsed: nothing else in the text can be checked
+        return limit_problems(problems + [error(path, _line_of_notice(source, "", notice), notice.message)
+                                          for notice in state.refused])
     prose = _without_code(source.body)
     problems += _images_without_alt(source, prose)
-    for key in dict.fromkeys(state.unknown):
-        problems.append(error(path, _line_of_key(source, prose, key),
+    for notice in state.removed[:MAX_PROBLEMS_PER_FILE]:
+        problems.append(warning(path, _line_of_notice(source, prose, notice), notice.message))
+    # When the references file could not be read, every key is unknown: say that once, not per citation.
+    unknown = state.unknown if library.references or not has_errors(more) else []
+    for key, locate in _lines_for(unknown):
+        problems.append(error(path, _line_of_key(source, prose, key) if locate else None,
                               f"unknown reference key {quote(key)}: add it to {library.path.name} "
                               "or fix the spelling"))
-    for raw in dict.fromkeys(state.malformed):
-        problems.append(error(path, _line_of_text(source, prose, raw),
+    for raw, locate in _lines_for(state.malformed):
+        problems.append(error(path, _line_of_text(source, prose, raw) if locate else None,
                               f"malformed citation {quote(raw)}: write [@key] or [@key1; @key2]"))
     for index, key in enumerate(source.meta.sources):
         if key not in library.references:
@@ -279,6 +344,7 @@ def load_document(path: Path, topic: str | None = None) -> Document | list[Probl
         # documents must cite every reference of the topic.
         cited = state.order if source.meta.audience != "patients" else list(library.references)
         problems += reference_warnings(library, cited)
+    problems = limit_problems(problems)
     if has_errors(problems):
         return problems
     return Document(

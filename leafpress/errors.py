@@ -7,6 +7,7 @@ one, so a user sees everything that is wrong in one run (the MkDocs habit).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -22,9 +23,22 @@ class Level(str, Enum):
 MAX_QUOTED = 60
 
 
+# Control characters could move a terminal's cursor or recolour it, and
+# direction overrides could make a message read backwards.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters written as escapes: \\n, \\t, \\x1b..."""
+    def escape(match: re.Match[str]) -> str:
+        char = match.group(0)
+        return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(char) or repr(char)[1:-1]
+    return _UNPRINTABLE.sub(escape, text)
+
+
 def quote(value: object, limit: int = MAX_QUOTED) -> str:
     """Return ``value`` as a short quoted string for an error message."""
-    text = str(value).replace("\n", "\\n")
+    text = printable(str(value)[: limit * 4])
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return f"'{text}'"
@@ -41,6 +55,9 @@ def display_path(path: Path | str | None) -> str:
         return str(path)
 
 
+MAX_PATH_SHOWN = 200
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the input, located as precisely as we can."""
@@ -55,7 +72,10 @@ class Problem:
         return self.level is Level.ERROR
 
     def __str__(self) -> str:
-        where = display_path(self.path)
+        # A path can come from the user (a 'references' value): printable, and not endless.
+        where = printable(display_path(self.path))
+        if len(where) > MAX_PATH_SHOWN:
+            where = "…" + where[-(MAX_PATH_SHOWN - 1):]
         if self.line is not None:
             where = f"{where}:{self.line}"
         return f"{where}: {self.level.value}: {self.message}"
@@ -71,6 +91,38 @@ def warning(path: Path | None, line: int | None, message: str) -> Problem:
 
 def has_errors(problems: list[Problem] | tuple[Problem, ...]) -> bool:
     return any(p.is_error for p in problems)
+
+
+# Lists, block quotes, HTML elements, YAML collections: deeper than this is
+# never needed, and the parsers behind them recurse or slow down with depth.
+MAX_DEPTH = 50
+
+
+def too_deep(levels: int | str) -> str:
+    return f"too deeply nested ({levels} levels; at most {MAX_DEPTH})"
+
+
+# A hostile file can hold thousands of mistakes; past this many, a user learns
+# nothing more from each file's list, and a terminal drowns.
+MAX_PROBLEMS_PER_FILE = 50
+
+
+def limit_problems(problems: list[Problem], limit: int = MAX_PROBLEMS_PER_FILE) -> list[Problem]:
+    """At most ``limit`` problems for each file, then one line saying how many were left out."""
+    shown: list[Problem] = []
+    hidden: dict[Path | None, list[Problem]] = {}
+    counts: dict[Path | None, int] = {}
+    for problem in problems:
+        counts[problem.path] = counts.get(problem.path, 0) + 1
+        if counts[problem.path] <= limit:
+            shown.append(problem)
+        else:
+            hidden.setdefault(problem.path, []).append(problem)
+    for path, rest in hidden.items():
+        make = error if has_errors(rest) else warning
+        shown.append(make(path, None, f"{len(rest)} more problems in this file are not shown: "
+                                      "fix the ones above and run again"))
+    return shown
 
 
 class LeafpressError(Exception):

@@ -9,16 +9,31 @@ print:
   called, where CSS ``float: footnote`` sets them at the foot of the page;
 * a paragraph "Table 1. ..." right before a table becomes that table's caption,
   so the two are never parted by a page break.
+
+Content is untrusted, so around the parser:
+
+* before it, :func:`markdown_limits` refuses what would make Python-Markdown
+  crawl or recurse without end (it is quadratic in places: 50,000 '[' take
+  minutes): more than 10,000 lines, lists or quotes nested deeper than 50
+  levels, paragraphs whose markup characters would cost too much;
+* after it, the HTML is checked for depth and cleaned by nh3 (the Rust
+  ammonia sanitiser) to an allowlist of elements and attributes a leaflet
+  needs. Links must be web addresses or #anchors; images may be files of the
+  topic (the fetcher decides) or raster data: URLs. What is removed is
+  recorded, to be reported to the author.
 """
 
 from __future__ import annotations
 
+import bisect
 import copy
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 import markdown
+import nh3
 from markdown.extensions import Extension
 from markdown.extensions.footnotes import NBSP_PLACEHOLDER
 from markdown.extensions.toc import slugify_unicode
@@ -26,6 +41,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from .citations import anchor_for, compress_numbers
+from .errors import MAX_DEPTH, quote, too_deep
 
 KEY = r"[A-Za-z0-9_][\w:.#$%&+?<>~/-]*"
 CITATION = rf"\[(@{KEY}(?:\s*;\s*@{KEY})*)\]"
@@ -34,14 +50,30 @@ MALFORMED_CITATION = r"\[@[^\]\n]{0,200}\]?"
 CAPTION = re.compile(r"^(Table|Tabla)\s+\d+[.:]\s")
 
 
+@dataclass(frozen=True)
+class Notice:
+    """Something rendering removed or refused, and how to find its line in the source.
+
+    ``line`` counts from 1 in the Markdown text given; when it is not known,
+    ``needle`` is a regular expression (case-insensitive) that finds it in the
+    source.
+    """
+
+    message: str
+    line: int | None = None
+    needle: str | None = None
+
+
 @dataclass
 class CitationState:
-    """What the citation processors learnt about one document."""
+    """What rendering learnt about one document: citations, and what was removed or refused."""
 
     known: frozenset[str]
     order: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     malformed: list[str] = field(default_factory=list)
+    removed: list[Notice] = field(default_factory=list)  # warnings: the sanitiser took it out
+    refused: list[Notice] = field(default_factory=list)  # errors: the text was not rendered
 
 
 class _CitationPattern(InlineProcessor):
@@ -188,9 +220,29 @@ class LeafpressExtension(Extension):
 
 
 def render_markdown(text: str, state: CitationState) -> str:
-    """Convert Markdown to an HTML fragment; citation results land in ``state``."""
+    """Convert Markdown to a clean HTML fragment; citations, removals and refusals land in ``state``.
+
+    Text over the limits is not parsed at all: the result is empty and
+    ``state.refused`` says why.
+    """
+    refused = markdown_limits(text)
+    if not refused:
+        try:
+            html = _markdown(state).convert(text)
+        except RecursionError:
+            refused = [Notice(f"{too_deep(f'over {MAX_DEPTH}')}: {FEWER_LEVELS}")]
+        except Exception as exc:  # a parser bug must not become a traceback for the author
+            refused = [Notice(f"the Markdown could not be converted ({type(exc).__name__}: "
+                              f"{quote(exc, 100)}): simplify the text around the problem")]
+    if refused:
+        state.refused.extend(refused)
+        return ""
+    return sanitise(html, state)
+
+
+def _markdown(state: CitationState) -> markdown.Markdown:
     # 'toc' gives headings their ids, so text can link to a section.
-    md = markdown.Markdown(
+    return markdown.Markdown(
         extensions=["footnotes", "tables", "attr_list", "def_list", "sane_lists", "smarty", "toc",
                     LeafpressExtension(state)],
         extension_configs={
@@ -199,4 +251,303 @@ def render_markdown(text: str, state: CitationState) -> str:
         },
         output_format="html",
     )
-    return md.convert(text)
+
+
+# --- limits before parsing -----------------------------------------------------------
+
+MAX_LINES = 10_000
+# Work is an estimate of Python-Markdown's steps: for each '[', '<tag' or '](',
+# how far it must look for its ']', '>' or ')' (to the end of the paragraph if
+# there is none);
+# plus the markup characters times the paragraph's length, because its inline
+# processor rescans the text after each match; plus definition lines times the
+# length, which its definition-list processor re-reads. Measured: 50,000 '[' in
+# one paragraph take minutes; these limits keep any text under a few seconds,
+# far above real leaflets (a long paragraph full of citations uses a few
+# thousand).
+MAX_PARAGRAPH_WORK = 3_000_000
+MAX_WORK = 10_000_000
+FEWER_LEVELS = "use fewer levels of lists, block quotes or HTML elements"
+
+_QUOTE_AND_INDENT = re.compile(r"[ \t>]*")
+_MARK = re.compile(r"[\[*_`|]|<[A-Za-z/!?]")
+_ITEM_START = re.compile(r"[ \t>]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+_TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
+_DEFINITION = re.compile(r"^[ \t]{0,3}:", re.M)
+
+
+def _nesting(line: str) -> int:
+    """Levels of block quote ('>') and indentation (four columns each) that open a line."""
+    prefix = _QUOTE_AND_INDENT.match(line).group(0)
+    quotes = prefix.count(">")
+    if len(prefix) == len(line):  # nothing after: indentation alone opens no level
+        return quotes
+    return quotes + len(prefix.rsplit(">", 1)[-1].expandtabs(4)) // 4
+
+
+def _next(positions: list[int], after: int, end: int) -> int:
+    index = bisect.bisect_right(positions, after)
+    return positions[index] if index < len(positions) else end
+
+
+def _segment_work(segment: str) -> tuple[int, int]:
+    """(work, markup characters) for text Python-Markdown processes inline as one piece."""
+    closing = {"[": [m.start() for m in re.finditer(r"\]", segment)],
+               "<": [m.start() for m in re.finditer(r">", segment)]}
+    marks = work = 0
+    for match in _MARK.finditer(segment):
+        marks += 1
+        opener = segment[match.start()]
+        if opener in closing:
+            work += _next(closing[opener], match.start(), len(segment)) - match.start()
+    # A link's "(" is read up to its ")", through any nested brackets.
+    parentheses = [m.start() for m in re.finditer(r"\)", segment)]
+    for match in re.finditer(r"\]\(", segment):
+        work += _next(parentheses, match.start(), len(segment)) - match.start()
+    return work + marks * len(segment) // 16, marks
+
+
+def _segments(lines: list[str]) -> list[str]:
+    """A block cut where Python-Markdown cuts it for inline work: list items, table rows."""
+    if len(lines) > 1 and "|" in lines[0] and _TABLE_RULE.fullmatch(lines[1]):
+        return lines
+    segments: list[list[str]] = []
+    for line in lines:
+        if not segments or _ITEM_START.match(line):
+            segments.append([])
+        segments[-1].append(line)
+    return ["\n".join(s) for s in segments]
+
+
+def _blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
+    """(first line, lines) of each run of non-blank lines."""
+    blocks: list[tuple[int, list[str]]] = []
+    previous_blank = True
+    for number, line in enumerate(lines, start=1):
+        blank = not line.strip()
+        if not blank:
+            if previous_blank:
+                blocks.append((number, []))
+            blocks[-1][1].append(line)
+        previous_blank = blank
+    return blocks
+
+
+def markdown_limits(text: str) -> list[Notice]:
+    """Why ``text`` must not be given to Python-Markdown, if it must not; in linear time."""
+    lines = text.split("\n")
+    if len(lines) > MAX_LINES:
+        return [Notice(f"too many lines ({len(lines)}; at most {MAX_LINES}): split the text into several "
+                       "documents")]
+    for number, line in enumerate(lines, start=1):
+        levels = _nesting(line)
+        if levels > MAX_DEPTH:
+            return [Notice(f"{too_deep(levels)}: {FEWER_LEVELS}", line=number)]
+    total = 0
+    for first, block in _blocks(lines):
+        parts = [_segment_work(segment) for segment in _segments(block)]
+        work, marks = sum(w for w, _ in parts), sum(m for _, m in parts)
+        length = sum(len(line) + 1 for line in block)
+        work += len(_DEFINITION.findall("\n".join(block))) * length // 4
+        if work > MAX_PARAGRAPH_WORK:
+            return [Notice(f"this paragraph is too long and complex to convert ({length} characters, {marks} "
+                           "of them markup such as [ * _ ` | <): split it up, or escape stray characters "
+                           "with a backslash, as in \\[", line=first)]
+        total += work
+        if total > MAX_WORK:
+            return [Notice("the text is too long and complex to convert (too many paragraphs full of markup "
+                           "such as [ * _ ` | <): split it into several documents", line=first)]
+    return []
+
+
+# --- sanitising after parsing ----------------------------------------------------------
+
+# What leaflets need: text structure, tables, figures, links and images. No
+# scripts, frames, forms, embedded objects, <link>, <style>, <meta> or <base>
+# (they would run, fetch or attach things, or change how URLs resolve), no
+# style attributes (url() fetches, fixed positioning over the clinic's text)
+# and no rel (rel="attachment" makes WeasyPrint embed the target in the PDF).
+ALLOWED_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd", "del", "dfn",
+    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+    "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var", "wbr",
+})
+# Removed with everything inside them: their content is code, or a control's
+# text that means nothing on paper.
+REMOVED_WITH_CONTENT = frozenset({
+    "script", "style", "iframe", "object", "embed", "applet", "noscript", "template", "svg", "math",
+    "textarea", "select", "option", "datalist", "button", "title", "xmp", "noembed", "noframes",
+    "frameset", "frame", "audio", "video", "canvas", "head",
+})
+ATTRIBUTES: dict[str, set[str]] = {
+    "*": {"id", "class", "title", "lang", "dir"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "ol": {"start", "type", "reversed"},
+    "li": {"value"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "scope", "style"},
+    "col": {"span"},
+    "colgroup": {"span"},
+}
+WEB_SCHEMES = ("http", "https", "mailto", "tel")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_RASTER_DATA = re.compile(r"data:image/(?:png|jpeg|gif|webp)[;,]", re.I)
+# Python-Markdown's tables write column alignment as a style; nothing else may be one.
+_ALIGN = re.compile(r"text-align:\s*(?:left|center|right);?")
+_NUMBER_LIMITS = {"colspan": 100, "rowspan": 1000, "span": 100, "start": 10**6, "value": 10**6,
+                  "width": 10_000, "height": 10_000}
+_VALUES = {"dir": re.compile(r"ltr|rtl|auto"), "type": re.compile(r"[1aAiI]"),
+           "scope": re.compile(r"(?:row|col)(?:group)?"), "reversed": re.compile(r"|reversed"),
+           "lang": re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")}
+RELATIVE_LINK_FIX = "link to https://... instead"
+IMAGE_FIX = "put the image file in the topic folder"
+
+
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+
+
+def _url(value: str) -> tuple[str, str | None]:
+    """The URL as a browser reads it (tabs and newlines dropped, ends trimmed) and its scheme."""
+    url = re.sub(r"[\t\n\r]", "", value).strip(_C0_AND_SPACE)
+    match = _SCHEME.match(url)
+    return url, match.group(1).lower() if match else None
+
+
+def attribute_verdict(tag: str, name: str, value: str) -> str | None:
+    """Why an allowed attribute's value must go, or None to keep it."""
+    if tag == "a" and name == "href":
+        url, scheme = _url(value)
+        if url.startswith("#") or scheme in WEB_SCHEMES:
+            return None
+        kind = "relative link" if scheme is None else "link"
+        return f"{kind} {quote(value)} is not a web address: it was removed; {RELATIVE_LINK_FIX}"
+    if tag == "img" and name == "src":
+        url, scheme = _url(value)
+        if scheme in (None, "http", "https", "file"):  # the fetcher decides, and reports what it refuses
+            return None
+        if scheme == "data":
+            if _RASTER_DATA.match(url):
+                return None
+            return f"image {quote(value)} is not a PNG, JPEG, GIF or WebP image: it was removed; {IMAGE_FIX}"
+        return f"image {quote(value)} is not a file of the topic: it was removed; {IMAGE_FIX}"
+    if name == "style":
+        if _ALIGN.fullmatch(value.strip()):
+            return None
+        return "HTML attribute 'style' is not allowed in a leaflet: it was removed"
+    if name in _NUMBER_LIMITS:
+        if value.strip().isdigit() and int(value) <= _NUMBER_LIMITS[name]:
+            return None
+        return f"HTML attribute {name}={quote(value)} is not a number up to {_NUMBER_LIMITS[name]}: it was removed"
+    if name in _VALUES and not _VALUES[name].fullmatch(value.strip()):
+        return f"HTML attribute {name}={quote(value)} is not allowed: it was removed"
+    return None
+
+
+def _keep(tag: str, name: str, value: str) -> str | None:
+    return None if attribute_verdict(tag, name, value) else value
+
+
+_CLEANER = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags=set(REMOVED_WITH_CONTENT),
+    attributes=ATTRIBUTES,
+    attribute_filter=_keep,
+    strip_comments=True,
+    link_rel=None,
+    url_schemes={"http", "https", "mailto", "tel", "file", "data"},
+)
+
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+                   "track", "wbr", "keygen", "frame"})
+# Closed by the next one of their kind (<p>, <li> without an end tag)...
+_SELF_CLOSING = frozenset({"p", "li", "dt", "dd", "tr", "td", "th", "option"})
+# ...and parts of the level their container opened.
+_NOT_A_LEVEL = frozenset({"li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "colgroup"})
+
+
+# Where an attribute can be written: inside an HTML tag, or in an attr_list's {: ...}.
+_IN_A_TAG = r"(?:<[A-Za-z][^<>]*|\{[^{}\n]*)"
+
+
+class _TooDeep(Exception):
+    pass
+
+
+class _Inspector(HTMLParser):
+    """Walk HTML as a stack (no recursion): its depth, and what the sanitiser will remove."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.depth = 0
+        self.removing = 0  # inside an element removed with its content
+        self.notices: dict[str, Notice] = {}
+
+    def _note(self, message: str, needle: str) -> None:
+        self.notices.setdefault(message, Notice(message, needle=needle))
+
+    def _inspect(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.removing:
+            return
+        if tag not in ALLOWED_TAGS:
+            what = (" with its content" if tag in REMOVED_WITH_CONTENT else "" if tag in _VOID
+                    else " (its text is kept)")
+            self._note(f"HTML element <{quote(tag, 20)[1:-1]}> is not allowed in a leaflet: it was removed{what}",
+                       rf"<{re.escape(tag)}\b")
+            return
+        allowed = ATTRIBUTES["*"] | ATTRIBUTES.get(tag, set())
+        for name, value in attrs:
+            if name not in allowed:
+                self._note(f"HTML attribute {quote(name, 30)} is not allowed in a leaflet: it was removed",
+                           _IN_A_TAG + rf"\b{re.escape(name)}\s*=")
+                continue
+            reason = attribute_verdict(tag, name, value or "")
+            if reason:
+                self._note(reason, _IN_A_TAG + rf"\b{re.escape(name)}\s*=\s*[\"']?{re.escape(value or '')}"
+                           if tag != "a" and tag != "img" or not value else
+                           rf"(?:\b(?:href|src)\s*=\s*[\"']?|\]\(\s*<?){re.escape(value)}")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._inspect(tag, attrs)
+        if tag in _VOID:
+            return
+        if tag in _SELF_CLOSING and self.stack and self.stack[-1] == tag:
+            self._pop()
+        self.stack.append(tag)
+        if tag in REMOVED_WITH_CONTENT:
+            self.removing += 1
+        if tag not in _NOT_A_LEVEL:
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._inspect(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.stack:
+            while self._pop() != tag:
+                pass
+
+    def _pop(self) -> str:
+        tag = self.stack.pop()
+        if tag in REMOVED_WITH_CONTENT:
+            self.removing -= 1
+        if tag not in _NOT_A_LEVEL:
+            self.depth -= 1
+        return tag
+
+
+def sanitise(html: str, state: CitationState) -> str:
+    """``html`` cut down to the leaflet allowlist; what mattered is noted in ``state``."""
+    inspector = _Inspector()
+    try:
+        inspector.feed(html)
+        inspector.close()
+    except _TooDeep:
+        state.refused.append(Notice(f"{too_deep(f'over {MAX_DEPTH}')}: {FEWER_LEVELS}"))
+        return ""
+    state.removed.extend(inspector.notices.values())
+    return _CLEANER.clean(html)

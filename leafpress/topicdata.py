@@ -22,9 +22,10 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
 
-from .errors import Problem, error, quote, warning
+from .errors import Problem, error, has_errors, limit_problems, quote, warning
+from .markup import CitationState, render_markdown
 from .validation import IsoDate, Schema, validate
-from .yamlfile import Location, YamlData, load_yaml
+from .yamlfile import Location, YamlData, load_yaml, read_text
 
 Text = Annotated[str, Field(min_length=1)]
 Number = Annotated[float, Field(strict=False)]  # YAML 2 and 2.0 are both fine here
@@ -149,12 +150,9 @@ class DataFile:
 
 def load_data_file(path: Path, model: type[M]) -> tuple[DataFile | None, list[Problem]]:
     """Load and validate one YAML data file; None and the problems if it is wrong."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, [error(path, None, "file not found")]
-    except UnicodeDecodeError as exc:
-        return None, [error(path, None, f"is not UTF-8 text (bad byte at offset {exc.start}): save it as UTF-8")]
+    text = read_text(path, folder=path.parent)
+    if isinstance(text, Problem):
+        return None, [text]
     data, problems = load_yaml(text, path)
     if data is None:
         return None, problems
@@ -162,7 +160,48 @@ def load_data_file(path: Path, model: type[M]) -> tuple[DataFile | None, list[Pr
     problems += more
     if value is None or problems:
         return None, problems
-    return DataFile(path, value, data), problems
+    problems += markdown_problems(path, data, markdown_fields(value))
+    if has_errors(problems):  # text the renderer would refuse never reaches it
+        return None, limit_problems(problems)
+    return DataFile(path, value, data), limit_problems(problems)
+
+
+def markdown_fields(model: BaseModel) -> list[tuple[Location, str]]:
+    """Where each text that a layout renders as Markdown is, and the text."""
+    fields: list[tuple[Location, str]] = []
+    if isinstance(model, Evidence):
+        for index, study in enumerate(model.studies):
+            for name in ("study", "design", "participants", "population", "intervention", "result"):
+                fields.append((("studies", index, name), getattr(study, name)))
+        if model.forest_plot is not None:
+            fields.append((("forest_plot", "caption"), model.forest_plot.caption))
+    elif isinstance(model, Summary):
+        fields += [(("key_points", i), text) for i, text in enumerate(model.key_points)]
+        fields += [(("safety", i), text) for i, text in enumerate(model.safety)]
+    elif isinstance(model, CPD):
+        fields += [(("objectives", i), text) for i, text in enumerate(model.objectives)]
+        fields += [(("reflection", i), text) for i, text in enumerate(model.reflection)]
+        for i, question in enumerate(model.questions):
+            fields.append((("questions", i, "question"), question.question))
+            fields += [(("questions", i, "options", j), text) for j, text in enumerate(question.options)]
+            fields.append((("questions", i, "explanation"), question.explanation))
+    return fields
+
+
+def markdown_problems(path: Path, data: YamlData, fields: list[tuple[Location, str]]) -> list[Problem]:
+    """What rendering these texts would refuse (errors) or remove (warnings), at their lines.
+
+    The layouts render them later with their own citation numbering; this
+    renders each once now, so the author hears about it when the file is read.
+    """
+    problems: list[Problem] = []
+    for location, text in fields:
+        state = CitationState(known=frozenset())
+        render_markdown(text, state)
+        line = data.line_of(location)
+        problems += [error(path, line, notice.message) for notice in state.refused]
+        problems += [warning(path, line, notice.message) for notice in state.removed]
+    return problems
 
 
 def check_cpd(cpd: DataFile, known_keys: frozenset[str]) -> list[Problem]:

@@ -3,24 +3,33 @@
 WeasyPrint's default fetcher reads any file: URL and any web address a
 document names. Ours reads only regular files under a few allowed folders
 (after resolving '..' and symbolic links), plus inline data: URLs, and
-records every refusal so the build can report it.
+records every refusal so the build can report it. A raster image over 40
+megapixels is refused from its header alone, before anything decodes it, so
+a small file that would unpack to gigabytes (a decompression bomb) never does.
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import re
 import stat
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from PIL import Image
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .errors import display_path, printable
 from .profiles import DEFAULT_PROFILE, PROFILES, Profile
 
 MAX_RESOURCE_BYTES = 20 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000  # a full-page photo at 300 dpi on A3 is 17 megapixels
+MAX_MESSAGE_CHARS = 300
 
 
 class FetchRefused(ValueError):
@@ -39,7 +48,10 @@ class ProjectFetcher(URLFetcher):
         try:
             parts = urlsplit(url)
             if parts.scheme == "data":
-                return super().fetch(url, headers)
+                response = super().fetch(url, headers)
+                data = response.read()
+                _check_image(url, data)
+                return URLFetcherResponse(url, data, headers=response.headers)
             if parts.scheme != "file" or parts.netloc.lower() not in ("", "localhost"):
                 raise FetchRefused(f"{_short(url)} is not a file of this project (no network access)")
             path = Path(unquote(parts.path)).resolve()
@@ -50,7 +62,9 @@ class ProjectFetcher(URLFetcher):
                 raise FetchRefused(f"{_short(url)} is not a regular file")
             if info.st_size > MAX_RESOURCE_BYTES:
                 raise FetchRefused(f"{_short(url)} is larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
-            return URLFetcherResponse(path.as_uri(), path.read_bytes())
+            data = path.read_bytes()
+            _check_image(url, data)
+            return URLFetcherResponse(path.as_uri(), data)
         except FetchRefused as exc:
             self.refused.append(str(exc))
             raise
@@ -64,7 +78,28 @@ class ProjectFetcher(URLFetcher):
             raise FetchRefused(message) from None
 
 
+def _check_image(url: str, data: bytes) -> None:
+    """Refuse a raster image with too many pixels, reading only its header."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except Image.DecompressionBombError as exc:  # over Pillow's own limit, which is above ours
+        pixels = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{pixels.group(1)} pixels" if pixels else "too many pixels"
+    except Exception:  # not an image Pillow knows (a stylesheet, a font, SVG): not ours to judge
+        return
+    else:
+        if width * height <= MAX_IMAGE_PIXELS:
+            return
+        size = f"{width} x {height} pixels"
+    raise FetchRefused(f"{_short(url)} is an image of {size}, over the limit of "
+                       f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels: scale it down")
+
+
 def _short(url: str, limit: int = 80) -> str:
+    url = printable(" ".join(url[: limit * 4].split()))
     return url if len(url) <= limit else url[: limit - 1] + "…"
 
 
@@ -76,7 +111,11 @@ class _LogCollector(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        message = record.getMessage()
+        if message.rstrip().endswith(":"):  # an exception without a message, as a broken SVG gives
+            message = message.rstrip() + " it is broken or not a supported image"
+        # WeasyPrint quotes the document (a CSS value, a URL): keep it to one short line.
+        self.messages.append(_short(message, MAX_MESSAGE_CHARS))
 
 
 @dataclass(frozen=True)
@@ -134,8 +173,13 @@ def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tup
     logger.addHandler(collector)
     try:
         document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
-        css = [CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts, color_profiles=colour_profiles)
-               for sheet in stylesheets]
+        css = []
+        for sheet in stylesheets:
+            before = len(collector.messages)
+            css.append(CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts,
+                           color_profiles=colour_profiles))
+            # WeasyPrint gives a position ("at 114:5") but not the file: name it.
+            collector.messages[before:] = [f"{display_path(sheet)}: {m}" for m in collector.messages[before:]]
         extra = profile_css(profile, icc_profile)
         if extra:
             css.append(CSS(string=extra, url_fetcher=fetcher, font_config=fonts, color_profiles=colour_profiles))

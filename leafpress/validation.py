@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
-from .errors import Problem, error, quote
+from .errors import MAX_PROBLEMS_PER_FILE, Problem, error, limit_problems, quote
 from .yamlfile import Location, YamlData
 
 
@@ -123,6 +123,8 @@ def _message(err: dict[str, Any], data: YamlData, model: type[BaseModel],
     # Our own validators raise ValueError with a finished sentence.
     text = str(err.get("ctx", {}).get("error", err["msg"]))
     text = text.removeprefix("Value error, ")
+    if len(text) > 300:  # our sentences quote values cut short; this bounds anyone else's
+        text = text[:299] + "…"
     return location, f"{quote(name)} {text}" if location else text
 
 
@@ -143,17 +145,34 @@ def _lookup_model_fields(model: type[BaseModel], location: Location) -> list[str
     return list(getattr(current, "model_fields", {}))
 
 
-def validate(model: type[M], data: YamlData, path: Path,
-             examples: dict[str, str] | None = None) -> tuple[M | None, list[Problem]]:
-    """Validate YAML ``data`` against ``model``; return it or the problems."""
+def _where(err: dict[str, Any]) -> Location:
+    """The location :func:`_message` reports an error at, without wording it."""
+    location: Location = tuple(p for p in err["loc"] if not isinstance(p, str) or not p.startswith("function-"))
+    return location[:-1] if err["type"] == "missing" else location
+
+
+def validate(model: type[M], data: YamlData, path: Path, examples: dict[str, str] | None = None,
+             limit: bool = True) -> tuple[M | None, list[Problem]]:
+    """Validate YAML ``data`` against ``model``; return it or the problems.
+
+    With ``limit``, at most a screenful of problems and a count of the rest
+    (see errors.limit_problems); without it, the caller adds its own problems
+    and limits them all together.
+    """
     if not isinstance(data.value, dict):
         return None, [error(path, data.first_line,
                             f"expected 'key: value' lines here, not {_yaml_kind(data.value)}")]
     try:
         return model.model_validate(data.value), []
     except ValidationError as exc:
+        located = sorted(((data.line_of(_where(err)), err) for err in exc.errors(include_url=False)),
+                         key=lambda pair: pair[0] or 0)
         problems = []
-        for err in exc.errors(include_url=False):
-            location, message = _message(err, data, model, examples or {})
-            problems.append(error(path, data.line_of(location), message))
-        return None, sorted(problems, key=lambda p: p.line or 0)
+        # Wording a message can be slow (a spelling suggestion each), and a hostile
+        # file can hold thousands: only the ones that will be shown are worded.
+        for index, (line, err) in enumerate(located):
+            if index < MAX_PROBLEMS_PER_FILE:
+                problems.append(error(path, line, _message(err, data, model, examples or {})[1]))
+            else:
+                problems.append(error(path, line, "(not shown)"))
+        return None, limit_problems(problems) if limit else problems

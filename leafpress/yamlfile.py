@@ -6,19 +6,28 @@ this module
 * records the line of every mapping key, so validation errors can point at it;
 * reports duplicate keys, which YAML would silently resolve to the last value;
 * leaves dates as text, so an impossible date such as 2026-02-30 is reported by
-  the schema with its line instead of crashing the loader.
+  the schema with its line instead of crashing the loader;
+* refuses what would make PyYAML slow or crash before it builds anything:
+  aliases, nesting deeper than 50 levels (its parser slows down with the
+  square of the depth and its composer recurses), numbers of thousands of
+  digits and texts over 256 KiB.
+
+``read_text`` is the one way leafpress reads a source file: a regular file,
+UTF-8, not too large and, when a folder is given, inside it after links are
+resolved.
 """
 
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import Problem, error, quote
+from .errors import MAX_DEPTH, Problem, error, limit_problems, printable, quote, too_deep
 
 Location = tuple[str | int, ...]
 
@@ -35,6 +44,39 @@ _Loader.yaml_implicit_resolvers = {
 # An alias-heavy document ("billion laughs") expands exponentially when
 # constructed; real front matter and config files never need aliases.
 _MAX_ALIASES = 0
+MAX_YAML_CHARS = 256 * 1024
+# Python refuses to turn more than 4300 digits into an int; no real value needs 100.
+MAX_NUMBER_CHARS = 100
+MAX_SOURCE_BYTES = 2 * 1024 * 1024
+
+
+def read_text(path: Path, folder: Path | None = None, limit: int = MAX_SOURCE_BYTES,
+              missing: str = "file not found", utf8_fix: str = "save it as UTF-8") -> str | Problem:
+    """The text of a source file, or the problem with it.
+
+    A byte order mark is dropped. Devices, pipes and folders are refused
+    before anything is read (a pipe would block), and so is a file that is a
+    symbolic link out of ``folder``.
+    """
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return error(path, None, "is not a regular file: replace it with a text file")
+        if folder is not None and not path.resolve().is_relative_to(folder.resolve()):
+            return error(path, None, "is a link to a file outside its folder: copy the file into the folder instead")
+        if info.st_size > limit:
+            return error(path, None, f"is larger than {limit // 1024 // 1024} MiB: split it up")
+        with path.open("rb") as stream:
+            data = stream.read(limit + 1)
+        if len(data) > limit:  # it grew after stat
+            return error(path, None, f"is larger than {limit // 1024 // 1024} MiB: split it up")
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except FileNotFoundError:
+        return error(path, None, missing)
+    except UnicodeDecodeError as exc:
+        return error(path, None, f"is not UTF-8 text (bad byte at offset {exc.start}): {utf8_fix}")
+    except OSError as exc:
+        return error(path, None, f"cannot be read: {exc.strerror or type(exc).__name__}")
 
 
 @dataclass(frozen=True)
@@ -60,6 +102,10 @@ def _walk(node: yaml.Node, location: Location, lines: dict[Location, int], raw: 
           path: Path, offset: int, problems: list[Problem]) -> None:
     if isinstance(node, yaml.ScalarNode):
         raw[location] = node.value
+        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+            problems.append(error(path, node.start_mark.line + 1 + offset,
+                                  f"a number of {len(node.value)} characters is too long: "
+                                  "put it in quotes if it is text"))
     elif isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
@@ -80,8 +126,33 @@ def _walk(node: yaml.Node, location: Location, lines: dict[Location, int], raw: 
             _walk(item, location + (index,), lines, raw, path, offset, problems)
 
 
-def _count_aliases(text: str) -> int:
-    return sum(1 for event in yaml.parse(text, Loader=_Loader) if isinstance(event, yaml.AliasEvent))
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+def _structure_problem(text: str, path: Path, offset: int) -> Problem | None:
+    """Aliases and nesting depth, from the parser's events: nothing is built, and it stops at the first."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        line = event.start_mark.line + 1 + offset
+        if isinstance(event, yaml.AliasEvent) and _MAX_ALIASES == 0:
+            return error(path, None, "YAML aliases (*name) are not allowed here: write the value out in full")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return error(path, line, f"{too_deep(depth)}: write the data with fewer levels of lists "
+                             "and mappings")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
+def _reader_problem(exc: yaml.reader.ReaderError, text: str, path: Path, offset: int) -> Problem:
+    """A character YAML does not accept (a NUL byte, a lone surrogate...), on one line."""
+    position = exc.position if isinstance(exc.position, int) else 0
+    character = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+    line = text.count("\n", 0, position) + 1 + offset
+    return error(path, line, f"invalid YAML: the character U+{character:04X} is not allowed in YAML text; "
+                 "remove it")
 
 
 def load_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlData | None, list[Problem]]:
@@ -91,10 +162,13 @@ def load_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlData | N
     lines reported are lines of the file, not of the YAML block.
     """
     problems: list[Problem] = []
+    if len(text) > MAX_YAML_CHARS:
+        return None, [error(path, line_offset + 1, f"the YAML is too long ({len(text) // 1024} KiB; at most "
+                            f"{MAX_YAML_CHARS // 1024} KiB): shorten it")]
     try:
-        if "*" in text and _count_aliases(text) > _MAX_ALIASES:
-            return None, [error(path, None, "YAML aliases (*name) are not allowed here: "
-                                "write the value out in full")]
+        found = _structure_problem(text, path, line_offset)
+        if found is not None:
+            return None, [found]
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
@@ -103,9 +177,14 @@ def load_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlData | N
             lines: dict[Location, int] = {}
             raw: dict[Location, str] = {}
             _walk(node, (), lines, raw, path, line_offset, problems)
+            too_long = [p for p in problems if p.message.startswith("a number of ")]
+            if too_long:  # Python would refuse to build it
+                return None, too_long[:1]
             value = loader.construct_document(node)
         finally:
             loader.dispose()
+    except yaml.reader.ReaderError as exc:
+        return None, [_reader_problem(exc, text, path, line_offset)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else None
@@ -115,8 +194,14 @@ def load_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[YamlData | N
             reason = (f"the YAML tag {quote(tag.group(1) if tag else '?')} is not allowed: "
                       "remove it and write a plain value")
         else:
-            reason = f"invalid YAML: {reason}; check indentation, colons and quotes"
+            reason = f"invalid YAML: {_bounded(reason)}; check indentation, colons and quotes"
         return None, [error(path, line, reason)]
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks nearly all errors
-        return None, [error(path, None, f"invalid YAML: {exc}")]
-    return YamlData(value, lines, line_offset + 1, raw), problems
+        return None, [error(path, None, f"invalid YAML: {_bounded(str(exc))}")]
+    return YamlData(value, lines, line_offset + 1, raw), limit_problems(problems)
+
+
+def _bounded(text: str, limit: int = 200) -> str:
+    """PyYAML's own wording, on one line and cut short: it can quote the document."""
+    text = printable(" ".join(text[: limit * 4].split()))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
