@@ -14,6 +14,7 @@ from pathlib import Path
 import pikepdf
 from fontTools.ttLib import TTFont
 
+from .errors import printable, quote
 from .profiles import Profile
 
 FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".otf")
@@ -82,22 +83,26 @@ def verify_pdf(data: bytes, allowed_fonts: frozenset[str] | None, profile: Profi
     """Problems with a finished PDF, as sentences; empty when it is fine.
 
     Fonts must be embedded (and bundled, unless ``allowed_fonts`` is None);
-    title and language set; and whatever ``profile`` promises: a structure
-    tree, an output intent, page boxes with or without bleed. The syntax
-    check is qpdf's own (pikepdf is built on it), as in ``qpdf --check``.
+    title and language set; nothing that :func:`audit_pdf` refuses; and
+    whatever ``profile`` promises: a structure tree, an output intent, page
+    boxes with or without bleed. The syntax check is qpdf's own (pikepdf is
+    built on it), as in ``qpdf --check``.
     """
     problems = []
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PdfError as exc:
-        return [f"is not a readable PDF: {exc}"]
+        return [f"is not a readable PDF: {_bounded(str(exc))}"]
     with pdf:
-        problems += [f"PDF syntax: {issue}" for issue in pdf.check_pdf_syntax()]
+        problems += _at_most([f"PDF syntax: {_bounded(str(issue))}" for issue in pdf.check_pdf_syntax()],
+                             "syntax problems")
+        problems += audit(pdf)
         for use in fonts_used(pdf):
+            name = _bounded(use.name, 80)
             if not use.embedded:
-                problems.append(f"font {use.name} is not embedded")
+                problems.append(f"font {name} is not embedded")
             elif allowed_fonts is not None and use.name not in allowed_fonts:
-                problems.append(f"font {use.name} is not one of the bundled fonts: some characters "
+                problems.append(f"font {name} is not one of the bundled fonts: some characters "
                                 "are missing from them and fell back to a system font")
         if not _title(pdf):
             problems.append("the PDF has no title")
@@ -106,6 +111,103 @@ def verify_pdf(data: bytes, allowed_fonts: frozenset[str] | None, profile: Profi
         if profile is not None:
             problems += _profile_problems(pdf, profile)
     return problems
+
+
+def _bounded(text: str, limit: int = 200) -> str:
+    """A message from a file or a library, on one line and cut short: a hostile PDF can say anything."""
+    text = printable(" ".join(text[: limit * 4].split()))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+MAX_LISTED = 20
+
+
+def _at_most(problems: list[str], what: str) -> list[str]:
+    if len(problems) <= MAX_LISTED:
+        return problems
+    return problems[:MAX_LISTED] + [f"{len(problems) - MAX_LISTED} more {what} not shown"]
+
+
+# --- audit: nothing in the file may run, attach, launch or point at a local file -----------
+
+WEB_SCHEMES = ("http", "https", "mailto", "tel")
+# Actions that open other files or programs, or send data somewhere.
+FORBIDDEN_ACTIONS = ("/Launch", "/ImportData", "/SubmitForm", "/GoToR", "/GoToE")
+
+
+def audit_pdf(data: bytes) -> list[str]:
+    """What in a PDF could leak a file or act on the reader's machine, as sentences; empty when clean.
+
+    Fails on any embedded file (the /EmbeddedFiles name tree, /EF file
+    specifications, file attachment annotations, embedded file streams), any
+    JavaScript (/JS, JavaScript actions, the /JavaScript name tree), any
+    additional actions (/AA), XFA forms, Launch, ImportData, SubmitForm, GoToR
+    and GoToE actions, and any URI that is not a web address (file:, no scheme,
+    a relative path). Every object in the file is walked, referenced or not,
+    with the dictionaries and arrays inside it, so nothing hides in an
+    unusual place.
+    """
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PdfError as exc:
+        return [f"is not a readable PDF: {_bounded(str(exc))}"]
+    with pdf:
+        return audit(pdf)
+
+
+def audit(pdf: pikepdf.Pdf) -> list[str]:
+    found: dict[str, None] = {}
+    for obj in pdf.objects:
+        if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream, pikepdf.Array)):
+            for what, why in _object_problems(obj):
+                found[f"the PDF contains {what} (object {obj.objgen[0]}): {why}"] = None
+    return _at_most(list(found), "problems of this kind")
+
+
+ATTACHED = "a leaflet must not carry attached files"
+ACTS = "a leaflet must not run scripts, open other files or programs, or send data"
+
+
+def _name(value: object) -> str:
+    return str(value) if isinstance(value, pikepdf.Name) else ""
+
+
+def _object_problems(obj: pikepdf.Object) -> list[tuple[str, str]]:
+    """(what, why) for one indirect object and the direct objects inside it (a stack, no recursion)."""
+    problems = []
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        values = list(item) if isinstance(item, pikepdf.Array) else list(item.values())
+        stack += [v for v in values if isinstance(v, (pikepdf.Dictionary, pikepdf.Array)) and not v.is_indirect]
+        if isinstance(item, pikepdf.Array):
+            continue
+        keys = set(item.keys())
+        kind, subtype, action = _name(item.get("/Type")), _name(item.get("/Subtype")), _name(item.get("/S"))
+        if "/EmbeddedFiles" in keys or "/EF" in keys or kind == "/EmbeddedFile":
+            problems.append(("an embedded file", ATTACHED))
+        if subtype == "/FileAttachment":
+            problems.append(("a file attachment annotation", ATTACHED))
+        if "/JS" in keys or "/JavaScript" in keys or action == "/JavaScript":
+            problems.append(("JavaScript", ACTS))
+        if "/AA" in keys:
+            problems.append(("additional actions (/AA)", ACTS))
+        if "/XFA" in keys:
+            problems.append(("an XFA form", ACTS))
+        if action in FORBIDDEN_ACTIONS:
+            problems.append((f"a {action[1:]} action", ACTS))
+        if action == "/URI":
+            uri = item.get("/URI")
+            text = bytes(uri).decode("latin-1") if isinstance(uri, pikepdf.String) else str(uri)
+            if not _is_web_address(text):
+                problems.append((f"a link to {quote(text)}", "links must be web addresses (https://, "
+                                 "http://, mailto: or tel:), never files or relative paths"))
+    return problems
+
+
+def _is_web_address(uri: str) -> bool:
+    match = re.match(r"\s*([A-Za-z][A-Za-z0-9+.-]*):", uri)
+    return bool(match) and match.group(1).lower() in WEB_SCHEMES
 
 
 def _title(pdf: pikepdf.Pdf) -> str:
