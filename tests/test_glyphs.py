@@ -62,7 +62,7 @@ def _own_glyph(font: TTFont, gid: int, text: str) -> bool:
 
 def bundled_fonts(folder) -> dict[str, list[TTFont]]:
     found: dict[str, list[TTFont]] = {}
-    for path in sorted(folder.rglob("*.woff*")):
+    for path in sorted(p for p in folder.rglob("*") if p.suffix in (".ttf", ".woff")):
         font = TTFont(path)
         found.setdefault(font["name"].getDebugName(6), []).append(font)
     return found
