@@ -23,7 +23,7 @@ from .postprocess import (add_crop_marks, bundled_font_names, impose_booklet, sa
                           stable_document_id, verify_pdf, write_atomic)
 from .profiles import MARK_LENGTH_MM, MARK_OFFSET_MM, PROFILES, SLUG_MM, Profile
 from .project import Project, config_warnings
-from .render import make_environment, render_html
+from .render import render_html, shared_environment
 from .results import BuildResult
 from .topicdata import DataFile
 from .typeset import Typeset, typeset
@@ -60,8 +60,11 @@ class Builder:
         self.profile = PROFILES[profile or project.config.profile]
         self.marks = project.config.print_settings.marks if marks is None else marks
         self.out_dir = (out_dir or project.output_dir).resolve()
-        self.env = make_environment(project.templates_dir)
+        self.env = shared_environment(project.templates_dir)
         self.fonts = bundled_font_names(project.styles_dir / "fonts")
+        # Stylesheets load from styles/ and templates/ only, never a topic's folder,
+        # so every document of a layout can share them once parsed.
+        self.style_roots = (project.styles_dir, project.templates_dir)
         self.data_cache: dict[Path, tuple[DataFile | None, list[Problem]]] = {}
 
     def build(self, targets: list[Target]) -> list[BuildResult]:
@@ -103,7 +106,7 @@ class Builder:
         roots = (document.folder, self.project.styles_dir, self.project.templates_dir) + ((logo,) if logo else ())
         sheets = tuple(self.project.styles_dir / name for name in layout.stylesheets)
         result = typeset(html, document.folder, sheets, roots, forms=layout.pdf_forms, profile=self.profile,
-                         icc_profile=self.project.icc_profile)
+                         icc_profile=self.project.icc_profile, style_roots=self.style_roots)
         pdf, pages = stable_document_id(result.pdf), result.pages
         if self.profile.bleed_mm and self.marks and not layout.impose:
             pdf = add_crop_marks(pdf, MARK_OFFSET_MM, MARK_LENGTH_MM, SLUG_MM)

@@ -20,14 +20,19 @@ from .profiles import Profile
 FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".otf")
 
 
-@lru_cache(maxsize=8)
 def bundled_font_names(fonts_dir: Path) -> frozenset[str]:
     """PostScript names of the fonts shipped in ``styles/fonts``."""
+    files = sorted(path for path in fonts_dir.rglob("*") if path.suffix in FONT_SUFFIXES)
+    # Read again only when a font file is added, removed or changed (`leafpress watch` runs for hours).
+    return _font_names(tuple((path, path.stat().st_mtime_ns, path.stat().st_size) for path in files))
+
+
+@lru_cache(maxsize=8)
+def _font_names(files: tuple[tuple[Path, int, int], ...]) -> frozenset[str]:
     names = set()
-    for path in sorted(fonts_dir.rglob("*")):
-        if path.suffix in FONT_SUFFIXES:
-            with TTFont(path, lazy=True) as font:
-                names.add(str(font["name"].getDebugName(6)))
+    for path, _, _ in files:
+        with TTFont(path, lazy=True) as font:
+            names.add(str(font["name"].getDebugName(6)))
     return frozenset(names)
 
 

@@ -43,6 +43,20 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
+_SHARED: dict[Path, jinja2.Environment] = {}
+
+
+def shared_environment(templates_dir: Path) -> jinja2.Environment:
+    """This process's environment for ``templates_dir``, so each template is compiled once.
+
+    Jinja2 checks a template's file each time it is loaded (auto_reload) and
+    compiles it again if it changed.
+    """
+    if templates_dir not in _SHARED:
+        _SHARED[templates_dir] = make_environment(templates_dir)
+    return _SHARED[templates_dir]
+
+
 def render_html(env: jinja2.Environment, layout: Layout, document: Document, project: Project,
                 data: LayoutData | None = None) -> str:
     """The HTML WeasyPrint receives; ``data`` comes from layoutdata.prepare (the article needs none)."""

@@ -10,8 +10,10 @@ a small file that would unpack to gigabytes (a decompression bomb) never does.
 
 from __future__ import annotations
 
+import atexit
 import io
 import logging
+import os
 import re
 import stat
 import warnings
@@ -43,6 +45,7 @@ class ProjectFetcher(URLFetcher):
         super().__init__(allowed_protocols=("file", "data"), fail_on_errors=False)
         self.roots = tuple(root.resolve() for root in roots)
         self.refused: list[str] = []
+        self.read: list[Path] = []  # every file served, so a cache of what was parsed can tell it is stale
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         try:
@@ -63,6 +66,7 @@ class ProjectFetcher(URLFetcher):
             if info.st_size > MAX_RESOURCE_BYTES:
                 raise FetchRefused(f"{_short(url)} is larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
             data = path.read_bytes()
+            self.read.append(path)
             _check_image(url, data)
             return URLFetcherResponse(path.as_uri(), data)
         except FetchRefused as exc:
@@ -161,18 +165,71 @@ def profile_css(profile: Profile, icc_profile: Path | None) -> str:
     return "\n".join(rules)
 
 
-def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tuple[Path, ...],
-            forms: bool = False, profile: Profile = PROFILES[DEFAULT_PROFILE],
-            icc_profile: Path | None = None) -> Typeset:
-    """Render ``html`` with ``stylesheets`` into PDF bytes, finished as ``profile`` says."""
+FileState = tuple[str, int, int]  # path, modification time (ns), size; (path, -1, -1) when missing
+
+
+def _file_states(paths: list[Path] | tuple[Path, ...]) -> tuple[FileState, ...]:
+    states = []
+    for path in dict.fromkeys(paths):
+        try:
+            info = path.stat()
+            states.append((str(path), info.st_mtime_ns, info.st_size))
+        except OSError:
+            states.append((str(path), -1, -1))
+    return tuple(states)
+
+
+class _SharedFonts(FontConfiguration):
+    """Fonts that forked processes may inherit: only the process that loaded them removes their folder.
+
+    WeasyPrint copies each font into a temporary folder and removes it when the
+    configuration is deleted; a batch worker forked from a warmed-up server must
+    not remove the server's folder when it drops its inherited copy.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._owner = os.getpid()
+
+    def release(self) -> None:
+        """Remove the fonts' temporary folder if this process made it; the fonts cannot be used after."""
+        if os.getpid() == self._owner:
+            super().__del__()
+
+    def __del__(self) -> None:
+        self.release()
+
+
+@dataclass(frozen=True)
+class Styles:
+    """A layout's stylesheets parsed, with the fonts their @font-face rules load.
+
+    Parsing the stylesheets and loading a dozen or more font files is a fifth of
+    a short document's time, and the same for every document of a layout, so
+    each process keeps them (see :func:`parsed_styles`).
+    """
+
+    fonts: FontConfiguration
+    sheets: tuple[CSS, ...]
+    colour_profiles: dict
+    warnings: tuple[str, ...]
+    refused: tuple[str, ...]
+    files: tuple[FileState, ...]  # the stylesheets and every file they loaded, as they were
+
+
+_STYLES: dict[tuple, Styles] = {}
+_STYLES_KEPT = 8  # a few layouts x profiles; each holds about 1 MB of fonts in a temporary folder
+
+
+def _parse_styles(stylesheets: tuple[Path, ...], roots: tuple[Path, ...], profile: Profile,
+                  icc_profile: Path | None) -> Styles:
     fetcher = ProjectFetcher(roots)
-    fonts = FontConfiguration()
+    fonts = _SharedFonts()
     colour_profiles: dict = {}
     collector = _LogCollector()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     try:
-        document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
         css = []
         for sheet in stylesheets:
             before = len(collector.messages)
@@ -183,12 +240,67 @@ def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tup
         extra = profile_css(profile, icc_profile)
         if extra:
             css.append(CSS(string=extra, url_fetcher=fetcher, font_config=fonts, color_profiles=colour_profiles))
-        rendered = document.render(stylesheets=css, font_config=fonts, color_profiles=colour_profiles,
-                                   pdf_variant=profile.pdf_variant)
+    finally:
+        logger.removeHandler(collector)
+    return Styles(fonts, tuple(css), colour_profiles, tuple(collector.messages), tuple(fetcher.refused),
+                  _file_states(list(stylesheets) + fetcher.read))
+
+
+def parsed_styles(stylesheets: tuple[Path, ...], roots: tuple[Path, ...], profile: Profile,
+                  icc_profile: Path | None) -> Styles:
+    """The stylesheets parsed, from this process's cache while no file they read has changed.
+
+    WeasyPrint's CSS objects and font configuration are not changed by
+    rendering, so documents can share them: the PDFs are byte for byte the same.
+    """
+    key = (stylesheets, roots, profile.name, icc_profile)
+    styles = _STYLES.pop(key, None)
+    if styles is not None and _file_states([Path(state[0]) for state in styles.files]) != styles.files:
+        styles.fonts.release()
+        styles = None
+    if styles is None:
+        styles = _parse_styles(stylesheets, roots, profile, icc_profile)
+    _STYLES[key] = styles  # most recently used last
+    while len(_STYLES) > _STYLES_KEPT:
+        _STYLES.pop(next(iter(_STYLES))).fonts.release()
+    return styles
+
+
+def forget_parsed_styles() -> None:
+    """Drop every cached stylesheet; the temporary folders of fonts this process loaded go with them.
+
+    A process that ends with os._exit (as multiprocessing's children do) must call it first.
+    """
+    for styles in _STYLES.values():
+        styles.fonts.release()  # now: a rendered document refers to its fonts, so deleting may not free them
+    _STYLES.clear()
+
+
+atexit.register(forget_parsed_styles)
+
+
+def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tuple[Path, ...],
+            forms: bool = False, profile: Profile = PROFILES[DEFAULT_PROFILE],
+            icc_profile: Path | None = None, style_roots: tuple[Path, ...] | None = None) -> Typeset:
+    """Render ``html`` with ``stylesheets`` into PDF bytes, finished as ``profile`` says.
+
+    The document may load files under ``roots``; its stylesheets, under
+    ``style_roots`` (default: ``roots``), which should not depend on the
+    document so that documents can share the parsed stylesheets.
+    """
+    styles = parsed_styles(stylesheets, style_roots or roots, profile, icc_profile)
+    fetcher = ProjectFetcher(roots)
+    collector = _LogCollector()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collector)
+    try:
+        document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
+        rendered = document.render(stylesheets=list(styles.sheets), font_config=styles.fonts,
+                                   color_profiles=styles.colour_profiles, pdf_variant=profile.pdf_variant)
         pdf = rendered.write_pdf(pdf_forms=forms, pdf_variant=profile.pdf_variant)
     finally:
         logger.removeHandler(collector)
     # Refusals also show up as WeasyPrint warnings; report each once, in our words.
-    warnings = tuple(m for m in collector.messages if "FetchRefused" not in m)
-    return Typeset(pdf, len(rendered.pages), warnings, tuple(dict.fromkeys(fetcher.refused)),
+    warnings = tuple(m for m in styles.warnings + tuple(collector.messages) if "FetchRefused" not in m)
+    return Typeset(pdf, len(rendered.pages), warnings, tuple(dict.fromkeys(styles.refused + tuple(fetcher.refused))),
                    tuple(_used_height_mm(page) for page in rendered.pages))
