@@ -7,6 +7,11 @@ failures: a child that crashes, runs past its time limit or exhausts its
 memory limit fails that target alone, where one dead worker of a
 ProcessPoolExecutor breaks every job still queued on it.
 
+When a batch has more targets than jobs, the forkserver first loads what
+every child would otherwise load for itself (:mod:`leafpress.warm`): a first
+document's lazy imports, each layout's parsed stylesheets with their fonts and
+its compiled template. Children inherit all of it when they are forked.
+
 The parent never imports WeasyPrint: it plans, checks fingerprints, starts
 children, collects results and keeps the manifest, so a build with nothing
 to do stays fast.
@@ -14,21 +19,25 @@ to do stays fast.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.forkserver
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import Manifest, fingerprint, remove_stale_temporaries
+from .cache import Fingerprinter, Manifest, remove_stale_temporaries
 from .errors import error
 from .planning import Target
 from .project import Project
 from .render import make_environment
 from .results import BuildResult
+from .warm import warm_up, warm_up_spec
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_MEMORY_MB = 3072  # address space per target; WeasyPrint and its libraries take ~1 GB of it
@@ -46,15 +55,52 @@ class BatchOptions:
     marks: bool | None = None
 
 
-def _context() -> multiprocessing.context.BaseContext:
+# How the parent tells the forkserver what to warm up: set only while it starts.
+_WARM_UP_VARIABLE = "LEAFPRESS_FORKSERVER_WARM_UP"
+# The warm-up gives up after this long: the server must not keep every target waiting.
+WARM_UP_SECONDS = 20
+
+
+def _warm_up_forkserver() -> None:
+    """In the forkserver, importing this module: warm up if the parent asked; never fail, never hang."""
+    raw = os.environ.pop(_WARM_UP_VARIABLE, None)
+    if not raw:
+        return
+
+    def give_up(signum: int, frame: object) -> None:
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(WARM_UP_SECONDS)
+    try:
+        warm_up(raw)
+    except BaseException:  # noqa: BLE001 - only a warm-up: each target reports its own problems
+        pass
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        gc.collect()  # the children need none of the throw-away document
+        # Children's collections then skip what they inherit, which keeps those pages shared.
+        gc.freeze()
+
+
+def _context(spec: str | None = None) -> multiprocessing.context.BaseContext:
+    """The forkserver context; the warm-up ``spec`` is used if this call starts the server."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["leafpress.builder"])
+    context.set_forkserver_preload(["leafpress.builder", "leafpress.batch"])
+    if spec:
+        os.environ[_WARM_UP_VARIABLE] = spec
+        try:
+            multiprocessing.forkserver.ensure_running()  # a no-op if it is already running
+        finally:
+            os.environ.pop(_WARM_UP_VARIABLE, None)
     return context
 
 
 def _child(connection: multiprocessing.connection.Connection, project: Project, target: Target,
            options: BatchOptions) -> None:
     """Build one target and send back its BuildResult (or why it could not)."""
+    signal.signal(signal.SIGTERM, _stop)
     if options.memory_mb:
         import resource
 
@@ -73,6 +119,31 @@ def _child(connection: multiprocessing.connection.Connection, project: Project, 
         connection.send(("crash", f"{type(exc).__name__}: {str(exc)[:200]}"))
     finally:
         connection.close()
+        _clean_up()
+
+
+def _clean_up() -> None:
+    """Remove a child's temporary files: it ends with os._exit, so no atexit handler runs."""
+    if "leafpress.typeset" in sys.modules:
+        sys.modules["leafpress.typeset"].forget_parsed_styles()
+
+
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM in a child (its time is up): clean up and end at once, without a traceback."""
+    _clean_up()
+    os._exit(128 + signum)
+
+
+# A child asked to stop gets this long to remove its temporary files before it is killed.
+STOP_GRACE_SECONDS = 2.0
+
+
+def _stop_child(process: multiprocessing.process.BaseProcess) -> None:
+    process.terminate()
+    process.join(timeout=STOP_GRACE_SECONDS)
+    if process.is_alive():  # stuck in C code, or the signal came before its handler was set
+        process.kill()
+        process.join(timeout=5)
 
 
 @dataclass
@@ -110,11 +181,11 @@ def cache_key(target: Target, profile: str) -> str:
 def plan_work(project: Project, targets: list[Target], options: BatchOptions,
               manifest: Manifest) -> tuple[list[tuple[Target, str]], list[BuildResult]]:
     """Split targets into (target, fingerprint) to build and results that are up to date."""
-    env = make_environment(project.templates_dir)
     key_options = options_key(options, project)
+    fingerprints = Fingerprinter(project, make_environment(project.templates_dir), key_options)
     todo, fresh = [], []
     for target in targets:
-        digest = fingerprint(project, target, env, key_options)
+        digest = fingerprints.of(target)
         entry = None if options.force else manifest.up_to_date(cache_key(target, key_options["profile"]), digest)
         if entry is None:
             todo.append((target, digest))
@@ -139,7 +210,9 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
     digests = dict(todo)
     pending = [target for target, _ in todo]
     running: list[_Running] = []
-    context = _context() if pending else None
+    # A warm-up pays for itself once some job builds more than one target.
+    spec = warm_up_spec(project, pending, options_key(options, project)) if len(pending) > max(1, options.jobs) else None
+    context = _context(spec) if pending else None
 
     def finish(result: BuildResult) -> None:
         results[result.target] = result
@@ -193,8 +266,7 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
                 elif not job.process.is_alive():
                     message = f"the worker crashed ({_signal_name(job.process.exitcode)}) while building it"
                 elif seconds > options.timeout:
-                    job.process.kill()
-                    job.process.join(timeout=5)
+                    _stop_child(job.process)
                     message = (f"took longer than {options.timeout:g} s and was stopped; raise the limit "
                                "with --timeout if the document is meant to be this long")
                 else:
@@ -205,7 +277,9 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
     finally:
         # Ctrl-C or an error here: stop every child; what finished is kept.
         for job in running:
-            job.process.kill()
-            job.process.join(timeout=5)
+            _stop_child(job.process)
         manifest.save()
     return [results[t] for t in targets if t in results]
+
+
+_warm_up_forkserver()

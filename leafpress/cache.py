@@ -5,6 +5,11 @@ references and data files and images of its topic, the templates it renders
 (with their includes), its stylesheets and the fonts, the project config,
 the ICC profile for print, the leafpress version and the build options.
 The manifest lives beside the outputs, so another --out is another cache.
+
+A build fingerprints every target before it starts any, and most inputs
+(the fonts, the config, the templates, a topic's references) are shared by
+many targets, so a :class:`Fingerprinter` reads and hashes each file once
+and parses each template once per build.
 """
 
 from __future__ import annotations
@@ -26,14 +31,6 @@ from .project import Project
 MANIFEST_NAME = ".leafpress-manifest.json"
 
 
-def _digest_file(digest: "hashlib._Hash", path: Path, root: Path) -> None:
-    digest.update(os.fsencode(path.relative_to(root) if path.is_relative_to(root) else path))
-    try:
-        digest.update(path.read_bytes())
-    except OSError:
-        digest.update(b"<missing>")
-
-
 def _templates_used(env: jinja2.Environment, name: str, seen: set[str]) -> set[str]:
     """A template and every template it extends or includes, recursively."""
     if name in seen:
@@ -50,30 +47,67 @@ def _templates_used(env: jinja2.Environment, name: str, seen: set[str]) -> set[s
     return seen
 
 
+class Fingerprinter:
+    """Fingerprints of many targets of one project, each file hashed once and each template parsed once.
+
+    Make one for each build: it remembers files as they were when first read.
+    """
+
+    def __init__(self, project: Project, env: jinja2.Environment, options: dict[str, object]):
+        self.project = project
+        self.env = env
+        self.options = options
+        self._files: dict[Path, bytes] = {}
+        self._listings: dict[Path, list[Path]] = {}
+        self._templates: dict[str, list[str]] = {}
+
+    def _file(self, path: Path) -> bytes:
+        """The digest of a file's name (relative to the project) and content; missing files count too."""
+        if path not in self._files:
+            root = self.project.root
+            name = os.fsencode(path.relative_to(root) if path.is_relative_to(root) else path)
+            try:
+                content = hashlib.sha256(path.read_bytes()).digest()
+            except OSError:
+                content = b"<missing>"
+            self._files[path] = hashlib.sha256(name + b"\0" + content).digest()
+        return self._files[path]
+
+    def _files_under(self, folder: Path) -> list[Path]:
+        if folder not in self._listings:
+            self._listings[folder] = sorted(path for path in folder.rglob("*") if path.is_file())
+        return self._listings[folder]
+
+    def _templates_of(self, name: str) -> list[str]:
+        if name not in self._templates:
+            self._templates[name] = sorted(_templates_used(self.env, name, set()))
+        return self._templates[name]
+
+    def of(self, target: Target) -> str:
+        """A hex digest that changes whenever anything the target's PDF depends on changes."""
+        project = self.project
+        digest = hashlib.sha256()
+        digest.update(json.dumps({"version": __version__, "layout": repr(target.layout), **self.options},
+                                 sort_keys=True, default=str).encode())
+        paths = [project.config_path]
+        # The topic's own files, except other documents: references, data, images.
+        paths += [path for path in self._files_under(target.source.parent)
+                  if path == target.source or path.suffix != ".md"]
+        paths += [project.templates_dir / name for name in self._templates_of(target.layout.template)]
+        paths += [project.styles_dir / sheet for sheet in target.layout.stylesheets]
+        paths += self._files_under(project.styles_dir / "fonts")
+        if self.options.get("profile") == "print":
+            paths.append(project.icc_profile)
+        if project.logo_path:
+            paths.append(project.logo_path)
+        for path in paths:
+            digest.update(self._file(path))
+        return digest.hexdigest()
+
+
 def fingerprint(project: Project, target: Target, env: jinja2.Environment, options: dict[str, object]) -> str:
     """A hex digest that changes whenever anything the target's PDF depends on changes."""
-    digest = hashlib.sha256()
-    digest.update(json.dumps({"version": __version__, "layout": repr(target.layout), **options},
-                             sort_keys=True, default=str).encode())
-    root = project.root
-    _digest_file(digest, project.config_path, root)
-    folder = target.source.parent
-    # The topic's own files, except other documents: references, data, images.
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and (path == target.source or path.suffix != ".md"):
-            _digest_file(digest, path, root)
-    for name in sorted(_templates_used(env, target.layout.template, set())):
-        _digest_file(digest, project.templates_dir / name, root)
-    for sheet in target.layout.stylesheets:
-        _digest_file(digest, project.styles_dir / sheet, root)
-    for path in sorted((project.styles_dir / "fonts").rglob("*")):
-        if path.is_file():
-            _digest_file(digest, path, root)
-    if options.get("profile") == "print":
-        _digest_file(digest, project.icc_profile, root)
-    if project.logo_path:
-        _digest_file(digest, project.logo_path, root)
-    return digest.hexdigest()
+    return Fingerprinter(project, env, options).of(target)
 
 
 @dataclass(frozen=True)
@@ -97,10 +131,12 @@ class Manifest:
     def __init__(self, out_dir: Path):
         self.path = out_dir / MANIFEST_NAME
         self.entries: dict[str, Entry] = {}
+        self._saved: bytes | None = None  # the file as read, so an unchanged manifest is not rewritten
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            self._saved = self.path.read_bytes()
+            raw = json.loads(self._saved.decode("utf-8"))
             self.entries = {k: Entry(**v) for k, v in raw.get("targets", {}).items()}
-        except (OSError, ValueError, TypeError):
+        except (OSError, ValueError, TypeError, AttributeError):
             self.entries = {}  # no manifest or a damaged one: everything is rebuilt
 
     def up_to_date(self, key: str, fingerprint: str) -> Entry | None:
@@ -120,7 +156,10 @@ class Manifest:
 
     def save(self) -> None:
         data = {"leafpress": __version__, "targets": {k: vars(v) for k, v in sorted(self.entries.items())}}
-        write_atomic(self.path, json.dumps(data, indent=1).encode("utf-8"))
+        encoded = json.dumps(data, indent=1).encode("utf-8")
+        if encoded != self._saved:
+            write_atomic(self.path, encoded)
+            self._saved = encoded
 
 
 def remove_stale_temporaries(out_dir: Path) -> int:

@@ -151,3 +151,17 @@ def test_killing_a_build_leaves_every_previous_pdf_intact(project):
     result = subprocess.run(command, cwd=project.root, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert not list((project.root / "output").rglob("*.part"))
+
+
+def test_the_forkserver_warm_up_builds_its_throw_away_article(project):
+    # If the warm-up article stopped building (a layout needing a new field,
+    # say), every batch would silently lose the warm-up.
+    from leafpress.batch import options_key
+    from leafpress.warm import warm_up, warm_up_spec
+
+    project.topic()
+    loaded = load_project(project.root)
+    options = options_key(BatchOptions(out_dir=project.root / "output"), loaded)
+    result = warm_up(warm_up_spec(loaded, plan(loaded, []), options))
+    assert result.ok and result.pages >= 1, [str(p) for p in result.problems]
+    assert not (project.root / "output").exists()  # built in a temporary folder, then thrown away

@@ -1,0 +1,113 @@
+"""Warming a process up before it forks the workers of a batch.
+
+Batch workers are forked from one server process (see :mod:`leafpress.batch`)
+and inherit its memory. Whatever the server has loaded before the first fork,
+no worker pays for again:
+
+* much loads lazily, on a first document (WeasyPrint's C declarations,
+  hyphenation dictionaries and font subsetting, locale data, Markdown
+  extensions, pikepdf and qpdf), so the server builds a short throw-away
+  article, through the whole pipeline, in a temporary folder;
+* each layout's stylesheets parsed, with their fonts loaded
+  (:func:`leafpress.typeset.parsed_styles`);
+* each layout's Jinja template compiled (:func:`leafpress.render.shared_environment`).
+
+These caches check that their files are unchanged each time they are used,
+so a long-lived server (``leafpress watch``) never serves a stale stylesheet
+or template. The warm-up reads the project's config, templates, stylesheets
+and fonts, never a topic's content, so a broken or hostile document cannot
+hang or crash the server every worker comes from.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import tempfile
+from pathlib import Path
+
+from .planning import Target
+from .project import Project
+from .results import BuildResult
+
+# A short article that goes through the whole pipeline, so the first real
+# target of each worker finds Markdown, citations, Jinja, WeasyPrint, pikepdf
+# and qpdf already warm. It is built in a temporary folder and thrown away.
+_ARTICLE = """---
+title: Warm-up
+short_title: Warm-up
+language: {language}
+audience: professionals
+audience_notice: Warm-up.
+summary: Warm-up.
+authors: [{{name: Warm-up}}]
+reviewers: [{{name: Warm-up}}]
+publisher: Warm-up
+version: "1"
+published: 2026-01-01
+review_date: 2027-01-01
+---
+
+## Background
+
+Pharmacological, neuropathic and anaesthetic considerations; “quotes” — ñáéíóú [@one].[^note]
+
+| Check | When |
+|---|---|
+| Pain score (NRS 0–10) | Every visit [@one; @two] |
+
+- **Bold**, *italic*, [a link](#background).
+
+[^note]: A footnote.
+"""
+_REFERENCES = [
+    {"id": "one", "type": "article-journal", "title": "Warm-up one", "container-title-short": "Warm",
+     "volume": "1", "page": "1-2", "issued": {"date-parts": [[2020]]}, "author": [{"family": "Warm", "given": "A"}]},
+    {"id": "two", "type": "article-journal", "title": "Warm-up two", "container-title-short": "Warm",
+     "volume": "2", "page": "3-4", "issued": {"date-parts": [[2021]]}, "author": [{"family": "Up", "given": "B"}]},
+]
+
+
+def warm_up_spec(project: Project, targets: list[Target], options: dict[str, object]) -> str:
+    """What to prepare for ``targets`` (a JSON string, to pass to another process).
+
+    ``options`` are the build's profile, marks and strict setting (:func:`leafpress.batch.options_key`).
+    """
+    layouts = {target.layout.name: target.layout for target in targets}
+    return json.dumps({
+        "root": str(project.root),
+        "layouts": [{"template": layout.template, "stylesheets": list(layout.stylesheets)}
+                    for layout in layouts.values()],
+        "options": options,
+    })
+
+
+def warm_up(spec_json: str) -> BuildResult:
+    """Prepare this process as ``spec_json`` (from :func:`warm_up_spec`) says; return the throw-away build."""
+    from .builder import Builder
+    from .content import load_document
+    from .i18n import long_date
+    from .layouts import LAYOUTS
+    from .project import load_project
+    from .render import shared_environment
+    from .typeset import parsed_styles
+
+    spec = json.loads(spec_json)
+    options = spec["options"]
+    project = load_project(Path(spec["root"]))
+    with tempfile.TemporaryDirectory(prefix="leafpress-warm-up-") as temporary:
+        builder = Builder(project, Path(temporary) / "output", strict=bool(options["strict"]),
+                          profile=str(options["profile"]), marks=bool(options["marks"]))
+        # The builder's own paths and roots, or the caches would miss.
+        for layout in spec["layouts"]:
+            sheets = tuple(project.styles_dir / name for name in layout["stylesheets"])
+            parsed_styles(sheets, builder.style_roots, builder.profile, project.icc_profile)
+            shared_environment(project.templates_dir).get_template(layout["template"])
+        for language in project.config.languages:
+            long_date(datetime.date(2026, 1, 1), project.locale_for(language))
+        folder = Path(temporary) / "warm-up"
+        folder.mkdir()
+        source = folder / "article.md"
+        source.write_text(_ARTICLE.format(language=project.config.languages[0]), encoding="utf-8")
+        (folder / "references.json").write_text(json.dumps(_REFERENCES), encoding="utf-8")
+        return builder.build_one(Target("warm-up", source, LAYOUTS["article"]), load_document(source, "warm-up"))
