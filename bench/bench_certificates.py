@@ -17,7 +17,6 @@ Not a test: pytest only collects tests/.
 from __future__ import annotations
 
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -30,12 +29,14 @@ from leafpress.certificates import (REGISTER_NAME, UNTAGGED, Certificate, certif
                                     file_names, load_activity, make_certificates, number_rows, read_roster,
                                     register_csv)
 from leafpress.i18n import strings  # noqa: E402
-from leafpress.postprocess import bundled_font_names, verify_pdf, write_atomic  # noqa: E402
+from leafpress.files import write_atomic  # noqa: E402
+from leafpress.postprocess import bundled_font_names, verify_pdf  # noqa: E402
 from leafpress.project import Project, load_project  # noqa: E402
 from leafpress.render import make_environment  # noqa: E402
 from leafpress.typeset import typeset  # noqa: E402
 
-TOPIC = "ketamine-neuropathic-pain"
+from _common import TOPIC, copy_project  # noqa: E402  (bench/ is on the path)
+
 GIVEN = ["María", "José", "Núria", "Jordi", "Lucía", "Álvaro", "Inés", "Françesc", "Ana", "Íñigo", "Carmen",
          "Pau", "Begoña", "Sergio", "Montserrat", "Raúl", "Elena", "Joan", "Marta", "Xavier"]
 FAMILY = ["García", "Fernández", "López", "Martínez", "Puig i Vilà", "Gil·li", "Sánchez", "Núñez", "Ibáñez",
@@ -51,13 +52,6 @@ def roster_text(count: int) -> str:
         name = rng.choice(OTHER) if n % 10 == 9 else f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}"
         lines.append(f"{name},attendee{n}@example.org")
     return "\n".join(lines) + "\n"
-
-
-def copy_project(root: Path) -> None:
-    for name in ("leafpress.yaml", "templates", "styles"):
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / name)
-    shutil.copytree(ROOT / "content" / TOPIC, root / "content" / TOPIC)
 
 
 def one_render_per_attendee(project: Project, topic: Path, roster: Path, out_dir: Path) -> int:

@@ -31,11 +31,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import Fingerprinter, Manifest, remove_stale_temporaries
+from .cache import Fingerprinter, Manifest
 from .errors import error
+from .files import remove_stale_temporaries
 from .planning import Target
 from .project import Project
-from .render import make_environment
+from .jinja import make_environment
 from .results import BuildResult
 from .warm import warm_up, warm_up_spec
 

@@ -25,7 +25,7 @@ import jinja2.meta
 
 from . import __version__
 from .planning import Target
-from .postprocess import write_atomic
+from .files import write_atomic
 from .project import Project
 
 MANIFEST_NAME = ".leafpress-manifest.json"
@@ -160,13 +160,3 @@ class Manifest:
         if encoded != self._saved:
             write_atomic(self.path, encoded)
             self._saved = encoded
-
-
-def remove_stale_temporaries(out_dir: Path) -> int:
-    """Delete half-written files an interrupted build left behind."""
-    removed = 0
-    if out_dir.is_dir():
-        for path in out_dir.rglob(".*.part"):
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed

@@ -39,10 +39,12 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 
 from .citations import load_references
-from .content import ARTICLE_NAME, load_source
+from .content import load_source
+from .planning import ARTICLE_NAME
 from .errors import LeafpressError, Problem, error, has_errors, quote
 from .i18n import long_date, strings
-from .postprocess import bundled_font_names, verify_pdf, write_atomic
+from .files import write_atomic
+from .postprocess import bundled_font_names, verify_pdf
 from .profiles import DEFAULT_PROFILE, PROFILES
 from .project import Project
 from .render import make_environment

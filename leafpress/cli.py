@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import importlib
 import json
 import os
 import sys
@@ -13,15 +14,13 @@ import click
 from . import __version__
 from .batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, plan_work, run_batch
 from .cache import Manifest
-from .checks import check_topics
 from .errors import LeafpressError, Problem, display_path
 from .layouts import LAYOUTS
 from .planning import plan
-from .postprocess import write_atomic
+from .files import write_atomic
 from .profiles import PROFILES
 from .project import config_warnings, load_project
 from .results import BuildResult
-from .scaffold import new_topic
 
 
 def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
@@ -36,7 +35,26 @@ def _fail(exc: LeafpressError) -> None:
     sys.exit(1)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Commands in other modules are imported only when run or listed in --help.
+
+    `leafpress build` with nothing to do should not pay for importing the live
+    preview (an HTTP server and the whole rendering pipeline).
+    """
+
+    LAZY = {"watch": ("leafpress.preview", "watch")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY:
+            module, attribute = self.LAZY[name]
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="leafpress")
 def main() -> None:
     """Turn Markdown topics into print-ready PDF leaflets.
@@ -203,6 +221,8 @@ def new(topic: str, title: str | None, language: str | None) -> None:
 
     Example: leafpress new ketamine-depression --title "Ketamine for depression" --lang es
     """
+    from .scaffold import new_topic
+
     try:
         project = load_project()
         scaffold = new_topic(project, topic, title, language)
@@ -314,6 +334,8 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
     if pdfs:
         _check_pdfs(paths, profile)
         return
+    from .checks import check_topics
+
     try:
         project = load_project()
         day = today.date() if today else datetime.date.today()
@@ -383,9 +405,3 @@ def _check_json(topics, errors: int, warnings: int) -> dict:
             } for r in t.readability if r.report],
         } for t in topics],
     }
-
-
-# The live preview lives in its own module (an HTTP server and a file watcher).
-from .preview import watch  # noqa: E402
-
-main.add_command(watch)

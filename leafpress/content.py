@@ -23,7 +23,6 @@ from .validation import IsoDate, Schema, parse_date, validate
 from .yamlfile import YamlData, load_yaml
 from .yamlfile import read_text as _read_text
 
-ARTICLE_NAME = "article.md"
 
 Text = Annotated[str, Field(min_length=1)]
 

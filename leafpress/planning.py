@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .content import ARTICLE_NAME
 from .errors import LeafpressError, Problem, error, quote
 from .layouts import LAYOUTS, Layout
 from .project import Project
+
+ARTICLE_NAME = "article.md"  # the file that makes a folder a topic
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ def warm_up(spec_json: str) -> BuildResult:
     from .i18n import long_date
     from .layouts import LAYOUTS
     from .project import load_project
-    from .render import shared_environment
+    from .jinja import shared_environment
     from .typeset import parsed_styles
 
     spec = json.loads(spec_json)

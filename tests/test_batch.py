@@ -165,3 +165,17 @@ def test_the_forkserver_warm_up_builds_its_throw_away_article(project):
     result = warm_up(warm_up_spec(loaded, plan(loaded, []), options))
     assert result.ok and result.pages >= 1, [str(p) for p in result.problems]
     assert not (project.root / "output").exists()  # built in a temporary folder, then thrown away
+
+
+def test_a_build_with_nothing_to_do_loads_neither_weasyprint_nor_the_pipeline(project):
+    # What keeps a no-op rebuild fast: the parent only plans and compares fingerprints.
+    project.topic()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, str(ROOT / "build.py"), "build"], cwd=project.root, env=env, check=True,
+                   capture_output=True)
+    code = ("import sys\nfrom leafpress.cli import main\ntry:\n    main(['build'])\nexcept SystemExit:\n    pass\n"
+            "heavy = ('weasyprint', 'pikepdf', 'markdown', 'fontTools', 'leafpress.content', 'leafpress.preview')\n"
+            "print('loaded:', sorted(m for m in heavy if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=project.root, env=env, capture_output=True, text=True)
+    assert "1 up to date" in done.stdout, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == "loaded: []"

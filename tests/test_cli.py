@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from conftest import ROOT
 from leafpress.cli import main
-from leafpress.postprocess import _umask
+from leafpress.files import _umask
 
 
 def run(*args: str) -> tuple[int, str, str]:
