@@ -20,6 +20,7 @@ to do stays fast.
 from __future__ import annotations
 
 import gc
+import math
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.forkserver
@@ -209,17 +210,23 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
             progress(result)
     profile = str(options_key(options, project)["profile"])
     digests = dict(todo)
-    pending = [target for target, _ in todo]
+    # The longest first, by the last build's time (targets never built before come first, as they may
+    # be long): a long target started last would keep one job busy while the others sit idle.
+    pending = sorted((target for target, _ in todo),
+                     key=lambda t: -(manifest.last_seconds(cache_key(t, profile)) or math.inf))
     running: list[_Running] = []
     # A warm-up pays for itself once some job builds more than one target.
-    spec = warm_up_spec(project, pending, options_key(options, project)) if len(pending) > max(1, options.jobs) else None
+    if len(pending) > max(1, options.jobs):
+        spec: str | None = warm_up_spec(project, pending, options_key(options, project))
+    else:
+        spec = None
     context = _context(spec) if pending else None
 
     def finish(result: BuildResult) -> None:
         results[result.target] = result
         key = cache_key(result.target, profile)
         if result.ok and result.output is not None:
-            manifest.record(key, digests[result.target], result.output, result.pages)
+            manifest.record(key, digests[result.target], result.output, result.pages, result.seconds)
         else:
             manifest.forget(key)
         if progress:

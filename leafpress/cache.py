@@ -116,6 +116,7 @@ class Entry:
     output: str
     output_digest: str
     pages: int
+    seconds: float = 0.0  # how long the build took, to start the longest targets first next time
 
 
 def _file_digest(path: Path) -> str:
@@ -148,8 +149,13 @@ class Manifest:
             return None  # deleted or edited by hand
         return entry
 
-    def record(self, key: str, fingerprint: str, output: Path, pages: int) -> None:
-        self.entries[key] = Entry(fingerprint, str(output), _file_digest(output), pages)
+    def record(self, key: str, fingerprint: str, output: Path, pages: int, seconds: float = 0.0) -> None:
+        self.entries[key] = Entry(fingerprint, str(output), _file_digest(output), pages, round(seconds, 2))
+
+    def last_seconds(self, key: str) -> float | None:
+        """How long the last successful build of ``key`` took, if there was one."""
+        entry = self.entries.get(key)
+        return entry.seconds if entry is not None and entry.seconds > 0 else None
 
     def forget(self, key: str) -> None:
         self.entries.pop(key, None)

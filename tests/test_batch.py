@@ -179,3 +179,22 @@ def test_a_build_with_nothing_to_do_loads_neither_weasyprint_nor_the_pipeline(pr
     done = subprocess.run([sys.executable, "-c", code], cwd=project.root, env=env, capture_output=True, text=True)
     assert "1 up to date" in done.stdout, done.stdout + done.stderr
     assert done.stdout.splitlines()[-1] == "loaded: []"
+
+
+def test_the_longest_targets_start_first_by_the_last_builds_times(project):
+    # With two jobs, a long target started last keeps one busy while the other idles.
+    for name in ("a", "b"):
+        project.topic(name)
+    project.topic("long", body=LONG_BODY[: len(LONG_BODY) // 10])
+    loaded = load_project(project.root)
+    targets = plan(loaded, [])
+    assert [t.topic for t in targets] == ["a", "b", "long"]
+    options = BatchOptions(out_dir=project.root / "output", jobs=1)
+    first: list[str] = []
+    run_batch(loaded, targets, options, progress=lambda r: first.append(r.target.topic))
+    assert first == ["a", "b", "long"]  # nothing known yet: the order planned
+    again: list[str] = []
+    results = run_batch(loaded, targets, BatchOptions(**{**vars(options), "force": True}),
+                        progress=lambda r: again.append(r.target.topic))
+    assert again[0] == "long"
+    assert [r.target.topic for r in results] == ["a", "b", "long"]  # reported in the planned order
