@@ -33,7 +33,7 @@ from leafpress.files import write_atomic  # noqa: E402
 from leafpress.postprocess import bundled_font_names, verify_pdf  # noqa: E402
 from leafpress.project import Project, load_project  # noqa: E402
 from leafpress.render import make_environment  # noqa: E402
-from leafpress.typeset import typeset  # noqa: E402
+from leafpress.typeset import forget_parsed_styles, typeset  # noqa: E402
 
 from _common import TOPIC, copy_project  # noqa: E402  (bench/ is on the path)
 
@@ -85,11 +85,14 @@ def main(count: int) -> None:
         project = load_project(root)
         topic = root / "content" / TOPIC
 
+        # Each side starts with no parsed stylesheets, as a fresh `leafpress certificates` would.
+        forget_parsed_styles()
         started = time.perf_counter()
         result = make_certificates(project, topic, roster, root / "batch")
         batch = time.perf_counter() - started
         assert result.ok and len(result.certificates) == count, [str(p) for p in result.problems]
 
+        forget_parsed_styles()
         started = time.perf_counter()
         made = one_render_per_attendee(project, topic, roster, root / "single")
         single = time.perf_counter() - started

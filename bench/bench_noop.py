@@ -1,0 +1,47 @@
+"""Benchmark: a rebuild with nothing changed vs the full build.
+
+    python bench/bench_noop.py [N] [RUNS]     # N small topics (default 40), RUNS each (default 3)
+
+Works on a temporary copy of the project: the sample topic (nine targets)
+plus N generated topics of one short article each. Both sides are whole
+`leafpress build` processes with the default --jobs, wall clock:
+
+* full: a build into an empty output folder (every target built);
+* no-op: the same command again, nothing changed (every target up to date:
+  the command plans, fingerprints every target's inputs, checks each PDF
+  against the manifest and builds nothing).
+
+Each run uses a new output folder; the medians are compared. Goal: the
+no-op rebuild under 5% of the full build's time.
+
+Not a test: pytest only collects tests/.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from _common import machine, median, spread, temporary_project, timed_build, verdict, write_small_topics
+
+
+def main(small: int, runs: int) -> None:
+    with temporary_project() as root:
+        write_small_topics(root, small)
+        count = 9 + small
+        print(f"machine: {machine()}")
+        print(f"{count} targets: the sample topic's 9 and {small} short articles")
+        full, noop = [], []
+        for number in range(runs):
+            out = f"out-{number}"
+            full.append(timed_build(root, ["--out", out], count, "built", f"{out}.json"))
+            noop.append(timed_build(root, ["--out", out], count, "up to date", f"{out}.json"))
+        print(f"full build:     {spread(full)}")
+        print(f"no-op rebuild:  {spread(noop)}")
+        ratio = median(noop) / median(full)
+        print(f"no-op / full: {100 * ratio:.1f}%; {verdict(ratio < 0.05, 'under 5%')}")
+        print(f"machine after: {machine()}")
+
+
+if __name__ == "__main__":
+    args = [int(a) for a in sys.argv[1:3]]
+    main(*(args + [40, 3][len(args):]))
