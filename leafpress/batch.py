@@ -103,6 +103,8 @@ def _child(connection: multiprocessing.connection.Connection, project: Project, 
            options: BatchOptions) -> None:
     """Build one target and send back its BuildResult (or why it could not)."""
     signal.signal(signal.SIGTERM, _stop)
+    # Ctrl-C reaches the whole process group: the parent decides what stops, and stops us with SIGTERM.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if options.memory_mb:
         import resource
 
@@ -114,14 +116,28 @@ def _child(connection: multiprocessing.connection.Connection, project: Project, 
 
         builder = Builder(project, options.out_dir, options.strict, options.profile, options.marks)
         result = builder.build_one(target, load_document(target.source, target.topic))
-        connection.send(("result", result))
+        message: tuple[str, object] = ("result", result)
     except MemoryError:
-        connection.send(("memory", None))
+        message = ("memory", None)
     except BaseException as exc:  # noqa: BLE001 - reported as this target's failure
-        connection.send(("crash", f"{type(exc).__name__}: {str(exc)[:200]}"))
+        message = ("crash", f"{type(exc).__name__}: {str(exc)[:200]}")
+    try:
+        _send(connection, message)
     finally:
         connection.close()
         _clean_up()
+
+
+def _send(connection: multiprocessing.connection.Connection, message: tuple[str, object]) -> None:
+    try:
+        connection.send(message)
+    except OSError:
+        pass  # the parent stopped listening (it was interrupted): there is no one to tell
+    except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled is still this target's failure
+        try:
+            connection.send(("crash", f"{type(exc).__name__}: {str(exc)[:200]}"))
+        except OSError:
+            pass
 
 
 def _clean_up() -> None:

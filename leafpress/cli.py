@@ -113,23 +113,31 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
     # layout built from it: print each once, before its first target.
     printed: set[Problem] = set(project_problems)
     interactive = sys.stdout.isatty() and len(targets) > 1
+    done: list[BuildResult] = []
 
     def report_one(result: BuildResult) -> None:
+        done.append(result)
         new = [p for p in result.problems if p not in printed]
         printed.update(result.problems)
         _print_problems(new)  # to stderr, so the bar on stdout stays whole
         if not interactive:
             click.echo(_result_line(result))
 
-    if interactive:
-        with click.progressbar(length=len(targets), label="Building", show_pos=True,
-                               file=sys.stdout) as bar:
-            def advance(result: BuildResult) -> None:
-                report_one(result)
-                bar.update(1)
-            results = run_batch(project, targets, options, progress=advance)
-    else:
-        results = run_batch(project, targets, options, progress=report_one)
+    try:
+        if interactive:
+            with click.progressbar(length=len(targets), label="Building", show_pos=True,
+                                   file=sys.stdout) as bar:
+                def advance(result: BuildResult) -> None:
+                    report_one(result)
+                    bar.update(1)
+                results = run_batch(project, targets, options, progress=advance)
+        else:
+            results = run_batch(project, targets, options, progress=report_one)
+    except KeyboardInterrupt:
+        # run_batch has stopped the workers and saved what finished.
+        click.echo(f"\nInterrupted: {sum(r.ok for r in done)} of {len(targets)} targets done. Every PDF in "
+                   f"{display_path(options.out_dir)} is whole; the next build carries on from there.", err=True)
+        sys.exit(130)
     click.echo(_table(results))
     failed = sum(not r.ok for r in results)
     fresh = sum(r.up_to_date for r in results)

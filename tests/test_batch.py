@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -198,3 +199,28 @@ def test_the_longest_targets_start_first_by_the_last_builds_times(project):
                         progress=lambda r: again.append(r.target.topic))
     assert again[0] == "long"
     assert [r.target.topic for r in results] == ["a", "b", "long"]  # reported in the planned order
+
+
+def test_ctrl_c_stops_the_build_with_a_summary_and_the_next_build_carries_on(project):
+    for name in ("a", "b", "c", "d"):
+        project.topic(name, body=LONG_BODY[: len(LONG_BODY) // 12])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, str(ROOT / "build.py"), "build", "--jobs", "1"]
+    process = subprocess.Popen(command, cwd=project.root, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    for line in process.stdout:  # the first target is done: interrupt the rest
+        if line.startswith("built "):
+            break
+    os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Traceback" not in err
+    message = re.fullmatch(r"Interrupted: (\d) of 4 targets done\. Every PDF in output is whole; the next build "
+                           r"carries on from there\.", err.splitlines()[-1])
+    assert message, err
+    finished = int(message.group(1))
+    assert 1 <= finished < 4
+    assert not list((project.root / "output").rglob("*.part"))
+    done = subprocess.run(command, cwd=project.root, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].startswith(f"{4 - finished} built, {finished} up to date, 0 failed")
