@@ -1,15 +1,17 @@
-"""Benchmark: certificates as one batch document vs one render per attendee.
+"""Benchmark: certificates of attendance, time per certificate and memory as the roster grows.
 
     python bench/bench_certificates.py [N]        # N attendees, default 100
 
 Works on a temporary copy of the project (the sample topic, a generated
-roster of N names in several scripts), so nothing in the checkout changes.
-Both approaches make the same verified PDFs from the same roster in the same
-run:
+roster in several scripts), so nothing in the checkout changes. Each
+certificate is a WeasyPrint document of its own; the stylesheets and their
+110 font files are parsed once per process and shared. Measured in the same
+run, each in a fresh process (so the peak memory is its own):
 
-* batch: what `leafpress certificates` does: typeset every certificate as one
-  WeasyPrint document, then split it into one PDF per attendee with pikepdf;
-* one render per attendee: a WeasyPrint document per certificate.
+* `leafpress certificates` for N attendees, and for 5 N: the time per
+  certificate should not grow with the roster, nor should the memory;
+* for N attendees, the same certificates with the stylesheets parsed for each
+  one (what a plain WeasyPrint script does): the gain from sharing them.
 
 Not a test: pytest only collects tests/.
 """
@@ -19,23 +21,9 @@ from __future__ import annotations
 import random
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from leafpress.certificates import (REGISTER_NAME, UNTAGGED, Certificate, certificate_html,  # noqa: E402
-                                    file_names, load_activity, make_certificates, number_rows, read_roster,
-                                    register_csv)
-from leafpress.i18n import strings  # noqa: E402
-from leafpress.files import write_atomic  # noqa: E402
-from leafpress.postprocess import bundled_font_names, verify_pdf  # noqa: E402
-from leafpress.project import Project, load_project  # noqa: E402
-from leafpress.render import make_environment  # noqa: E402
-from leafpress.typeset import forget_parsed_styles, typeset  # noqa: E402
-
-from _common import TOPIC, copy_project  # noqa: E402  (bench/ is on the path)
+from _common import PYTHON, TOPIC, copy_project, machine, run
 
 GIVEN = ["María", "José", "Núria", "Jordi", "Lucía", "Álvaro", "Inés", "Françesc", "Ana", "Íñigo", "Carmen",
          "Pau", "Begoña", "Sergio", "Montserrat", "Raúl", "Elena", "Joan", "Marta", "Xavier"]
@@ -43,6 +31,27 @@ FAMILY = ["García", "Fernández", "López", "Martínez", "Puig i Vilà", "Gil·
           "Pérez", "Gómez", "Ferrer", "Vidal", "Castellà", "Muñoz", "Ortega", "Rodríguez", "Roca"]
 # One name in ten is in another script, as in a real Madrid or Barcelona roster.
 OTHER = ["محمد عبد الله", "فاطمة الزهراء", "王小明", "李娜", "张伟", "陈静"]
+
+# One process: make the certificates, then print seconds and peak RSS (MB).
+MAKE = """
+import resource, sys, time
+from pathlib import Path
+from leafpress.certificates import make_certificates
+from leafpress.project import load_project
+import leafpress.typeset as typeset
+if {fresh_styles!r}:  # parse the stylesheets and load the fonts again for every certificate
+    parsed = typeset.parsed_styles
+    def parse_every_time(*args, **kwargs):
+        typeset.forget_parsed_styles()
+        return parsed(*args, **kwargs)
+    typeset.parsed_styles = parse_every_time
+root = Path.cwd()
+started = time.perf_counter()
+result = make_certificates(load_project(root), root / "content" / {topic!r}, root / {roster!r}, root / {out!r})
+seconds = time.perf_counter() - started
+assert result.ok and len(result.certificates) == {count}, [str(p) for p in result.problems]
+print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
 
 
 def roster_text(count: int) -> str:
@@ -54,53 +63,32 @@ def roster_text(count: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def one_render_per_attendee(project: Project, topic: Path, roster: Path, out_dir: Path) -> int:
-    """The same certificates, checks and files, typeset one WeasyPrint document at a time."""
-    activity = load_activity(topic)
-    rows, _ = read_roster(roster)
-    attendees = number_rows(rows, activity.topic, activity.first_date)
-    env = make_environment(project.templates_dir)
-    allowed = bundled_font_names(project.styles_dir / "fonts")
-    sheets = (project.styles_dir / "fonts" / "fonts-world.css", project.styles_dir / "certificate.css")
-    word = strings(activity.language)["cert_pdf_title"]
-    made = []
-    for attendee, name in zip(attendees, file_names(attendees)):
-        html = certificate_html(env, project, activity, [attendee], pdf_title=f"{word} — {attendee.name}")
-        result = typeset(html, activity.folder, sheets, (project.styles_dir, project.templates_dir),
-                         profile=UNTAGGED)
-        problems = list(result.warnings) + verify_pdf(result.pdf, allowed)
-        assert not problems and result.pages == 1, problems
-        write_atomic(out_dir / name, result.pdf)
-        made.append(Certificate(attendee, out_dir / name))
-    write_atomic(out_dir / REGISTER_NAME, register_csv(made))
-    return len(made)
+def make(root: Path, count: int, fresh_styles: bool = False) -> tuple[float, float]:
+    roster = f"roster-{count}.csv"
+    (root / roster).write_text(roster_text(count), encoding="utf-8")
+    code = MAKE.format(fresh_styles=fresh_styles, topic=TOPIC, roster=roster, count=count,
+                       out=f"out-{count}-{'fresh' if fresh_styles else 'shared'}")
+    _, done = run([PYTHON, "-c", code], root)
+    seconds, peak = done.stdout.split()
+    return float(seconds), float(peak)
 
 
 def main(count: int) -> None:
     with tempfile.TemporaryDirectory(prefix="leafpress-bench-") as temp:
         root = Path(temp)
         copy_project(root)
-        roster = root / "attendees.csv"
-        roster.write_text(roster_text(count), encoding="utf-8")
-        project = load_project(root)
-        topic = root / "content" / TOPIC
-
-        # Each side starts with no parsed stylesheets, as a fresh `leafpress certificates` would.
-        forget_parsed_styles()
-        started = time.perf_counter()
-        result = make_certificates(project, topic, roster, root / "batch")
-        batch = time.perf_counter() - started
-        assert result.ok and len(result.certificates) == count, [str(p) for p in result.problems]
-
-        forget_parsed_styles()
-        started = time.perf_counter()
-        made = one_render_per_attendee(project, topic, roster, root / "single")
-        single = time.perf_counter() - started
-        assert made == count
-
-        sizes = [c.path.stat().st_size for c in result.certificates]
-        print(f"{count} attendees; batch PDFs {min(sizes) // 1024}-{max(sizes) // 1024} KiB each")
-        print(f"batch: {batch:.1f} s, one render per attendee: {single:.1f} s, ratio {single / batch:.1f}x")
+        print(f"machine: {machine()}")
+        small, small_peak = make(root, count)
+        large, large_peak = make(root, 5 * count)
+        fresh, _ = make(root, count, fresh_styles=True)
+        print(f"{count:4d} attendees: {small:5.1f} s, {1000 * small / count:3.0f} ms each, peak RSS {small_peak:.0f} MB")
+        print(f"{5 * count:4d} attendees: {large:5.1f} s, {1000 * large / (5 * count):3.0f} ms each, "
+              f"peak RSS {large_peak:.0f} MB")
+        print(f"time per certificate, {5 * count} vs {count}: {large / small / 5:.2f}x; "
+              f"peak memory: {large_peak / small_peak:.2f}x")
+        print(f"{count} attendees with the stylesheets parsed for each certificate: {fresh:.1f} s, "
+              f"{fresh / small:.1f}x the time with them shared")
+        print(f"machine after: {machine()}")
 
 
 if __name__ == "__main__":

@@ -10,16 +10,19 @@
   topic, that date and the row's identity (see :func:`certificate_number`).
   ``register.csv`` beside the PDFs lists number, name, email and file.
 
-Speed: WeasyPrint's cost is mostly per document (fonts, stylesheets), so all
-certificates are typeset as ONE document, a page each, and pikepdf splits it
-into one PDF per attendee. Each split file keeps only what its page uses:
-resources, glyphs, widths and text mappings (the shared fonts would otherwise
-carry every other attendee's characters).
+Each certificate is typeset as a document of its own. The layout's
+stylesheets and fonts are parsed once and shared by every render
+(:func:`leafpress.typeset.parsed_styles`), so a certificate costs about 45 ms
+and memory stays flat however long the roster. (Typesetting every
+certificate as one document and splitting it with pikepdf was faster while
+each document loaded its 110 font files; it no longer is, and it needed a
+whole batch in memory.)
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import datetime
 import hashlib
@@ -35,8 +38,6 @@ import jinja2
 import pikepdf
 from babel.lists import format_list
 from babel.numbers import format_decimal
-from fontTools import subset
-from fontTools.ttLib import TTFont
 
 from .citations import load_references
 from .content import load_source
@@ -62,10 +63,9 @@ MAX_NAME_CHARS = 200
 MAX_STEM_BYTES = 100  # of a file name before ".pdf", in UTF-8
 MAX_ROSTER_BYTES = 10 * 1024 * 1024
 
-# Plain, untagged PDF whatever the project's output profile: the batch is
-# split page by page, and a tagged PDF's structure tree does not split with
-# it, so the tags (/StructParents, marked content) would dangle in every file.
-UNTAGGED = replace(PROFILES[DEFAULT_PROFILE], name="certificate", description="untagged PDF, split per page",
+# Plain, untagged PDF whatever the project's output profile: a certificate
+# is a single page of a name and facts, printed or filed, not read as a document.
+UNTAGGED = replace(PROFILES[DEFAULT_PROFILE], name="certificate", description="untagged one-page PDF",
                    pdf_variant=None, needs_structure=False)
 
 # Invisible characters that would make a name print differently from how it
@@ -405,9 +405,9 @@ def certificate_html(env: jinja2.Environment, project: Project, activity: Activi
     return env.get_template(TEMPLATE).render(context)
 
 
-# --- Splitting the batch into one PDF per page --------------------------------
+# --- Checking the glyphs a certificate draws --------------------------------
 
-_PRUNED = ("/Font", "/XObject", "/Pattern", "/Shading", "/ExtGState")
+_RESOURCE_KINDS = ("/Font", "/XObject", "/Pattern", "/Shading", "/ExtGState")
 _OPERATORS = "Tf Tj TJ ' \" Do sh scn SCN gs"
 
 
@@ -420,7 +420,7 @@ class _Usage:
 
 
 def _usage(obj: pikepdf.Object) -> _Usage:
-    names: dict[str, set[str]] = {key: set() for key in _PRUNED}
+    names: dict[str, set[str]] = {key: set() for key in _RESOURCE_KINDS}
     glyphs: dict[str, set[int]] = {}
     font = None
     for operands, operator in pikepdf.parse_content_stream(obj, _OPERATORS):
@@ -461,29 +461,6 @@ def _children(resources: pikepdf.Dictionary, usage: _Usage) -> list[pikepdf.Obje
     return children
 
 
-def _prune(obj: pikepdf.Object, seen: set[tuple[int, int]]) -> None:
-    """Give a page (or form) resources of its own, holding only what its content uses.
-
-    WeasyPrint shares one resource dictionary (every font, every form) among
-    all pages, so without this each split file would carry the whole batch.
-    """
-    resources = obj.get("/Resources")
-    if not isinstance(resources, pikepdf.Dictionary):
-        return
-    usage = _usage(obj)
-    own = pikepdf.Dictionary()
-    for key, value in resources.items():
-        if key in _PRUNED and isinstance(value, pikepdf.Dictionary):
-            own[key] = pikepdf.Dictionary({name: value[name] for name in sorted(usage.names[key]) if name in value})
-        else:
-            own[key] = value
-    obj.Resources = own
-    for child in _children(own, usage):
-        if child.objgen not in seen:
-            seen.add(child.objgen)
-            _prune(child, seen)
-
-
 def _glyphs_by_font(obj: pikepdf.Object, found: dict[tuple[int, int], tuple[pikepdf.Object, set[int]]],
                     seen: set[tuple[int, int]]) -> None:
     """Every glyph drawn with each font, on a page and in everything it draws."""
@@ -502,149 +479,11 @@ def _glyphs_by_font(obj: pikepdf.Object, found: dict[tuple[int, int], tuple[pike
             _glyphs_by_font(child, found, seen)
 
 
-def _to_unicode_map(stream: pikepdf.Stream) -> dict[int, str]:
-    text = stream.read_bytes().decode("latin-1")
-    mapping = {}
-    for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
-        for glyph, code in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>", block):
-            mapping[int(glyph, 16)] = code
-    return mapping
-
-
-def _to_unicode_stream(mapping: dict[int, str]) -> bytes:
-    lines = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
-             "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
-             "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
-             "1 begincodespacerange", "<0000> <ffff>", "endcodespacerange"]
-    items = sorted(mapping.items())
-    for start in range(0, len(items), 100):
-        chunk = items[start:start + 100]
-        lines.append(f"{len(chunk)} beginbfchar")
-        lines += [f"<{glyph:04x}> <{code}>" for glyph, code in chunk]
-        lines.append("endbfchar")
-    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
-    return "\n".join(lines).encode("ascii")
-
-
-def _widths(array: pikepdf.Array) -> dict[int, Any]:
-    widths, items, i = {}, list(array), 0
-    while i < len(items):
-        first = int(items[i])
-        if isinstance(items[i + 1], pikepdf.Array):
-            widths.update((first + k, w) for k, w in enumerate(items[i + 1]))
-            i += 2
-        else:
-            widths.update((g, items[i + 2]) for g in range(first, int(items[i + 1]) + 1))
-            i += 3
-    return widths
-
-
-class _Subsetter:
-    """Cut each font of a split page down to that page's glyphs; cached, since many pages repeat."""
-
-    def __init__(self) -> None:
-        self.cache: dict[tuple[bytes, frozenset[int]], bytes] = {}
-
-    def program(self, data: bytes, gids: frozenset[int]) -> bytes:
-        key = (hashlib.sha256(data).digest(), gids)
-        if key not in self.cache:
-            options = subset.Options()
-            options.retain_gids = True  # the page's content stream names glyphs by id
-            options.notdef_outline = True
-            options.name_IDs = ["*"]  # keep the PostScript name the font check reads
-            options.name_languages = ["*"]
-            options.name_legacy = True
-            options.layout_features = ["*"]
-            options.ignore_missing_glyphs = True
-            with TTFont(io.BytesIO(data), recalcTimestamp=False) as font:  # reproducible builds
-                subsetter = subset.Subsetter(options)
-                subsetter.populate(gids=sorted(gids | {0}))
-                subsetter.subset(font)
-                out = io.BytesIO()
-                font.save(out)
-            self.cache[key] = out.getvalue()
-        return self.cache[key]
-
-    def font(self, font: pikepdf.Object, gids: set[int]) -> None:
-        if font.get("/Subtype") != "/Type0":
-            return  # WeasyPrint writes Type 3 fonts only for bitmap fonts; keep them whole
-        leaf = font.DescendantFonts[0]
-        to_unicode = _to_unicode_map(font.ToUnicode) if "/ToUnicode" in font else {}
-        if to_unicode and set(to_unicode) <= gids:
-            return  # the page uses every glyph the batch used
-        if to_unicode:
-            font.ToUnicode.write(_to_unicode_stream({g: c for g, c in to_unicode.items() if g in gids}))
-        if "/W" in leaf:
-            widths = _widths(leaf.W)
-            array: list[Any] = []
-            for gid in sorted(g for g in gids if g in widths):
-                array += [gid, pikepdf.Array([widths[gid]])]
-            leaf.W = pikepdf.Array(array)
-        descriptor = leaf.FontDescriptor
-        key = next((k for k in ("/FontFile2", "/FontFile3") if k in descriptor), None)
-        if key is None:
-            return
-        stream = descriptor[key]
-        data = self.program(stream.read_bytes(), frozenset(gids))
-        stream.write(data)
-        if "/Length1" in stream:
-            stream.Length1 = len(data)
-
-
-def _page_ranges(pdf: pikepdf.Pdf, count: int) -> list[range]:
-    """The pages of each certificate, found through the named destination of its anchor."""
-    index = {page.objgen: number for number, page in enumerate(pdf.pages)}
-    starts = {}
-    names = pdf.Root.get("/Names")
-    if names is not None and "/Dests" in names:
-        for name, dest in pikepdf.NameTree(names.Dests).items():
-            target = dest[0] if isinstance(dest, pikepdf.Array) else dest.D[0]
-            starts[str(name)] = index.get(target.objgen)
-    begins = [starts.get(anchor(i)) for i in range(1, count + 1)]
-    ranges = []
-    for i, begin in enumerate(begins):
-        end = next((b for b in begins[i + 1:] if b is not None), len(pdf.pages))
-        ranges.append(range(begin, end) if begin is not None else range(0))
-    return ranges
-
-
 def _notdef_used(page: pikepdf.Page) -> bool:
     """Whether the page draws glyph 0 (.notdef, a box) of some font, anywhere."""
     found: dict[tuple[int, int], tuple[pikepdf.Object, set[int]]] = {}
     _glyphs_by_font(page.obj, found, set())
     return any(0 in gids for font, gids in found.values() if font.get("/Subtype") == "/Type0")
-
-
-def _single_page_pdf(source: pikepdf.Pdf, page: pikepdf.Page, title: str, subsetter: _Subsetter) -> bytes:
-    out = pikepdf.new()
-    out.pages.append(page)
-    found: dict[tuple[int, int], tuple[pikepdf.Object, set[int]]] = {}
-    _glyphs_by_font(out.pages[0].obj, found, set())
-    for font, gids in found.values():
-        subsetter.font(font, gids)
-    info = pikepdf.Dictionary({key: value for key, value in source.docinfo.items()})
-    info.Title = pikepdf.String(title)
-    out.trailer.Info = out.make_indirect(info)
-    if "/Lang" in source.Root:
-        out.Root.Lang = source.Root.Lang
-    out.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
-    buffer = io.BytesIO()
-    out.save(buffer, deterministic_id=True, min_version=source.pdf_version,
-             object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return buffer.getvalue()
-
-
-def _save_combined(source: pikepdf.Pdf, keep: list[int]) -> bytes:
-    out = pikepdf.new()
-    for number in keep:
-        out.pages.append(source.pages[number])
-    out.trailer.Info = out.make_indirect(pikepdf.Dictionary({k: v for k, v in source.docinfo.items()}))
-    if "/Lang" in source.Root:
-        out.Root.Lang = source.Root.Lang
-    buffer = io.BytesIO()
-    out.save(buffer, deterministic_id=True, min_version=source.pdf_version,
-             object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return buffer.getvalue()
 
 
 # --- The whole run ------------------------------------------------------------
@@ -655,12 +494,43 @@ def _missing_character(message: str) -> str | None:
     return chr(int(match.group(1), 16)) if match else None
 
 
+def _finished(pdf: bytes) -> tuple[bytes, bool]:
+    """The certificate as it is written (viewers show its title; a stable file ID), and whether it draws .notdef."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        notdef = any(_notdef_used(page) for page in document.pages)
+        document.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+        buffer = io.BytesIO()
+        document.save(buffer, deterministic_id=True, min_version=document.pdf_version,
+                      object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return buffer.getvalue(), notdef
+
+
+def _combined(certificates: list[bytes], title: str) -> bytes:
+    """Every certificate in one file, in roster order, to print."""
+    with contextlib.ExitStack() as stack:
+        sources = [stack.enter_context(pikepdf.open(io.BytesIO(data))) for data in certificates]
+        out = pikepdf.new()
+        for source in sources:
+            out.pages.extend(source.pages)
+        info = pikepdf.Dictionary({key: value for key, value in sources[0].docinfo.items()})
+        info.Title = pikepdf.String(title)
+        out.trailer.Info = out.make_indirect(info)
+        if "/Lang" in sources[0].Root:
+            out.Root.Lang = sources[0].Root.Lang
+        out.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+        buffer = io.BytesIO()
+        out.save(buffer, deterministic_id=True, min_version=sources[0].pdf_version,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return buffer.getvalue()
+
+
 def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path | None = None,
                       combined: bool = False) -> CertificatesResult:
     """Make a certificate PDF per valid roster row, register.csv and, if asked, certificates.pdf.
 
     Raises :class:`LeafpressError` when nothing can be made (a broken topic,
-    cpd.yaml or roster); a bad row only costs that row its certificate.
+    cpd.yaml, roster, template or stylesheet); a bad row only costs that row
+    its certificate.
     """
     started = time.perf_counter()
     activity = load_activity(topic)
@@ -672,57 +542,43 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
         return CertificatesResult(out_dir, (), bad_rows, tuple(problems), None, None, time.perf_counter() - started)
     t = strings(activity.language)
     env = make_environment(project.templates_dir)
-    try:
-        html = certificate_html(env, project, activity, attendees)
-    except jinja2.TemplateError as exc:
-        where = Path(exc.filename) if getattr(exc, "filename", None) else project.templates_dir / TEMPLATE
-        raise LeafpressError([error(where, getattr(exc, "lineno", None), f"template error: {exc}")]) from None
     logo = project.logo_path
     roots = (project.styles_dir, project.templates_dir) + ((logo,) if logo else ())
     sheets = tuple(project.styles_dir / name for name in STYLESHEETS)
-    result = typeset(html, activity.folder, sheets, roots, profile=UNTAGGED)
-
-    failed: dict[int, list[str]] = {}  # attendee index -> reasons
-    batch_problems = [f"refused to load {reason}" for reason in result.refused]
-    missing: dict[int, list[str]] = {}  # characters no font at all could draw, by attendee
-    for message in result.warnings:
-        char = _missing_character(message)
-        rows_hit = [i for i, a in enumerate(attendees) if char and char in a.name]
-        for i in rows_hit:
-            missing.setdefault(i, []).append(f"{quote(char)} (U+{ord(char):04X})")
-        if not rows_hit:
-            batch_problems.append(f"WeasyPrint: {message}")
-    for i, chars in missing.items():
-        failed[i] = [f"no bundled font (and no system font) can show {', '.join(dict.fromkeys(chars))}"]
-    if batch_problems:
-        raise LeafpressError(problems + [error(project.templates_dir / TEMPLATE, None, m) for m in batch_problems])
-
     allowed = bundled_font_names(project.styles_dir / "fonts")
     names = file_names(attendees)
+
+    failed: dict[int, list[str]] = {}  # attendee index -> reasons
     made: list[tuple[Attendee, Path, bytes]] = []
-    keep_pages: list[int] = []
-    subsetter = _Subsetter()
-    with pikepdf.open(io.BytesIO(result.pdf)) as source:
-        for i, (attendee, pages) in enumerate(zip(attendees, _page_ranges(source, len(attendees)))):
-            if i in failed:
-                continue
-            if len(pages) != 1:
-                failed[i] = [f"the certificate takes {len(pages)} pages instead of one: "
-                             "shorten the activity title or the place in cpd.yaml"]
-                continue
-            page = source.pages[pages[0]]
-            _prune(page.obj, set())
-            reasons = []
-            if _notdef_used(page):
-                reasons.append("a character of the name has no glyph in the bundled fonts (.notdef)")
-            data = _single_page_pdf(source, page, f"{t['cert_pdf_title']} — {attendee.name}", subsetter)
-            reasons += verify_pdf(data, allowed)
-            if reasons:
-                failed[i] = reasons
-                continue
-            made.append((attendee, out_dir / names[i], data))
-            keep_pages.append(pages[0])
-        combined_pdf = _save_combined(source, keep_pages) if combined and keep_pages else None
+    for i, attendee in enumerate(attendees):
+        try:
+            html = certificate_html(env, project, activity, [attendee],
+                                    pdf_title=f"{t['cert_pdf_title']} — {attendee.name}")
+        except jinja2.TemplateError as exc:
+            where = Path(exc.filename) if getattr(exc, "filename", None) else project.templates_dir / TEMPLATE
+            raise LeafpressError([error(where, getattr(exc, "lineno", None), f"template error: {exc}")]) from None
+        result = typeset(html, activity.folder, sheets, roots, profile=UNTAGGED)
+        missing = [char for char in map(_missing_character, result.warnings) if char]
+        # Anything else concerns every certificate (the template, a stylesheet): stop at the first.
+        general = [f"refused to load {reason}" for reason in result.refused]
+        general += [f"WeasyPrint: {m}" for m in result.warnings if not _missing_character(m)]
+        if general:
+            raise LeafpressError(problems + [error(project.templates_dir / TEMPLATE, None, m) for m in general])
+        if missing:
+            shown = ", ".join(dict.fromkeys(f"{quote(char)} (U+{ord(char):04X})" for char in missing))
+            failed[i] = [f"no bundled font (and no system font) can show {shown}"]
+            continue
+        if result.pages != 1:
+            failed[i] = [f"the certificate takes {result.pages} pages instead of one: "
+                         "shorten the activity title or the place in cpd.yaml"]
+            continue
+        data, notdef = _finished(result.pdf)
+        reasons = ["a character of the name has no glyph in the bundled fonts (.notdef)"] if notdef else []
+        reasons += verify_pdf(data, allowed)
+        if reasons:
+            failed[i] = reasons
+            continue
+        made.append((attendee, out_dir / names[i], data))
 
     for i, reasons in sorted(failed.items()):
         attendee = attendees[i]
@@ -737,7 +593,8 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
         register = out_dir / REGISTER_NAME
         write_atomic(register, register_csv(certificates))
     combined_path = None
-    if combined_pdf is not None:
+    if combined and made:
+        combined_pdf = _combined([data for _, _, data in made], f"{t['cert_pdf_title_combined']} — {activity.title}")
         more = verify_pdf(combined_pdf, allowed)
         if more:
             problems += [error(out_dir / COMBINED_NAME, None, message) for message in more]

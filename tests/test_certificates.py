@@ -311,6 +311,18 @@ def test_builds_are_reproducible(pending):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
+def test_a_certificate_does_not_depend_on_the_rest_of_the_roster(pending):
+    # Each is typeset on its own: a roster of one gives the same file, byte for byte.
+    first, _ = pending
+    root = first.parent
+    (root / "solo.csv").write_text("nombre\nNúria Puig i Vilà\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        code, _, err = run("certificates", "content/course", "--roster", "solo.csv", "--out", "solo")
+    assert code == 0, err
+    assert (root / "solo" / "Núria Puig i Vilà.pdf").read_bytes() == (first / "Núria Puig i Vilà.pdf").read_bytes()
+
+
 # --- the PDFs themselves -------------------------------------------------------------
 
 def test_combined_pdf_has_every_certificate_in_roster_order(accredited):
