@@ -81,3 +81,36 @@ def test_a_batch_build_leaves_no_temporary_files(project, tmp_path):
         while list(temporary.iterdir()) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert list(temporary.iterdir()) == []
+
+
+def test_workers_of_a_long_running_server_see_an_edited_stylesheet(project):
+    # As under `leafpress watch`: the server parsed the stylesheets for its first
+    # batch; a later batch, after an edit, must not get the old ones from it.
+    for name in ("a", "b", "c"):  # more targets than jobs, so the server warms up
+        project.topic(name)
+    code = """
+import sys
+from pathlib import Path
+import pikepdf
+from leafpress.batch import BatchOptions, run_batch
+from leafpress.planning import plan
+from leafpress.project import load_project
+project = load_project(Path.cwd())
+targets = plan(project, [])
+options = BatchOptions(out_dir=Path("output"), jobs=1, force=True)
+def width(path):
+    with pikepdf.open(path) as pdf:
+        return round(float(pdf.pages[0].mediabox[2]))
+def widths():
+    results = run_batch(project, targets, options)
+    assert all(r.ok for r in results), [str(p) for r in results for p in r.problems]
+    return sorted({width(r.output) for r in results})
+print(widths())
+with open("styles/article.css", "a", encoding="utf-8") as sheet:
+    sheet.write("@page { size: A5; }")
+print(widths())
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=project.root, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["[595]", "[420]"]  # A4 wide, then A5
