@@ -105,11 +105,6 @@ class Fingerprinter:
         return digest.hexdigest()
 
 
-def fingerprint(project: Project, target: Target, env: jinja2.Environment, options: dict[str, object]) -> str:
-    """A hex digest that changes whenever anything the target's PDF depends on changes."""
-    return Fingerprinter(project, env, options).of(target)
-
-
 @dataclass(frozen=True)
 class Entry:
     fingerprint: str
