@@ -183,3 +183,16 @@ def timed_build(root: Path, args: list[str], count: int, status: str = "built",
     targets = read_report(root / report)
     assert len(targets) == count and all(t["status"] == status for t in targets), targets
     return seconds
+
+
+def write_mixed_batch(root: Path, small: int) -> int:
+    """The sample topic plus ``small`` short articles under ``root``; returns how many targets a build plans."""
+    write_small_topics(root, small)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from leafpress.planning import plan
+    from leafpress.project import load_project
+
+    count = len(plan(load_project(root), []))
+    print(f"{count} targets: the sample topic's {count - small} and {small} short articles")
+    return count

@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import sys
 
-from _common import machine, median, spread, temporary_project, timed_build, verdict, write_small_topics
+from _common import machine, median, spread, temporary_project, timed_build, verdict, write_mixed_batch
 
 
 def main(small: int, runs: int) -> None:
     with temporary_project() as root:
-        write_small_topics(root, small)
-        count = 9 + small
         print(f"machine: {machine()}")
-        print(f"{count} targets: the sample topic's 9 and {small} short articles")
+        count = write_mixed_batch(root, small)
         full, noop = [], []
         for number in range(runs):
             out = f"out-{number}"

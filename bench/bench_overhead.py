@@ -44,7 +44,8 @@ from leafpress.builder import build  # noqa: E402
 from leafpress.content import load_document  # noqa: E402
 from leafpress.layouts import LAYOUTS  # noqa: E402
 from leafpress.project import load_project  # noqa: E402
-from leafpress.render import make_environment, render_html  # noqa: E402
+from leafpress.jinja import make_environment  # noqa: E402
+from leafpress.render import render_html  # noqa: E402
 
 from _common import (LEAFPRESS, PYTHON, TOPIC, machine, median, run, spread, temporary_project,  # noqa: E402
                      timed, verdict)

@@ -29,15 +29,15 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cache import Fingerprinter, Manifest
 from .errors import error
 from .files import remove_stale_temporaries
+from .jinja import make_environment
 from .planning import Target
 from .project import Project
-from .jinja import make_environment
 from .results import BuildResult
 from .warm import warm_up, warm_up_spec
 
@@ -216,7 +216,7 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
               progress: Callable[[BuildResult], None] | None = None) -> list[BuildResult]:
     """Build ``targets`` in parallel, skipping those that are up to date; results in target order."""
     out_dir = options.out_dir.resolve()
-    options = BatchOptions(**{**vars(options), "out_dir": out_dir})
+    options = replace(options, out_dir=out_dir)
     remove_stale_temporaries(out_dir)
     manifest = Manifest(out_dir)
     todo, fresh = plan_work(project, targets, options, manifest)
@@ -224,7 +224,8 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
     for result in fresh:
         if progress:
             progress(result)
-    profile = str(options_key(options, project)["profile"])
+    key_options = options_key(options, project)
+    profile = str(key_options["profile"])
     digests = dict(todo)
     # The longest first, by the last build's time (targets never built before come first, as they may
     # be long): a long target started last would keep one job busy while the others sit idle.
@@ -233,7 +234,7 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
     running: list[_Running] = []
     # A warm-up pays for itself once some job builds more than one target.
     if len(pending) > max(1, options.jobs):
-        spec: str | None = warm_up_spec(project, pending, options_key(options, project))
+        spec: str | None = warm_up_spec(project, pending, key_options)
     else:
         spec = None
     context = _context(spec) if pending else None

@@ -15,16 +15,16 @@ import jinja2
 from .checks import readability_problems
 from .content import Document, load_document
 from .errors import Problem, display_path, error, has_errors, quote
+from .files import write_atomic
 from .i18n import strings
+from .jinja import shared_environment
 from .layoutdata import prepare
 from .layouts import Layout
 from .planning import Target, plan
-from .files import write_atomic
 from .postprocess import (add_crop_marks, bundled_font_names, impose_booklet, saddle_stitch_order,
                           stable_document_id, verify_pdf)
 from .profiles import MARK_LENGTH_MM, MARK_OFFSET_MM, PROFILES, SLUG_MM, Profile
 from .project import Project, config_warnings
-from .jinja import shared_environment
 from .render import render_html
 from .results import BuildResult
 from .topicdata import DataFile

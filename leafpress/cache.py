@@ -24,8 +24,8 @@ import jinja2
 import jinja2.meta
 
 from . import __version__
-from .planning import Target
 from .files import write_atomic
+from .planning import Target
 from .project import Project
 
 MANIFEST_NAME = ".leafpress-manifest.json"

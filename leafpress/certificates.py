@@ -41,14 +41,14 @@ from babel.numbers import format_decimal
 
 from .citations import load_references
 from .content import load_source
-from .planning import ARTICLE_NAME
 from .errors import LeafpressError, Problem, error, has_errors, quote
-from .i18n import long_date, strings
 from .files import write_atomic
+from .i18n import long_date, strings
+from .jinja import make_environment
+from .planning import ARTICLE_NAME
 from .postprocess import bundled_font_names, verify_pdf
 from .profiles import DEFAULT_PROFILE, PROFILES
 from .project import Project
-from .render import make_environment
 from .topicdata import CPD, CPD_FILE, check_cpd, load_data_file
 from .typeset import typeset
 

@@ -15,9 +15,9 @@ from . import __version__
 from .batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, plan_work, run_batch
 from .cache import Manifest
 from .errors import LeafpressError, Problem, display_path
+from .files import write_atomic
 from .layouts import LAYOUTS
 from .planning import plan
-from .files import write_atomic
 from .profiles import PROFILES
 from .project import config_warnings, load_project
 from .results import BuildResult

@@ -45,11 +45,12 @@ from .batch import BatchOptions, run_batch
 from .content import Document, load_document
 from .errors import LeafpressError, Problem, display_path, error, has_errors, quote
 from .i18n import strings
+from .jinja import make_environment
 from .layoutdata import prepare
 from .layouts import LAYOUTS
 from .planning import Target, plan
 from .project import CONFIG_NAME, Project, config_warnings, find_root, load_project
-from .render import make_environment, render_html
+from .render import render_html
 from .results import BuildResult
 
 HOST = "127.0.0.1"

@@ -9,8 +9,6 @@ from markupsafe import Markup
 
 from .content import Document
 from .i18n import long_date, strings
-# The environment lives apart, so the parent of a batch can read templates without this module's imports.
-from .jinja import css_string, make_environment, shared_environment  # noqa: F401
 from .layoutdata import LayoutData
 from .layouts import Layout
 from .project import Project

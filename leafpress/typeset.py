@@ -17,6 +17,7 @@ import os
 import re
 import stat
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -165,17 +166,17 @@ def profile_css(profile: Profile, icc_profile: Path | None) -> str:
     return "\n".join(rules)
 
 
-FileState = tuple[str, int, int]  # path, modification time (ns), size; (path, -1, -1) when missing
+FileState = tuple[Path, int, int]  # path, modification time (ns), size; (path, -1, -1) when missing
 
 
-def _file_states(paths: list[Path] | tuple[Path, ...]) -> tuple[FileState, ...]:
+def _file_states(paths: Iterable[Path]) -> tuple[FileState, ...]:
     states = []
     for path in dict.fromkeys(paths):
         try:
             info = path.stat()
-            states.append((str(path), info.st_mtime_ns, info.st_size))
+            states.append((path, info.st_mtime_ns, info.st_size))
         except OSError:
-            states.append((str(path), -1, -1))
+            states.append((path, -1, -1))
     return tuple(states)
 
 
@@ -255,7 +256,7 @@ def parsed_styles(stylesheets: tuple[Path, ...], roots: tuple[Path, ...], profil
     """
     key = (stylesheets, roots, profile.name, icc_profile)
     styles = _STYLES.pop(key, None)
-    if styles is not None and _file_states([Path(state[0]) for state in styles.files]) != styles.files:
+    if styles is not None and _file_states(path for path, _, _ in styles.files) != styles.files:
         styles.fonts.release()
         styles = None
     if styles is None:

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import pikepdf
 from click.testing import CliRunner
@@ -195,7 +196,7 @@ def test_the_longest_targets_start_first_by_the_last_builds_times(project):
     run_batch(loaded, targets, options, progress=lambda r: first.append(r.target.topic))
     assert first == ["a", "b", "long"]  # nothing known yet: the order planned
     again: list[str] = []
-    results = run_batch(loaded, targets, BatchOptions(**{**vars(options), "force": True}),
+    results = run_batch(loaded, targets, replace(options, force=True),
                         progress=lambda r: again.append(r.target.topic))
     assert again[0] == "long"
     assert [r.target.topic for r in results] == ["a", "b", "long"]  # reported in the planned order

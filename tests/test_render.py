@@ -11,7 +11,8 @@ from markupsafe import Markup
 
 from conftest import TestProject, pdf_text
 from leafpress import LAYOUTS, Document, build, load_document, load_project
-from leafpress.render import css_string, make_environment, render_html
+from leafpress.jinja import css_string, make_environment
+from leafpress.render import render_html
 
 # --- css_string ----------------------------------------------------------------
 
