@@ -10,22 +10,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from .checks import readability_problems
 from .content import Document, load_document
-from .errors import Problem, display_path, error, has_errors, quote
+from .errors import Problem, error, has_errors, quote
 from .files import write_atomic
-from .i18n import strings
 from .jinja import shared_environment
-from .layoutdata import prepare
 from .layouts import Layout
 from .planning import Target, plan
 from .postprocess import (add_crop_marks, bundled_font_names, impose_booklet, saddle_stitch_order,
                           stable_document_id, verify_pdf)
 from .profiles import MARK_LENGTH_MM, MARK_OFFSET_MM, PROFILES, SLUG_MM, Profile
 from .project import Project, config_warnings
-from .render import render_html
+from .render import render_document
 from .results import BuildResult
 from .topicdata import DataFile
 from .typeset import Typeset, typeset
@@ -34,15 +30,6 @@ from .typeset import Typeset, typeset
 def output_path(out_dir: Path, document: Document, layout: Layout, suffix: str = "") -> Path:
     """<out>/<topic>/<layout>.<lang>[.<profile>].pdf; the project's default profile has no suffix."""
     return out_dir / document.topic / f"{layout.name}.{document.meta.language}{suffix}.pdf"
-
-
-def template_problem(project: Project, layout: Layout, exc: jinja2.TemplateError) -> Problem:
-    """A template that is missing or wrong, located in the template file where Jinja knows the line."""
-    if isinstance(exc, jinja2.TemplateNotFound):
-        return error(project.templates_dir / layout.template, None,
-                     f"template {quote(exc.name)} not found in {display_path(project.templates_dir)}")
-    path = Path(exc.filename) if getattr(exc, "filename", None) else project.templates_dir / layout.template
-    return error(path, getattr(exc, "lineno", None), f"template error: {exc.message or exc}")
 
 
 def page_limit_message(target: Target, limit: int, result: Typeset) -> str:
@@ -87,23 +74,12 @@ class Builder:
         if not isinstance(loaded, Document):
             return failed(loaded)
         document, layout = loaded, target.layout
-        problems = list(document.problems)
-        for field_name in layout.required_fields:
-            if not getattr(document.meta, field_name):
-                problems.append(error(document.source, 1,
-                                      f"the {layout.name} layout needs {quote(field_name)} in the front matter"))
-        if layout.readability:
-            problems += readability_problems(document, self.strict)
-        locale = self.project.locale_for(document.meta.language)
-        data = prepare(layout, document, locale, strings(document.meta.language), self.data_cache,
-                       colour=self.project.config.colours.primary)
-        problems += data.problems
-        if has_errors(problems):
+        checked = readability_problems(document, self.strict) if layout.readability else []
+        rendered = render_document(self.env, self.project, layout, document, self.data_cache, checked)
+        problems, data = list(rendered.problems), rendered.data
+        if rendered.html is None:
             return failed(problems)
-        try:
-            html = render_html(self.env, layout, document, self.project, data)
-        except jinja2.TemplateError as exc:
-            return failed(problems + [template_problem(self.project, layout, exc)])
+        html = rendered.html
         logo = self.project.logo_path
         roots = (document.folder, self.project.styles_dir, self.project.templates_dir) + ((logo,) if logo else ())
         sheets = tuple(self.project.styles_dir / name for name in layout.stylesheets)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .content import Document, load_document, load_source
-from .errors import Problem, error, has_errors, quote, warning
+from .errors import LeafpressError, Problem, error, has_errors, quote, warning
 from .project import Project
 from .readability import Report, TextBlocks, score
 
@@ -164,8 +164,6 @@ def check_topics(project: Project, paths: list[Path], today: datetime.date,
 
     topics, problems = find_topics(project, paths)
     if problems:
-        from .errors import LeafpressError
-
         raise LeafpressError(problems)
     results = []
     for folder, only in topics:

@@ -20,7 +20,7 @@ from .layouts import LAYOUTS
 from .planning import plan
 from .profiles import PROFILES
 from .project import config_warnings, load_project
-from .results import BuildResult
+from .results import BuildResult, plural, result_line, summary_line
 
 
 def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
@@ -31,7 +31,7 @@ def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
 def _fail(exc: LeafpressError) -> None:
     _print_problems(exc.problems)
     count = sum(p.is_error for p in exc.problems)
-    click.echo(f"Stopped: {count} error{'s' if count != 1 else ''}.", err=True)
+    click.echo(f"Stopped: {plural(count, 'error')}.", err=True)
     sys.exit(1)
 
 
@@ -121,7 +121,7 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
         printed.update(result.problems)
         _print_problems(new)  # to stderr, so the bar on stdout stays whole
         if not interactive:
-            click.echo(_result_line(result))
+            click.echo(result_line(result))
 
     try:
         if interactive:
@@ -139,15 +139,10 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
                    f"{display_path(options.out_dir)} is whole; the next build carries on from there.", err=True)
         sys.exit(130)
     click.echo(_table(results))
-    failed = sum(not r.ok for r in results)
-    fresh = sum(r.up_to_date for r in results)
-    built = len(results) - failed - fresh
-    warnings = sum(not p.is_error for p in printed)
-    counts = f"{built} built, " + (f"{fresh} up to date, " if fresh else "") + f"{failed} failed"
-    click.echo(f"{counts}, {warnings} warning{'s' if warnings != 1 else ''}.")
+    click.echo(summary_line(results, sum(not p.is_error for p in printed)))
     if report:
         write_report(report, results, project_problems)
-    sys.exit(1 if failed else 0)
+    sys.exit(0 if all(r.ok for r in results) else 1)
 
 
 def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None) -> None:
@@ -173,17 +168,8 @@ def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None) -> None:
         for problem in problems:
             click.echo(f"{display_path(path)}: error: {problem}", err=True)
         failed += bool(problems)
-    click.echo(f"{len(paths)} PDF{'s' if len(paths) != 1 else ''} checked, {failed} with problems.")
+    click.echo(f"{plural(len(paths), 'PDF')} checked, {failed} with problems.")
     sys.exit(1 if failed else 0)
-
-
-def _result_line(result: BuildResult) -> str:
-    if result.up_to_date:
-        return f"fresh  {result.name} -> {display_path(result.output)} (up to date)"
-    if result.ok:
-        pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
-        return f"built  {result.name} -> {display_path(result.output)} ({pages}, {result.seconds:.1f} s)"
-    return f"FAILED {result.name}"
 
 
 def _table(results: list[BuildResult]) -> str:
@@ -296,13 +282,13 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
     _print_problems(result.problems)
     made = len(result.certificates)
     if made:
-        click.echo(f"made   {made} certificate{'s' if made != 1 else ''} -> {display_path(result.out_dir)} "
+        click.echo(f"made   {plural(made, 'certificate')} -> {display_path(result.out_dir)} "
                    f"({result.seconds:.1f} s)")
     for path in (result.register, result.combined):
         if path is not None:
             click.echo(f"wrote  {display_path(path)}")
     warnings = sum(not p.is_error for p in result.problems)
-    click.echo(f"{made} made, {result.failed} failed, {warnings} warning{'s' if warnings != 1 else ''}.")
+    click.echo(f"{made} made, {result.failed} failed, {plural(warnings, 'warning')}.")
     sys.exit(0 if result.ok else 1)
 
 
@@ -365,9 +351,9 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
                 click.echo(str(problem))
             for result in topic.readability:
                 _print_readability(result)
-        click.echo(f"{len(topics)} topic{'s' if len(topics) != 1 else ''} checked: {errors} "
-                   f"error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}; "
-                   f"{len(reports)} patient document{'s' if len(reports) != 1 else ''} scored, {below} below target.")
+        click.echo(f"{plural(len(topics), 'topic')} checked: "
+                   f"{plural(errors, 'error')}, {plural(warnings, 'warning')}; "
+                   f"{plural(len(reports), 'patient document')} scored, {below} below target.")
     sys.exit(1 if errors or (strict and warnings) else 0)
 
 

@@ -13,8 +13,8 @@ connections, and serves files by the rule WeasyPrint's ProjectFetcher
 follows: regular files inside styles/, templates/ or a planned topic's
 folder, after resolving '..' and symbolic links, and nothing else.
 
-A preview page is the HTML WeasyPrint receives for a target (render_html
-with the layout's data from layoutdata.prepare), with the layout's
+A preview page is the HTML WeasyPrint receives for a target (render.render_document,
+as a build renders it), with the layout's
 stylesheets linked, file: URLs turned into served paths, the problems of
 its last build and of the render in a box at the top, and the reload script.
 """
@@ -22,7 +22,6 @@ its last build and of the render in a box at the top, and the reload script.
 from __future__ import annotations
 
 import html
-import json
 import mimetypes
 import re
 import secrets
@@ -39,19 +38,16 @@ from urllib.parse import quote as url_quote
 from urllib.parse import unquote, urlsplit
 
 import click
-import jinja2
 
 from .batch import BatchOptions, run_batch
 from .content import Document, load_document
-from .errors import LeafpressError, Problem, display_path, error, has_errors, quote
-from .i18n import strings
-from .jinja import make_environment
-from .layoutdata import prepare
+from .errors import LeafpressError, Problem, display_path, error
+from .jinja import shared_environment
 from .layouts import LAYOUTS
 from .planning import Target, plan
 from .project import CONFIG_NAME, Project, config_warnings, find_root, load_project
-from .render import render_html
-from .results import BuildResult
+from .render import render_document
+from .results import BuildResult, plural, result_line, summary_line
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -164,16 +160,6 @@ class Snapshot:
         return next((t.source.parent for t in self.targets if t.topic == topic), None)
 
 
-def result_line(result: BuildResult) -> str:
-    """One line per target, as `leafpress build` prints them."""
-    if result.up_to_date:
-        return f"fresh  {result.name} -> {display_path(result.output)} (up to date)"
-    if result.ok:
-        pages = f"{result.pages} page{'s' if result.pages != 1 else ''}"
-        return f"built  {result.name} -> {display_path(result.output)} ({pages}, {result.seconds:.1f} s)"
-    return f"FAILED {result.name}"
-
-
 class Preview:
     """Plans and builds the watched targets; pages wait on its version."""
 
@@ -254,7 +240,7 @@ class Preview:
         if snapshot.problems:
             for problem in snapshot.problems:
                 echo(str(problem), err=True)
-            echo(f"Not built: {_count(sum(p.is_error for p in snapshot.problems), 'error')}; "
+            echo(f"Not built: {plural(sum(p.is_error for p in snapshot.problems), 'error')}; "
                  "waiting for the next save.")
             return []
         project = snapshot.project
@@ -284,11 +270,7 @@ class Preview:
                 result = replace(result, problems=previous.problems)
             kept[result.name] = result
         self.snapshot = replace(snapshot, results=kept)
-        failed = sum(not r.ok for r in results)
-        fresh = sum(r.up_to_date for r in results)
-        built = len(results) - failed - fresh
-        warnings = sum(not p.is_error for p in printed)
-        echo(f"{built} built, {fresh} up to date, {failed} failed, {_count(warnings, 'warning')}.")
+        echo(summary_line(results, sum(not p.is_error for p in printed)))
         return results
 
     # watching
@@ -332,43 +314,15 @@ class Preview:
                 return
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
-
-
 # --- the preview page ------------------------------------------------------------
-
-def template_problem(project: Project, template: str, exc: jinja2.TemplateError) -> Problem:
-    """A template that is missing or wrong, at its line where Jinja knows it (as the builder says it)."""
-    if isinstance(exc, jinja2.TemplateNotFound):
-        return error(project.templates_dir / template, None,
-                     f"template {quote(exc.name)} not found in {display_path(project.templates_dir)}")
-    path = Path(exc.filename) if getattr(exc, "filename", None) else project.templates_dir / template
-    return error(path, getattr(exc, "lineno", None), f"template error: {exc.message or exc}")
-
 
 def render_target(project: Project, target: Target) -> tuple[str | None, list[Problem]]:
     """The HTML WeasyPrint would receive for ``target``, or None, and the problems on the way."""
     loaded = load_document(target.source, target.topic)
     if not isinstance(loaded, Document):
         return None, list(loaded)
-    document, layout = loaded, target.layout
-    problems = list(document.problems)
-    for name in layout.required_fields:
-        if not getattr(document.meta, name):
-            problems.append(error(document.source, 1, f"the {layout.name} layout needs {quote(name)} "
-                                  "in the front matter"))
-    language = document.meta.language
-    data = prepare(layout, document, project.locale_for(language), strings(language), {},
-                   colour=project.config.colours.primary)
-    problems += data.problems
-    if has_errors(problems):
-        return None, problems
-    try:
-        page = render_html(make_environment(project.templates_dir), layout, document, project, data)
-    except jinja2.TemplateError as exc:
-        return None, problems + [template_problem(project, layout.template, exc)]
-    return page, problems
+    rendered = render_document(shared_environment(project.templates_dir), project, target.layout, loaded, {})
+    return rendered.html, list(rendered.problems)
 
 
 def problems_box(problems: Iterable[Problem]) -> str:
@@ -381,7 +335,7 @@ def problems_box(problems: Iterable[Problem]) -> str:
         return ""
     errors = [p for p in problems if p.is_error]
     colour, background = ("#a40000", "#fff0f0") if errors else ("#7a5b00", "#fff8e0")
-    heading = (f"{_count(len(errors), 'error')}, {_count(len(problems) - len(errors), 'warning')}"
+    heading = (f"{plural(len(errors), 'error')}, {plural(len(problems) - len(errors), 'warning')}"
                + (": the PDF was not made" if errors else ""))
     lines = "".join(f'<li style="margin:0.2em 0">{html.escape(str(p))}</li>' for p in problems)
     box = ("all:initial;display:block;box-sizing:border-box;margin:0 0 1em;padding:0.75em 1em;"
@@ -444,8 +398,8 @@ def index_page(snapshot: Snapshot, version: str, nonce: str) -> str:
         else:
             errors = sum(p.is_error for p in result.problems)
             warnings = len(result.problems) - errors
-            status = result.status + (f", {_count(errors, 'error')}" if errors else "") + \
-                (f", {_count(warnings, 'warning')}" if warnings else "")
+            status = result.status + (f", {plural(errors, 'error')}" if errors else "") + \
+                (f", {plural(warnings, 'warning')}" if warnings else "")
         href = "/preview/" + url_quote(target.name)
         rows.append(f'<li><a href="{html.escape(href)}">{html.escape(target.name)}</a> '
                     f"<span>({html.escape(status)})</span></li>")
@@ -527,8 +481,6 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 self._send_html(index_page, snapshot, preview.version)
             elif path == "/events":
                 self._events()
-            elif path == "/version":
-                self._send(HTTPStatus.OK, json.dumps({"version": preview.version}).encode(), "application/json")
             elif path == RELOAD_SCRIPT_PATH:
                 self._send(HTTPStatus.OK, RELOAD_SCRIPT.encode(), "text/javascript; charset=utf-8")
             elif path.startswith("/preview/"):
@@ -642,7 +594,7 @@ def _fail(problems: Iterable[Problem]) -> None:
     problems = list(problems)
     for problem in problems:
         click.echo(str(problem), err=True)
-    click.echo(f"Stopped: {_count(sum(p.is_error for p in problems), 'error')}.", err=True)
+    click.echo(f"Stopped: {plural(sum(p.is_error for p in problems), 'error')}.", err=True)
     sys.exit(1)
 
 
