@@ -13,10 +13,9 @@
 Each certificate is typeset as a document of its own. The layout's
 stylesheets and fonts are parsed once and shared by every render
 (:func:`leafpress.typeset.parsed_styles`), so a certificate costs about 45 ms
-and memory stays flat however long the roster. (Typesetting every
-certificate as one document and splitting it with pikepdf was faster while
-each document loaded its 110 font files; it no longer is, and it needed a
-whole batch in memory.)
+and memory barely grows with the roster (only the finished PDFs, about 16 KB
+each, are kept until they are all written). What every certificate of the
+activity shows is computed once (:func:`activity_context`).
 """
 
 from __future__ import annotations
@@ -49,6 +48,7 @@ from .planning import ARTICLE_NAME
 from .postprocess import bundled_font_names, verify_pdf
 from .profiles import DEFAULT_PROFILE, PROFILES
 from .project import Project
+from .render import template_problem
 from .topicdata import CPD, CPD_FILE, check_cpd, load_data_file
 from .typeset import typeset
 
@@ -366,26 +366,20 @@ def _size(name: str) -> str:
     return "l" if length <= 40 else "m" if length <= 80 else "s" if length <= 140 else "xs"
 
 
-def anchor(index: int) -> str:
-    return f"certificate-{index}"
-
-
-def certificate_html(env: jinja2.Environment, project: Project, activity: Activity,
-                     attendees: list[Attendee], pdf_title: str | None = None) -> str:
-    """One HTML document with a page per attendee, in roster order."""
+def activity_context(project: Project, activity: Activity) -> dict[str, Any]:
+    """What every certificate of the activity shows: computed once for the whole roster."""
     cpd = activity.cpd
     t = strings(activity.language)
     locale = project.locale_for(activity.language)
     dates = sorted(set(cpd.session.dates))
     hours = format_decimal(cpd.hours, locale=locale)
     credits = cpd.accreditation.credits
-    context: dict[str, Any] = {
+    return {
         "language": activity.language,
         "t": t,
         "clinic": project.config.clinic,
         "colours": project.config.colours,
         "logo_url": project.logo_path.as_uri() if project.logo_path else None,
-        "pdf_title": pdf_title or f"{t['cert_pdf_title_combined']} — {activity.title}",
         "title": activity.title,
         "dates_count": len(dates),
         "dates_long": format_list([long_date(d, locale) for d in dates], locale=locale),
@@ -398,92 +392,15 @@ def certificate_html(env: jinja2.Environment, project: Project, activity: Activi
         "signatory": cpd.signatory,
         "issued": activity.issued,
         "issued_long": long_date(activity.issued, locale),
-        "certificates": [{"anchor": anchor(i), "name": a.name, "number": a.number,
-                          "direction": _direction(a.name), "size": _size(a.name)}
-                         for i, a in enumerate(attendees, start=1)],
     }
-    return env.get_template(TEMPLATE).render(context)
 
 
-# --- Checking the glyphs a certificate draws --------------------------------
-
-_RESOURCE_KINDS = ("/Font", "/XObject", "/Pattern", "/Shading", "/ExtGState")
-_OPERATORS = "Tf Tj TJ ' \" Do sh scn SCN gs"
-
-
-@dataclass
-class _Usage:
-    """What a content stream uses: resource names by category, and glyph ids by font name."""
-
-    names: dict[str, set[str]]
-    glyphs: dict[str, set[int]]
-
-
-def _usage(obj: pikepdf.Object) -> _Usage:
-    names: dict[str, set[str]] = {key: set() for key in _RESOURCE_KINDS}
-    glyphs: dict[str, set[int]] = {}
-    font = None
-    for operands, operator in pikepdf.parse_content_stream(obj, _OPERATORS):
-        op = str(operator)
-        if op == "Tf":
-            font = str(operands[0])
-            names["/Font"].add(font)
-            glyphs.setdefault(font, set())
-        elif op in ("Tj", "TJ", "'", '"') and font is not None:
-            for item in (operands[0] if op == "TJ" else [operands[-1]]):
-                if isinstance(item, pikepdf.String):  # two bytes per glyph id (Identity-H)
-                    data = bytes(item)
-                    glyphs[font].update(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data) - 1, 2))
-        elif op == "Do":
-            names["/XObject"].add(str(operands[0]))
-        elif op == "sh":
-            names["/Shading"].add(str(operands[0]))
-        elif op == "gs":
-            names["/ExtGState"].add(str(operands[0]))
-        elif operands and isinstance(operands[-1], pikepdf.Name):  # scn/SCN with a pattern
-            names["/Pattern"].add(str(operands[-1]))
-    return _Usage(names, glyphs)
-
-
-def _children(resources: pikepdf.Dictionary, usage: _Usage) -> list[pikepdf.Object]:
-    """The content streams a content stream draws in turn: forms, tiling patterns, soft masks."""
-    def used(category: str) -> list[pikepdf.Object]:
-        group = resources.get(category)
-        return [group[name] for name in sorted(usage.names[category])
-                if isinstance(group, pikepdf.Dictionary) and name in group]
-
-    children = [x for x in used("/XObject") if x.get("/Subtype") == "/Form"]
-    children += [p for p in used("/Pattern") if p.get("/PatternType") == 1]
-    for state in used("/ExtGState"):
-        mask = state.get("/SMask")
-        if isinstance(mask, pikepdf.Dictionary) and "/G" in mask:
-            children.append(mask.G)
-    return children
-
-
-def _glyphs_by_font(obj: pikepdf.Object, found: dict[tuple[int, int], tuple[pikepdf.Object, set[int]]],
-                    seen: set[tuple[int, int]]) -> None:
-    """Every glyph drawn with each font, on a page and in everything it draws."""
-    resources = obj.get("/Resources")
-    if not isinstance(resources, pikepdf.Dictionary):
-        return
-    usage = _usage(obj)
-    fonts = resources.get("/Font") or pikepdf.Dictionary()
-    for name, gids in usage.glyphs.items():
-        if name in fonts:
-            font = fonts[name]
-            found.setdefault(font.objgen, (font, set()))[1].update(gids)
-    for child in _children(resources, usage):
-        if child.objgen not in seen:
-            seen.add(child.objgen)
-            _glyphs_by_font(child, found, seen)
-
-
-def _notdef_used(page: pikepdf.Page) -> bool:
-    """Whether the page draws glyph 0 (.notdef, a box) of some font, anywhere."""
-    found: dict[tuple[int, int], tuple[pikepdf.Object, set[int]]] = {}
-    _glyphs_by_font(page.obj, found, set())
-    return any(0 in gids for font, gids in found.values() if font.get("/Subtype") == "/Type0")
+def certificate_html(env: jinja2.Environment, context: dict[str, Any], attendee: Attendee) -> str:
+    """One attendee's certificate, a page, from the activity's :func:`activity_context`."""
+    person = {"name": attendee.name, "number": attendee.number, "direction": _direction(attendee.name),
+              "size": _size(attendee.name)}
+    pdf_title = f"{context['t']['cert_pdf_title']} — {attendee.name}"
+    return env.get_template(TEMPLATE).render({**context, "pdf_title": pdf_title, "person": person})
 
 
 # --- The whole run ------------------------------------------------------------
@@ -494,15 +411,18 @@ def _missing_character(message: str) -> str | None:
     return chr(int(match.group(1), 16)) if match else None
 
 
-def _finished(pdf: bytes) -> tuple[bytes, bool]:
-    """The certificate as it is written (viewers show its title; a stable file ID), and whether it draws .notdef."""
+def _saved(document: pikepdf.Pdf, version: str) -> bytes:
+    """Viewers show the document's title; the file ID comes from the content, so rebuilds are identical."""
+    document.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+    buffer = io.BytesIO()
+    document.save(buffer, deterministic_id=True, min_version=version,
+                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return buffer.getvalue()
+
+
+def _finished(pdf: bytes) -> bytes:
     with pikepdf.open(io.BytesIO(pdf)) as document:
-        notdef = any(_notdef_used(page) for page in document.pages)
-        document.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
-        buffer = io.BytesIO()
-        document.save(buffer, deterministic_id=True, min_version=document.pdf_version,
-                      object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return buffer.getvalue(), notdef
+        return _saved(document, document.pdf_version)
 
 
 def _combined(certificates: list[bytes], title: str) -> bytes:
@@ -517,11 +437,7 @@ def _combined(certificates: list[bytes], title: str) -> bytes:
         out.trailer.Info = out.make_indirect(info)
         if "/Lang" in sources[0].Root:
             out.Root.Lang = sources[0].Root.Lang
-        out.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
-        buffer = io.BytesIO()
-        out.save(buffer, deterministic_id=True, min_version=sources[0].pdf_version,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return buffer.getvalue()
+        return _saved(out, sources[0].pdf_version)
 
 
 def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path | None = None,
@@ -540,50 +456,46 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
     out_dir = (out_dir or project.output_dir / activity.topic / "certificates").resolve()
     if not attendees:  # every row was bad: they are reported, and there is nothing to typeset
         return CertificatesResult(out_dir, (), bad_rows, tuple(problems), None, None, time.perf_counter() - started)
-    t = strings(activity.language)
     env = make_environment(project.templates_dir)
+    context = activity_context(project, activity)
     logo = project.logo_path
     roots = (project.styles_dir, project.templates_dir) + ((logo,) if logo else ())
     sheets = tuple(project.styles_dir / name for name in STYLESHEETS)
     allowed = bundled_font_names(project.styles_dir / "fonts")
     names = file_names(attendees)
 
-    failed: dict[int, list[str]] = {}  # attendee index -> reasons
+    failed = 0
     made: list[tuple[Attendee, Path, bytes]] = []
     for i, attendee in enumerate(attendees):
         try:
-            html = certificate_html(env, project, activity, [attendee],
-                                    pdf_title=f"{t['cert_pdf_title']} — {attendee.name}")
+            html = certificate_html(env, context, attendee)
         except jinja2.TemplateError as exc:
-            where = Path(exc.filename) if getattr(exc, "filename", None) else project.templates_dir / TEMPLATE
-            raise LeafpressError([error(where, getattr(exc, "lineno", None), f"template error: {exc}")]) from None
+            raise LeafpressError([template_problem(project, TEMPLATE, exc)]) from None
         result = typeset(html, activity.folder, sheets, roots, profile=UNTAGGED)
-        missing = [char for char in map(_missing_character, result.warnings) if char]
-        # Anything else concerns every certificate (the template, a stylesheet): stop at the first.
-        general = [f"refused to load {reason}" for reason in result.refused]
-        general += [f"WeasyPrint: {m}" for m in result.warnings if not _missing_character(m)]
-        if general:
-            raise LeafpressError(problems + [error(project.templates_dir / TEMPLATE, None, m) for m in general])
+        missing = [m for m in map(_missing_character, result.warnings) if m]
+        others = [f"refused to load {reason}" for reason in result.refused]
+        others += [f"WeasyPrint: {m}" for m in result.warnings if not _missing_character(m)]
+        reasons: list[str] = []
+        if others and i == 0:
+            # The first certificate shows what every one would: the template or a stylesheet. Stop here.
+            raise LeafpressError(problems + [error(project.templates_dir / TEMPLATE, None, m) for m in others])
         if missing:
             shown = ", ".join(dict.fromkeys(f"{quote(char)} (U+{ord(char):04X})" for char in missing))
-            failed[i] = [f"no bundled font (and no system font) can show {shown}"]
-            continue
-        if result.pages != 1:
-            failed[i] = [f"the certificate takes {result.pages} pages instead of one: "
-                         "shorten the activity title or the place in cpd.yaml"]
-            continue
-        data, notdef = _finished(result.pdf)
-        reasons = ["a character of the name has no glyph in the bundled fonts (.notdef)"] if notdef else []
-        reasons += verify_pdf(data, allowed)
+            reasons.append(f"no bundled font (and no system font) can show {shown}: write the name in Latin "
+                           "letters, or add a font that has these characters to styles/fonts/fonts-world.css")
+        elif result.pages != 1:
+            reasons.append(f"the certificate takes {result.pages} pages instead of one: "
+                           "shorten the activity title or the place in cpd.yaml")
+        else:
+            data = _finished(result.pdf)
+            reasons += others + verify_pdf(data, allowed)
         if reasons:
-            failed[i] = reasons
+            failed += 1
+            problems += [error(roster, attendee.line, f"no certificate for {quote(attendee.name)}: {reason}")
+                         for reason in reasons]
             continue
         made.append((attendee, out_dir / names[i], data))
 
-    for i, reasons in sorted(failed.items()):
-        attendee = attendees[i]
-        problems += [error(roster, attendee.line, f"no certificate for {quote(attendee.name)}: {reason}")
-                     for reason in reasons]
     certificates = []
     for attendee, path, data in made:
         write_atomic(path, data)
@@ -594,13 +506,14 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
         write_atomic(register, register_csv(certificates))
     combined_path = None
     if combined and made:
-        combined_pdf = _combined([data for _, _, data in made], f"{t['cert_pdf_title_combined']} — {activity.title}")
+        title = f"{context['t']['cert_pdf_title_combined']} — {activity.title}"
+        combined_pdf = _combined([data for _, _, data in made], title)
         more = verify_pdf(combined_pdf, allowed)
         if more:
             problems += [error(out_dir / COMBINED_NAME, None, message) for message in more]
         else:
             combined_path = out_dir / COMBINED_NAME
             write_atomic(combined_path, combined_pdf)
-    return CertificatesResult(out_dir, tuple(certificates), bad_rows + len(failed),
+    return CertificatesResult(out_dir, tuple(certificates), bad_rows + failed,
                               tuple(sorted(problems, key=lambda p: p.line or 0)), register, combined_path,
                               time.perf_counter() - started)

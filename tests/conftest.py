@@ -240,9 +240,9 @@ def text_sizes(path: Path) -> dict[float, int]:
 # --- glyph checks (the PDF shows each character with the font's own glyph) --------
 
 def glyphs_shown(page) -> dict[str, set[int]]:
+    """Glyph ids each font shows in a page's content (two bytes each: Identity-H)."""
     import pikepdf
 
-    """Glyph ids each font shows in a page's content (two bytes each: Identity-H)."""
     shown: dict[str, set[int]] = {}
     font = None
     for operands, operator in pikepdf.parse_content_stream(page, "Tf Tj TJ"):
@@ -256,6 +256,11 @@ def glyphs_shown(page) -> dict[str, set[int]]:
                 shown.setdefault(font, set()).update(int.from_bytes(data[i:i + 2], "big")
                                                      for i in range(0, len(data), 2))
     return shown
+
+
+def notdef_drawn(program: "TTFont", gids: set[int]) -> bool:
+    """Whether a font draws .notdef: glyph 0, or, as WeasyPrint 70 writes a missing glyph, an id past its last."""
+    return any(gid == 0 or gid >= program["maxp"].numGlyphs for gid in gids)
 
 
 def to_unicode(font) -> dict[int, str]:

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from fontTools.ttLib import TTFont
 
-from conftest import ROOT, TestProject, glyphs_shown, pdf_text, to_unicode
+from conftest import ROOT, TestProject, glyphs_shown, notdef_drawn, pdf_text, to_unicode
 from leafpress.certificates import MAX_STEM_BYTES, file_stem
 from leafpress.cli import main
 from leafpress.postprocess import bundled_font_names, fonts_used
@@ -267,7 +267,7 @@ def test_one_a4_landscape_page_with_title_language_and_dates_from_the_session(ac
             assert (round(x1 - x0, 2), round(y1 - y0, 2)) == A4_LANDSCAPE
             assert str(pdf.docinfo["/Title"]) == f"Certificate — {row['name']}"
             assert str(pdf.Root.Lang) == "en"
-            assert "/StructParents" not in pdf.pages[0].obj  # untagged: no tags left dangling by the split
+            assert "/StructParents" not in pdf.pages[0].obj  # untagged
             # The date of issue, never the clock.
             assert str(pdf.docinfo["/CreationDate"]) == "D:20270317000000Z"
         assert f"CERTIFICATE NUMBER {row['number']}" in flat(pdf_text(folder / row["file"]))
@@ -338,16 +338,17 @@ def test_each_file_carries_only_its_own_page_resources(accredited):
     _, _, _, folder, register = accredited
     for row in register:
         path = folder / row["file"]
-        assert path.stat().st_size < 30_000, row  # about 17 KB: fonts cut down to the page's glyphs
+        assert path.stat().st_size < 30_000, row  # about 16 KB: fonts cut down to the page's glyphs
         with pikepdf.open(path) as pdf:
             (page,) = pdf.pages
             used = glyphs_shown(page)
             fonts = page.Resources.Font
             assert set(str(k) for k in fonts.keys()) == set(used), row  # no font the page does not show
             for name, gids in used.items():
-                # Text mappings only for this page's glyphs, not the whole batch's.
+                # Text mappings only for this page's glyphs.
                 assert set(to_unicode(fonts[name])) == gids, (row, name)
-    latin = fonts_used(pikepdf.open(folder / "Núria Puig i Vilà.pdf"))
+    with pikepdf.open(folder / "Núria Puig i Vilà.pdf") as pdf:
+        latin = fonts_used(pdf)
     assert not any(use.name.startswith("Noto") for use in latin)  # no CJK or Arabic fonts in a Latin name's file
 
 
@@ -381,16 +382,16 @@ def test_names_in_any_script_use_bundled_fonts_and_real_glyphs(accredited, name)
         assert {use.name for use in uses} <= bundled_font_names(ROOT / "styles" / "fonts")
         page = pdf.pages[0]
         for font_name, gids in glyphs_shown(page).items():
-            assert 0 not in gids, f".notdef in {font_name}"
             font = page.Resources.Font[font_name]
-            program = font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()
-            cmap = TTFont(io.BytesIO(program)).getBestCmap()
+            program = TTFont(io.BytesIO(font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()))
+            assert not notdef_drawn(program, gids), f".notdef in {font_name}"
+            cmap = program.getBestCmap()
             for gid, text in to_unicode(font).items():
                 # Each glyph is the font's own glyph for its character (Arabic excepted:
                 # its joined forms are not in the cmap). This is what fails when WeasyPrint
                 # merges two font files into one PDF font ("Dvořák" printed as "Dvo⁸ák").
                 if len(text) == 1 and not "\u0600" <= text <= "\u06ff" and not text.isspace():
-                    assert cmap.get(ord(text)) and TTFont(io.BytesIO(program)).getGlyphID(cmap[ord(text)]) == gid, \
+                    assert cmap.get(ord(text)) and program.getGlyphID(cmap[ord(text)]) == gid, \
                         (name, text, gid)
     # The text reads back. pdftotext splits Arabic words where glyphs join and marks
     # the run right-to-left, so compare Arabic without spaces and direction marks.
