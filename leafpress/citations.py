@@ -252,16 +252,18 @@ def format_reference(ref: Reference) -> Markup:
     if kind == "article-journal":
         parts.append(_sentence(title))
         journal = csl.get("container-title-short") or csl.get("journalAbbreviation") or csl.get("container-title", "")
-        where = f"{str(journal).strip().rstrip('.')}. {date}".strip()
+        journal = str(journal).strip().rstrip(".")
+        # Leave out what a reference lacks, and the punctuation with it ("J Test. 2020;10(2):100-9").
+        where = " ".join(part for part in (f"{journal}." if journal else "", date) if part)
         volume, issue, page = csl.get("volume"), csl.get("issue"), csl.get("page")
-        location = ""
-        if volume:
-            location += str(volume)
-        if issue:
-            location += f"({issue})"
-        if page:
-            location += f":{format_pages(str(page))}"
-        parts.append(_sentence(f"{where};{location}" if location else where))
+        volume_issue = (str(volume) if volume else "") + (f"({issue})" if issue else "")
+        pages = f":{format_pages(str(page))}" if page else ""
+        if volume_issue:
+            where = f"{where};{volume_issue}{pages}" if where else f"{volume_issue}{pages}"
+        elif pages:  # no volume: the pages follow the date ("2020:5"), or stand alone
+            where = f"{where}{pages}" if date else " ".join(part for part in (where, f"p. {pages[1:]}") if part)
+        if where:
+            parts.append(_sentence(where))
     elif kind == "webpage":
         parts.append(f"{title.rstrip('.')} [Internet].")
         publisher = csl.get("publisher") or csl.get("container-title")

@@ -10,25 +10,11 @@ import zlib
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from PIL import Image
 
-from conftest import add_data
-from leafpress.cli import main
-from leafpress.errors import Problem, error, limit_problems, printable, quote
+from conftest import add_data, errors, pdf_text, run
+from leafpress.errors import error, limit_problems, printable, quote, warning
 from leafpress.typeset import FetchRefused, ProjectFetcher
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output + result.stderr
-    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), \
-        result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
-def errors(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if ": error: " in line]
 
 
 def warnings(stderr: str) -> list[str]:
@@ -157,14 +143,14 @@ def test_references_that_are_a_pipe_are_refused_without_waiting(project):
 
 
 def test_strange_dates_and_authors_in_references_do_not_crash(project):
-    article = project.topic("t", body="Text [@odd].\n", references="""[
+    project.topic("t", body="Text [@odd].\n", references="""[
       {"id": "odd", "type": "article-journal", "title": "Odd", "DOI": "10.1/x",
        "issued": {"date-parts": [["2020", "May", {"x": 1}]]}, "author": "not a list", "page": 5}
     ]""")
     code, _, err = run("build")
     assert code == 0, err
-    assert (project.root / "output" / "t" / "article.en.pdf").is_file()
-    assert article.exists()
+    text = " ".join(pdf_text(project.root / "output" / "t" / "article.en.pdf").split())
+    assert "1. Odd. 2020:5. doi:10.1/x" in text, text  # what can be read is printed, the rest left out
 
 
 # --- data files ----------------------------------------------------------------------------
@@ -295,9 +281,19 @@ def test_limit_problems_keeps_fifty_per_file_and_counts_the_rest():
     problems = [error(path, n, f"problem {n}") for n in range(1, 61)] + [error(Path("b.md"), 1, "other")]
     limited = limit_problems(problems)
     assert len(limited) == 52
-    assert limited[-1] == Problem(path, None, limited[-1].level, "10 more problems in this file are not shown: fix "
-                                  "the ones above and run again")
+    assert str(limited[-1]) == ("a.md: error: 10 more problems in this file are not shown: fix the ones above "
+                                "and run again")
     assert limited[-2].path == Path("b.md")
+
+
+def test_a_list_cut_twice_counts_every_problem_left_out():
+    # A loader cuts its list, then the next stage adds to it and cuts again (references.json).
+    path = Path("references.json")
+    once = limit_problems([warning(path, n, f"reference {n}") for n in range(1, 81)])
+    twice = limit_problems(once + [error(path, 200, "a new problem")])
+    assert [str(p) for p in twice[50:]] == [
+        "references.json: error: 31 more problems in this file are not shown: fix the ones above and run again"]
+    assert twice[:50] == once[:50]
 
 
 def test_weasyprint_messages_are_cut_to_one_short_line():

@@ -102,6 +102,17 @@ def test_dates_in_nlm_form(parts, printed):
     assert html == f"Dated. J X. {printed};5."
 
 
+@pytest.mark.parametrize(("fields", "printed"), [
+    ({"issued": {"date-parts": [[2020]]}, "page": "5"}, "Odd. 2020:5."),  # no journal, no volume
+    ({"container-title": "J X", "page": "12-19"}, "Odd. J X. p. 12-9."),  # no date, no volume
+    ({"volume": "3", "issue": "1"}, "Odd. 3(1)."),  # only where in the journal
+    ({"page": "7"}, "Odd. p. 7."),
+    ({}, "Odd."),
+])
+def test_missing_journal_details_leave_no_stray_punctuation(fields, printed):
+    assert str(format_reference(ref(type="article-journal", title="Odd", **fields))) == printed
+
+
 def test_pmid_is_a_pubmed_link():
     html = str(format_reference(ref(type="article-journal", title="Indexed", **{"container-title": "J X"},
                                     issued={"date-parts": [[2021, 3]]}, PMID="12345678")))
