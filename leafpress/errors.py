@@ -66,6 +66,8 @@ class Problem:
     line: int | None
     level: Level
     message: str
+    # On the line limit_problems writes for the problems it left out: how many.
+    left_out: int = 0
 
     @property
     def is_error(self) -> bool:
@@ -108,20 +110,31 @@ MAX_PROBLEMS_PER_FILE = 50
 
 
 def limit_problems(problems: list[Problem], limit: int = MAX_PROBLEMS_PER_FILE) -> list[Problem]:
-    """At most ``limit`` problems for each file, then one line saying how many were left out."""
+    """At most ``limit`` problems for each file, then one line saying how many were left out.
+
+    A list cut before (a loader's, with more problems added since) is cut
+    again correctly: the earlier line's count joins the new one.
+    """
     shown: list[Problem] = []
-    hidden: dict[Path | None, list[Problem]] = {}
+    left_out: dict[Path | None, int] = {}
+    any_error: dict[Path | None, bool] = {}
     counts: dict[Path | None, int] = {}
     for problem in problems:
-        counts[problem.path] = counts.get(problem.path, 0) + 1
-        if counts[problem.path] <= limit:
-            shown.append(problem)
+        path = problem.path
+        if problem.left_out:
+            number = problem.left_out
         else:
-            hidden.setdefault(problem.path, []).append(problem)
-    for path, rest in hidden.items():
-        make = error if has_errors(rest) else warning
-        shown.append(make(path, None, f"{len(rest)} more problems in this file are not shown: "
-                                      "fix the ones above and run again"))
+            counts[path] = counts.get(path, 0) + 1
+            if counts[path] <= limit:
+                shown.append(problem)
+                continue
+            number = 1
+        left_out[path] = left_out.get(path, 0) + number
+        any_error[path] = any_error.get(path, False) or problem.is_error
+    for path, number in left_out.items():
+        level = Level.ERROR if any_error[path] else Level.WARNING
+        shown.append(Problem(path, None, level, f"{number} more problems in this file are not shown: "
+                                                "fix the ones above and run again", left_out=number))
     return shown
 
 

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, Field
 
 from .errors import LeafpressError, Problem, error, quote, warning
 from .validation import Schema, validate
-from .yamlfile import load_yaml
+from .yamlfile import load_yaml, read_text
 
 CONFIG_NAME = "leafpress.yaml"
 
@@ -140,10 +140,9 @@ def load_project(start: Path | None = None) -> Project:
         raise LeafpressError([error(start, None, f"no {CONFIG_NAME} here or in any parent folder: "
                                     "run leafpress inside a project")])
     path = root / CONFIG_NAME
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise LeafpressError([error(path, None, "is not UTF-8 text: save it as UTF-8")]) from None
+    text = read_text(path)  # as every source file: size limit, no pipes, byte order mark dropped
+    if isinstance(text, Problem):
+        raise LeafpressError([text])
     data, problems = load_yaml(text, path)
     config = None
     if data is not None:

@@ -41,9 +41,6 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
-# An alias-heavy document ("billion laughs") expands exponentially when
-# constructed; real front matter and config files never need aliases.
-_MAX_ALIASES = 0
 MAX_YAML_CHARS = 256 * 1024
 # Python refuses to turn more than 4300 digits into an int; no real value needs 100.
 MAX_NUMBER_CHARS = 100
@@ -134,8 +131,8 @@ def _structure_problem(text: str, path: Path, offset: int) -> Problem | None:
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):
         line = event.start_mark.line + 1 + offset
-        if isinstance(event, yaml.AliasEvent) and _MAX_ALIASES == 0:
-            return error(path, None, "YAML aliases (*name) are not allowed here: write the value out in full")
+        if isinstance(event, yaml.AliasEvent):
+            return error(path, line, "YAML aliases (*name) are not allowed here: write the value out in full")
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:

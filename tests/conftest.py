@@ -269,3 +269,20 @@ def to_unicode(font) -> dict[int, str]:
     return {int(g, 16): bytes.fromhex(u).decode("utf-16-be")
             for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S)
             for g, u in re.findall(r"<([0-9a-f]{4})> <([0-9a-f]*)>", block)}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    """`leafpress ARGS` in this process: exit code, stdout, stderr; bad input must never give a traceback."""
+    from click.testing import CliRunner
+
+    from leafpress.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    assert "Traceback" not in result.output + result.stderr
+    assert not isinstance(result.exception, Exception), result.exception  # SystemExit is not an Exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def errors(stderr: str) -> list[str]:
+    """The error lines of a command's stderr."""
+    return [line for line in stderr.splitlines() if ": error: " in line]

@@ -18,12 +18,10 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from click.testing import CliRunner
 from fontTools.ttLib import TTFont
 
-from conftest import ROOT, TestProject, glyphs_shown, notdef_drawn, pdf_text, to_unicode
+from conftest import ROOT, TestProject, errors, glyphs_shown, notdef_drawn, pdf_text, run, to_unicode
 from leafpress.certificates import MAX_STEM_BYTES, file_stem
-from leafpress.cli import main
 from leafpress.postprocess import bundled_font_names, fonts_used
 
 A4_LANDSCAPE = (841.89, 595.28)
@@ -131,18 +129,6 @@ BAD_ROWS = [
     "roster.csv:26: error: this row has 3 fields but the header has 2: put a name that contains a comma "
     "in double quotes",
 ]
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output + result.stderr
-    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), \
-        result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
-def errors(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if ": error: " in line]
 
 
 def flat(text: str) -> str:

@@ -10,21 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from conftest import ROOT, errors, run
 from leafpress.cli import main
 from leafpress.files import _umask
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output + result.stderr
-    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), \
-        result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
-def errors(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if ": error: " in line]
 
 
 BROKEN = """\
@@ -94,7 +82,7 @@ def test_wrong_types_name_the_field_and_the_fix(project, front_matter, expected)
     ("---\ntitle: !!python/object:os.system x\n---\n",
      "content/t/article.md:2: error: the YAML tag 'tag:yaml.org,2002:python/object:os.system' is not allowed: "
      "remove it and write a plain value"),
-    ("---\na: &x [1]\nb: *x\n---\n", "content/t/article.md: error: YAML aliases (*name) are not allowed here: "
+    ("---\na: &x [1]\nb: *x\n---\n", "content/t/article.md:3: error: YAML aliases (*name) are not allowed here: "
                                      "write the value out in full"),
     ("---\ntitle: 'unclosed\n---\n", None),
 ])
