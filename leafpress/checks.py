@@ -151,9 +151,12 @@ def _data_problems(folder: Path, known: frozenset[str]) -> list[Problem]:
         words = sum(len(text.split()) for text in texts)
         capacity = SUMMARY_WORDS_PER_PAGE * summary.model.max_pages
         if words > capacity:
+            one_page = summary.model.max_pages == 1
             problems.append(warning(summary.path, 1, f"the summary's text runs to {words} words; about {capacity} "
-                                    f"fit on {summary.model.max_pages} page(s), so it may overflow "
-                                    "(leafpress build measures it exactly)"))
+                                    f"fit on {'1 page' if one_page else '2 pages'}, so it may overflow: shorten "
+                                    "the key points, the safety box or the evidence rows"
+                                    + (", or set 'max_pages: 2'" if one_page else "")
+                                    + " (leafpress build measures it exactly)"))
     return problems
 
 

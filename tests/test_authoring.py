@@ -102,7 +102,8 @@ def test_check_lists_seeded_mistakes_with_file_and_line(project):
     for line in expected:
         assert line in lines, line
     assert any(re.fullmatch(r"content/t/summary\.yaml:1: warning: the summary's text runs to \d+ words; about 380 "
-                            r"fit on 1 page\(s\), so it may overflow \(leafpress build measures it exactly\)", line)
+                            r"fit on 1 page, so it may overflow: shorten the key points, the safety box or the "
+                            r"evidence rows, or set 'max_pages: 2' \(leafpress build measures it exactly\)", line)
                for line in lines)
     assert "u:" in lines
     assert "content/u/article.md:13: warning: the review date 2026-02-20 is 19 days away: plan the review" in lines
