@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from .checks import readability_problems
 from .content import Document, load_document
@@ -37,6 +38,18 @@ def page_limit_message(target: Target, limit: int, result: Typeset) -> str:
     return (f"the {target.layout.name} of {quote(target.topic)} takes {result.pages} pages, over its limit of "
             f"{limit} {pages} by {result.overflow_beyond(limit):.0f} mm of content: shorten the text or the table "
             "(nothing was cut)")
+
+
+def _line_naming(source: Path, reason: str) -> int | None:
+    """The first line of ``source`` that names the file a refusal is about (the last part of its URL)."""
+    name = unquote(reason.split(" ", 1)[0].rsplit("/", 1)[-1])
+    if not name or "…" in name:
+        return None
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((number for number, line in enumerate(lines, start=1) if name in line), None)
 
 
 class Builder:
@@ -95,7 +108,8 @@ class Builder:
             pdf = impose_booklet(pdf)
             pages = len(saddle_stitch_order(result.pages))
             checked_as = None
-        problems += [error(document.source, None, f"refused to load {reason}") for reason in result.refused]
+        problems += [error(document.source, _line_naming(document.source, reason), f"refused to load {reason}")
+                     for reason in result.refused]
         problems += [error(document.source, None, f"WeasyPrint: {message}") for message in result.warnings]
         problems += [error(document.source, None, message) for message in verify_pdf(pdf, self.fonts, checked_as)]
         limit = data.context.get("max_pages", layout.max_pages)

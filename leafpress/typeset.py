@@ -57,15 +57,15 @@ class ProjectFetcher(URLFetcher):
                 _check_image(url, data)
                 return URLFetcherResponse(url, data, headers=response.headers)
             if parts.scheme != "file" or parts.netloc.lower() not in ("", "localhost"):
-                raise FetchRefused(f"{_short(url)} is not a file of this project (no network access)")
+                raise FetchRefused(f"{_short_url(url)} is not a file of this project (no network access)")
             path = Path(unquote(parts.path)).resolve()
             if not any(path.is_relative_to(root) for root in self.roots):
-                raise FetchRefused(f"{_short(url)} is outside the project's content, styles and templates")
+                raise FetchRefused(f"{_short_url(url)} is outside the project's content, styles and templates")
             info = path.stat()
             if not stat.S_ISREG(info.st_mode):
-                raise FetchRefused(f"{_short(url)} is not a regular file")
+                raise FetchRefused(f"{_short_url(url)} is not a regular file")
             if info.st_size > MAX_RESOURCE_BYTES:
-                raise FetchRefused(f"{_short(url)} is larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
+                raise FetchRefused(f"{_short_url(url)} is larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
             data = path.read_bytes()
             self.read.append(path)
             _check_image(url, data)
@@ -74,11 +74,12 @@ class ProjectFetcher(URLFetcher):
             self.refused.append(str(exc))
             raise
         except ValueError:  # e.g. an encoded NUL byte in the path
-            message = f"{_short(url)} is not a valid file path"
+            message = f"{_short_url(url)} is not a valid file path"
             self.refused.append(message)
             raise FetchRefused(message) from None
         except OSError as exc:
-            message = f"{_short(url)} cannot be read ({exc.strerror or exc})"
+            message = (f"{_short_url(url)} cannot be read ({exc.strerror or exc}): check the file's name, and that "
+                       "it is in the topic's folder")
             self.refused.append(message)
             raise FetchRefused(message) from None
 
@@ -99,8 +100,19 @@ def _check_image(url: str, data: bytes) -> None:
         if width * height <= MAX_IMAGE_PIXELS:
             return
         size = f"{width} x {height} pixels"
-    raise FetchRefused(f"{_short(url)} is an image of {size}, over the limit of "
+    raise FetchRefused(f"{_short_url(url)} is an image of {size}, over the limit of "
                        f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels: scale it down")
+
+
+def _short_url(url: str, limit: int = 80) -> str:
+    """A URL on one short line; a long one loses its middle, so the file name at its end stays."""
+    if len(url) > limit * 4:
+        url = url[: limit * 2] + url[-limit * 2:]
+    url = printable(" ".join(url.split()))
+    if len(url) <= limit:
+        return url
+    head = limit // 3
+    return url[:head] + "…" + url[-(limit - head - 1):]
 
 
 def _short(url: str, limit: int = 80) -> str:

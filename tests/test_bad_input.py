@@ -106,12 +106,13 @@ def test_an_article_that_links_out_of_its_topic_is_refused(project, tmp_path):
                      "folder instead")
 
 
-def test_a_missing_image_names_the_file(project):
+def test_a_missing_image_names_the_file_and_its_line(project):
     article = project.topic("t", body="Text [@smith2020] [@jones2021].\n\n![A chart](chart.png)\n")
+    line = article.read_text(encoding="utf-8").splitlines().index("![A chart](chart.png)") + 1
     url = (article.parent / "chart.png").as_uri()
-    shown = url if len(url) <= 80 else url[:79] + "…"
-    build_fails_with(f"content/t/article.md: error: refused to load {shown} cannot be read (No such file or "
-                     "directory)")
+    shown = url if len(url) <= 80 else url[:26] + "…" + url[-53:]
+    build_fails_with(f"content/t/article.md:{line}: error: refused to load {shown} cannot be read (No such file "
+                     "or directory): check the file's name, and that it is in the topic's folder")
 
 
 # --- references --------------------------------------------------------------------------

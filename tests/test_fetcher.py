@@ -46,10 +46,14 @@ def no_network(monkeypatch) -> list[tuple]:
     return attempts
 
 
+def shown(url: str) -> str:
+    """A URL as refusals show it: at most 80 characters, the middle left out so the file name stays."""
+    return url if len(url) <= 80 else url[:26] + "…" + url[-53:]
+
+
 def reason(url: str, why: str) -> str:
     """The refusal message: the URL (cut to 80 characters) and why."""
-    shown = url if len(url) <= 80 else url[:79] + "…"
-    return f"{shown} {why}"
+    return f"{shown(url)} {why}"
 
 
 OUTSIDE = "is outside the project's content, styles and templates"
@@ -171,12 +175,14 @@ def test_fifo_inside_a_root_is_refused_without_blocking(fetcher, root):
 
 def test_missing_file_is_refused_with_the_os_reason(fetcher, root):
     url = (root / "missing.png").as_uri()
-    assert refusal(fetcher, url) == reason(url, "cannot be read (No such file or directory)")
+    assert refusal(fetcher, url) == reason(url, "cannot be read (No such file or directory): check the file's "
+                                                "name, and that it is in the topic's folder")
 
 
 def test_long_url_is_shortened_in_the_reason(fetcher):
-    url = "https://example.org/" + "a" * 200
-    assert refusal(fetcher, url) == url[:79] + "… is not a file of this project (no network access)"
+    url = "https://example.org/" + "a" * 200 + "/chart.png"
+    assert refusal(fetcher, url) == ("https://example.org/aaaaaa…" + "a" * 43 + "/chart.png is not a file of this "
+                                     "project (no network access)")
 
 
 def test_url_with_a_nul_byte_is_a_recorded_refusal(fetcher, root):

@@ -278,13 +278,14 @@ def test_a_failed_build_shows_its_errors_above_the_document(served):
     article = project.root / "content" / "topic" / "article.md"
     article.write_text(article.read_text(encoding="utf-8").replace("(figure.svg)", "(../../outside.svg)"),
                        encoding="utf-8")
+    line = article.read_text(encoding="utf-8").splitlines().index("![A small figure](../../outside.svg)") + 1
     results = preview.rebuild()
     assert [r.status for r in results] == ["FAILED"]
     assert "FAILED topic/article" in preview.printed.text
-    assert "content/topic/article.md: error: refused to load" in preview.printed.text
+    assert f"content/topic/article.md:{line}: error: refused to load" in preview.printed.text
     _, _, body = request(server, "/preview/topic/article")
     assert body.index(f'id="{PROBLEMS_ID}"') < body.index("Hello preview world")
-    assert "content/topic/article.md: error: refused to load" in body
+    assert f"content/topic/article.md:{line}: error: refused to load" in body
     assert "src=\"../../outside.svg\"" in body
     assert request(server, "/preview/topic/../../outside.svg")[0] == 404
     _, _, index = request(server, "/")
