@@ -286,3 +286,27 @@ def run(*args: str) -> tuple[int, str, str]:
 def errors(stderr: str) -> list[str]:
     """The error lines of a command's stderr."""
     return [line for line in stderr.splitlines() if ": error: " in line]
+
+
+def outside_allowlist(html: str) -> list[str]:
+    """What in ``html`` the sanitiser's allowlist does not allow: tags, attributes, link schemes."""
+    from html.parser import HTMLParser
+
+    from leafpress.markup import ALLOWED_TAGS, ATTRIBUTES
+
+    found: list[str] = []
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag not in ALLOWED_TAGS:
+                found.append(f"<{tag}>")
+            for name, value in attrs:
+                if name not in ATTRIBUTES["*"] | ATTRIBUTES.get(tag, set()):
+                    found.append(f"<{tag} {name}>")
+                elif name == "href" and not re.match(r"#|(https?|mailto|tel):", value or "", re.I):
+                    found.append(f"<{tag} href={value!r}>")
+
+    parser = Tags()
+    parser.feed(html)
+    parser.close()
+    return found

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import time
-from html.parser import HTMLParser
 
 import pytest
 
-from leafpress.markup import (ALLOWED_TAGS, ATTRIBUTES, MAX_LINES, CitationState, Notice, markdown_limits,
-                              render_markdown)
+from conftest import outside_allowlist
+from leafpress.markup import MAX_LINES, CitationState, Notice, markdown_limits, render_markdown
 
 NESTED = "use fewer levels of lists, block quotes or HTML elements"
 
@@ -121,20 +120,8 @@ def test_attributes_from_attr_lists_are_sanitised_too():
         "HTML attribute 'style' is not allowed in a leaflet: it was removed"]
 
 
-class _Tags(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.found: list[tuple[str, list]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.found.append((tag, attrs))
-
-
 def allowlisted(html: str) -> bool:
-    parser = _Tags()
-    parser.feed(html)
-    return all(tag in ALLOWED_TAGS and all(name in ATTRIBUTES["*"] | ATTRIBUTES.get(tag, set()) for name, _ in attrs)
-               for tag, attrs in parser.found)
+    return outside_allowlist(html) == []
 
 
 MIXED = """\
