@@ -27,6 +27,7 @@ import multiprocessing.forkserver
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -87,16 +88,38 @@ def _warm_up_forkserver() -> None:
 
 
 def _context(spec: str | None = None) -> multiprocessing.context.BaseContext:
-    """The forkserver context; the warm-up ``spec`` is used if this call starts the server."""
+    """The forkserver context; the warm-up ``spec`` is used if this call starts the server.
+
+    Ctrl-C reaches the whole process group. The server must not die of it (it
+    would print a traceback): it starts with SIGINT ignored, which a process
+    inherits, and the parent alone decides what stops.
+    """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["leafpress.builder", "leafpress.batch"])
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
     if spec:
         os.environ[_WARM_UP_VARIABLE] = spec
-        try:
-            multiprocessing.forkserver.ensure_running()  # a no-op if it is already running
-        finally:
-            os.environ.pop(_WARM_UP_VARIABLE, None)
+    try:
+        multiprocessing.forkserver.ensure_running()  # a no-op if it is already running
+    finally:
+        os.environ.pop(_WARM_UP_VARIABLE, None)
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
     return context
+
+
+def _start(process: multiprocessing.process.BaseProcess) -> None:
+    """Start a child; a Ctrl-C waits until the request to the server is whole.
+
+    Interrupted halfway, the request leaves the server reading a message that
+    never comes, and it stops with a traceback.
+    """
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _child(connection: multiprocessing.connection.Connection, project: Project, target: Target,
@@ -255,7 +278,7 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
                 target = pending.pop(0)
                 receiver, sender = context.Pipe(duplex=False)
                 process = context.Process(target=_child, args=(sender, project, target, options), daemon=True)
-                process.start()
+                _start(process)
                 sender.close()
                 running.append(_Running(target, process, receiver, time.monotonic()))
             waitables = [r.connection for r in running] + [r.process.sentinel for r in running]
