@@ -191,7 +191,7 @@ def write_mixed_batch(root: Path, small: int) -> int:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from leafpress.planning import plan
-    from leafpress.project import load_project
+    from leafpress.project.config import load_project
 
     count = len(plan(load_project(root), []))
     print(f"{count} targets: the sample topic's {count - small} and {small} short articles")

@@ -26,11 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from leafpress.content import load_document  # noqa: E402
-from leafpress.layouts import LAYOUTS  # noqa: E402
-from leafpress.project import load_project  # noqa: E402
-from leafpress.jinja import make_environment  # noqa: E402
-from leafpress.render import render_html  # noqa: E402
+from leafpress.source.document import load_document  # noqa: E402
+from leafpress.layouts.registry import LAYOUTS  # noqa: E402
+from leafpress.project.config import load_project  # noqa: E402
+from leafpress.render.jinja import make_environment  # noqa: E402
+from leafpress.render.html import render_html  # noqa: E402
 
 from _common import (LEAFPRESS, machine, read_report, run, temporary_project, verdict,  # noqa: E402
                      weasyprint_command, write_small_topics)

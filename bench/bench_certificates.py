@@ -36,9 +36,9 @@ OTHER = ["محمد عبد الله", "فاطمة الزهراء", "王小明", "
 MAKE = """
 import resource, sys, time
 from pathlib import Path
-from leafpress.certificates import make_certificates
-from leafpress.project import load_project
-import leafpress.typeset as typeset
+from leafpress.layouts.certificates import make_certificates
+from leafpress.project.config import load_project
+import leafpress.typeset.engine as typeset
 if {fresh_styles!r}:  # parse the stylesheets and load the fonts again for every certificate
     parsed = typeset.parsed_styles
     def parse_every_time(*args, **kwargs):

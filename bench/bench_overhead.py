@@ -10,7 +10,7 @@ stylesheets and the same options, measured in the same run:
   and references, rendering the template, typesetting, the checks on the PDF
   (qpdf syntax, fonts, tags) and the atomic write;
 * WeasyPrint alone: HTML(string=...).write_pdf(pdf_variant='pdf/ua-1') on the
-  HTML leafpress.render.render_html gives for the same document, with the
+  HTML leafpress.render.html.render_html gives for the same document, with the
   layout's stylesheets loaded through one FontConfiguration.
 
 Warm: in one process, each side N times, alternating, after one untimed run
@@ -41,11 +41,11 @@ from weasyprint import CSS, HTML  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
 from leafpress.builder import build  # noqa: E402
-from leafpress.content import load_document  # noqa: E402
-from leafpress.layouts import LAYOUTS  # noqa: E402
-from leafpress.project import load_project  # noqa: E402
-from leafpress.jinja import make_environment  # noqa: E402
-from leafpress.render import render_html  # noqa: E402
+from leafpress.source.document import load_document  # noqa: E402
+from leafpress.layouts.registry import LAYOUTS  # noqa: E402
+from leafpress.project.config import load_project  # noqa: E402
+from leafpress.render.jinja import make_environment  # noqa: E402
+from leafpress.render.html import render_html  # noqa: E402
 
 from _common import (LEAFPRESS, PYTHON, TOPIC, machine, median, run, spread, temporary_project,  # noqa: E402
                      timed, verdict)
@@ -57,7 +57,7 @@ VARIANT = "pdf/ua-1"  # the screen profile's
 COLD_LEAFPRESS = """
 from pathlib import Path
 from leafpress.builder import build
-from leafpress.project import load_project
+from leafpress.project.config import load_project
 root = Path.cwd()
 results, _ = build(load_project(root), [root / "content" / {topic!r} / "article.md"], ["article"],
                    out_dir=root / "cold-leafpress", profile="screen")

@@ -47,7 +47,7 @@ BUILD_ONE = """
 import json, resource, time
 from pathlib import Path
 from leafpress.builder import build
-from leafpress.project import load_project
+from leafpress.project.config import load_project
 root = Path.cwd()
 project = load_project(root)
 started = time.perf_counter()

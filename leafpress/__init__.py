@@ -19,11 +19,11 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "BuildResult": "results", "Builder": "builder", "build": "builder",
     "Target": "planning", "plan": "planning",
-    "Document": "content", "load_document": "content",
+    "Document": "source.document", "load_document": "source.document",
     "LeafpressError": "errors", "Problem": "errors",
-    "LAYOUTS": "layouts", "Layout": "layouts",
-    "Project": "project", "load_project": "project",
-    "BatchOptions": "batch", "run_batch": "batch",
+    "LAYOUTS": "layouts.registry", "Layout": "layouts.registry",
+    "Project": "project.config", "load_project": "project.config",
+    "BatchOptions": "runner.batch", "run_batch": "runner.batch",
 }
 
 __all__ = [*_EXPORTS, "__version__"]

@@ -11,21 +11,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from .checks import readability_problems
-from .content import Document, load_document
+from .source.checks import readability_problems
+from .source.document import Document, load_document
 from .errors import Problem, error, has_errors, quote
-from .files import write_atomic
-from .jinja import shared_environment
-from .layouts import Layout
+from .finish.files import write_atomic
+from .render.jinja import shared_environment
+from .layouts.registry import Layout
 from .planning import Target, plan
-from .postprocess import (add_crop_marks, bundled_font_names, impose_booklet, saddle_stitch_order,
+from .finish.pdf import (add_crop_marks, bundled_font_names, impose_booklet, saddle_stitch_order,
                           stable_document_id, verify_pdf)
-from .profiles import MARK_LENGTH_MM, MARK_OFFSET_MM, PROFILES, SLUG_MM, Profile
-from .project import Project, config_warnings
-from .render import render_document
+from .finish.profiles import MARK_LENGTH_MM, MARK_OFFSET_MM, PROFILES, SLUG_MM, Profile
+from .project.config import Project, config_warnings
+from .render.html import render_document
 from .results import BuildResult
-from .topicdata import DataFile
-from .typeset import Typeset, typeset
+from .source.data import DataFile
+from .typeset.engine import Typeset, typeset
 
 
 def output_path(out_dir: Path, document: Document, layout: Layout, suffix: str = "") -> Path:

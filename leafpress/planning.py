@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import LeafpressError, Problem, error, quote
-from .layouts import LAYOUTS, Layout
-from .project import Project
+from .layouts.registry import LAYOUTS, Layout
+from .project.config import Project
 
 ARTICLE_NAME = "article.md"  # the file that makes a folder a topic
 

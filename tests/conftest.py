@@ -275,7 +275,7 @@ def run(*args: str) -> tuple[int, str, str]:
     """`leafpress ARGS` in this process: exit code, stdout, stderr; bad input must never give a traceback."""
     from click.testing import CliRunner
 
-    from leafpress.cli import main
+    from leafpress.commands.cli import main
 
     result = CliRunner().invoke(main, list(args))
     assert "Traceback" not in result.output + result.stderr
@@ -292,7 +292,7 @@ def outside_allowlist(html: str) -> list[str]:
     """What in ``html`` the sanitiser's allowlist does not allow: tags, attributes, link schemes."""
     from html.parser import HTMLParser
 
-    from leafpress.markup import ALLOWED_TAGS, ATTRIBUTES
+    from leafpress.source.markup import ALLOWED_TAGS, ATTRIBUTES
 
     found: list[str] = []
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from weasyprint import HTML
 
 from conftest import ROOT
-from leafpress.cli import main
-from leafpress.postprocess import audit_pdf, bundled_font_names, verify_pdf
+from leafpress.commands.cli import main
+from leafpress.finish.pdf import audit_pdf, bundled_font_names, verify_pdf
 
 ATTACHED = "a leaflet must not carry attached files"
 ACTS = "a leaflet must not run scripts, open other files or programs, or send data"

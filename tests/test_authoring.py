@@ -8,7 +8,7 @@ import re
 from click.testing import CliRunner
 
 from conftest import CPD, EVIDENCE, SUMMARY, add_data
-from leafpress.cli import main
+from leafpress.commands.cli import main
 
 
 def run(*args: str):

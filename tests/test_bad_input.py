@@ -14,7 +14,7 @@ from PIL import Image
 
 from conftest import add_data, errors, pdf_text, run
 from leafpress.errors import error, limit_problems, printable, quote, warning
-from leafpress.typeset import FetchRefused, ProjectFetcher
+from leafpress.typeset.engine import FetchRefused, ProjectFetcher
 
 
 def warnings(stderr: str) -> list[str]:
@@ -298,7 +298,7 @@ def test_a_list_cut_twice_counts_every_problem_left_out():
 
 
 def test_weasyprint_messages_are_cut_to_one_short_line():
-    from leafpress.typeset import _LogCollector
+    from leafpress.typeset.engine import _LogCollector
     import logging
     collector = _LogCollector()
     collector.emit(logging.LogRecord("weasyprint", logging.WARNING, "x", 1, "Ignored `%s`", ("a\n" * 1000,), None))

@@ -15,10 +15,10 @@ import pikepdf
 from click.testing import CliRunner
 
 from conftest import ROOT
-from leafpress.batch import BatchOptions, run_batch
-from leafpress.cli import main
+from leafpress.runner.batch import BatchOptions, run_batch
+from leafpress.commands.cli import main
 from leafpress.planning import plan
-from leafpress.project import load_project
+from leafpress.project.config import load_project
 
 # Long enough to outlast a 3 s time limit on any machine (about 90 A4 pages).
 LONG_BODY = "\n\n".join(f"## Part {n}\n\n" + ("Words that fill the page. " * 120) for n in range(150)) + "\n"
@@ -158,8 +158,8 @@ def test_killing_a_build_leaves_every_previous_pdf_intact(project):
 def test_the_forkserver_warm_up_builds_its_throw_away_article(project):
     # If the warm-up article stopped building (a layout needing a new field,
     # say), every batch would silently lose the warm-up.
-    from leafpress.batch import options_key
-    from leafpress.warm import warm_up, warm_up_spec
+    from leafpress.runner.batch import options_key
+    from leafpress.runner.warm import warm_up, warm_up_spec
 
     project.topic()
     loaded = load_project(project.root)
@@ -175,8 +175,8 @@ def test_a_build_with_nothing_to_do_loads_neither_weasyprint_nor_the_pipeline(pr
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, str(ROOT / "build.py"), "build"], cwd=project.root, env=env, check=True,
                    capture_output=True)
-    code = ("import sys\nfrom leafpress.cli import main\ntry:\n    main(['build'])\nexcept SystemExit:\n    pass\n"
-            "heavy = ('weasyprint', 'pikepdf', 'markdown', 'fontTools', 'leafpress.content', 'leafpress.preview')\n"
+    code = ("import sys\nfrom leafpress.commands.cli import main\ntry:\n    main(['build'])\nexcept SystemExit:\n    pass\n"
+            "heavy = ('weasyprint', 'pikepdf', 'markdown', 'fontTools', 'leafpress.source.document', 'leafpress.runner.preview')\n"
             "print('loaded:', sorted(m for m in heavy if m in sys.modules))\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=project.root, env=env, capture_output=True, text=True)
     assert "1 up to date" in done.stdout, done.stdout + done.stderr

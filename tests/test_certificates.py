@@ -21,8 +21,8 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from conftest import ROOT, TestProject, errors, glyphs_shown, notdef_drawn, pdf_text, run, to_unicode
-from leafpress.certificates import MAX_STEM_BYTES, file_stem
-from leafpress.postprocess import bundled_font_names, fonts_used
+from leafpress.layouts.certificates import MAX_STEM_BYTES, file_stem
+from leafpress.finish.pdf import bundled_font_names, fonts_used
 
 A4_LANDSCAPE = (841.89, 595.28)
 

@@ -1,4 +1,4 @@
-"""Vancouver formatting (leafpress.citations) and citations in Markdown (markup, load_document)."""
+"""Vancouver formatting (leafpress.cite.references) and citations in Markdown (markup, load_document)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from conftest import REFERENCES
 from leafpress import Document, load_document
-from leafpress.citations import (Reference, compress_numbers, format_name, format_pages,
+from leafpress.cite.references import (Reference, compress_numbers, format_name, format_pages,
                                  format_reference)
 
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT, errors, run
-from leafpress.cli import main
-from leafpress.files import _umask
+from leafpress.commands.cli import main
+from leafpress.finish.files import _umask
 
 
 BROKEN = """\

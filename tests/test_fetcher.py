@@ -11,7 +11,7 @@ import pytest
 
 from conftest import TestProject
 from leafpress import build, load_project
-from leafpress.typeset import FetchRefused, ProjectFetcher
+from leafpress.typeset.engine import FetchRefused, ProjectFetcher
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from fontTools.ttLib import TTFont
 
 from conftest import glyphs_shown, notdef_drawn, pdf_text, to_unicode
-from leafpress.cli import main
+from leafpress.commands.cli import main
 
 NAMES = "Antonín Dvořák, Łukasz Żółć and Ştefan Ţiriac"
 

@@ -18,7 +18,7 @@ import watchfiles
 from click.testing import CliRunner
 from conftest import SUMMARY, add_data
 
-from leafpress.preview import PROBLEMS_ID, RELOAD_SCRIPT_PATH, Preview, PreviewServer, served_file, watch
+from leafpress.runner.preview import PROBLEMS_ID, RELOAD_SCRIPT_PATH, Preview, PreviewServer, served_file, watch
 
 
 class Printed:

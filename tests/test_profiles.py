@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from conftest import ROOT
 from leafpress import build, load_project
-from leafpress.cli import main
-from leafpress.postprocess import bundled_font_names, verify_pdf
-from leafpress.profiles import PROFILES
+from leafpress.commands.cli import main
+from leafpress.finish.pdf import bundled_font_names, verify_pdf
+from leafpress.finish.profiles import PROFILES
 
 TOPIC = ROOT / "content" / "ketamine-neuropathic-pain"
 BLEED = 3 * 72 / 25.4

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import pdf_text
-from leafpress.cli import main
+from leafpress.commands.cli import main
 
 CONFIG = """\
 clinic:

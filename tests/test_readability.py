@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leafpress.readability import (Counts, count, english_syllables, fernandez_huerta, flesch_kincaid_grade,
+from leafpress.source.readability import (Counts, count, english_syllables, fernandez_huerta, flesch_kincaid_grade,
                                    flesch_reading_ease, inflesz_band, score, sentences, spanish_syllables,
                                    szigriszt_pazos, words)
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from conftest import outside_allowlist
-from leafpress.markup import MAX_LINES, CitationState, Notice, markdown_limits, render_markdown
+from leafpress.source.markup import MAX_LINES, CitationState, Notice, markdown_limits, render_markdown
 
 NESTED = "use fewer levels of lists, block quotes or HTML elements"
 

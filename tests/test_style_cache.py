@@ -12,8 +12,8 @@ import pikepdf
 
 from conftest import ROOT
 from leafpress.builder import build
-from leafpress.project import load_project
-from leafpress.typeset import forget_parsed_styles
+from leafpress.project.config import load_project
+from leafpress.typeset.engine import forget_parsed_styles
 
 A5_POINTS = [0, 0, 419.528, 595.276]
 
@@ -92,9 +92,9 @@ def test_workers_of_a_long_running_server_see_an_edited_stylesheet(project):
 import sys
 from pathlib import Path
 import pikepdf
-from leafpress.batch import BatchOptions, run_batch
+from leafpress.runner.batch import BatchOptions, run_batch
 from leafpress.planning import plan
-from leafpress.project import load_project
+from leafpress.project.config import load_project
 project = load_project(Path.cwd())
 targets = plan(project, [])
 options = BatchOptions(out_dir=Path("output"), jobs=1, force=True)

@@ -12,11 +12,11 @@ from click.testing import CliRunner
 
 from conftest import CPD, EVIDENCE, QUESTION, ROOT, SUMMARY, add_data, pdf_text
 from leafpress import Builder, load_document, load_project
-from leafpress.cli import main
-from leafpress.i18n import strings
-from leafpress.layoutdata import prepare
-from leafpress.layouts import LAYOUTS
-from leafpress.render import render_html
+from leafpress.commands.cli import main
+from leafpress.render.i18n import strings
+from leafpress.layouts.context import prepare
+from leafpress.layouts.registry import LAYOUTS
+from leafpress.render.html import render_html
 
 URL = "https://www.clinicasynaptica.com/en/ketamine-for-chronic-neuropathic-pain"
 A4 = (595.28, 841.89)

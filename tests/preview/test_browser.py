@@ -49,7 +49,7 @@ class Watcher:
     """`leafpress watch` in its own process group, as a user runs it in a terminal."""
 
     def __init__(self, cwd, *args: str):
-        code = "import sys; from leafpress.preview import watch; watch(sys.argv[1:])"
+        code = "import sys; from leafpress.runner.preview import watch; watch(sys.argv[1:])"
         self.process = subprocess.Popen([sys.executable, "-c", code, *args], cwd=cwd, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True, start_new_session=True)
         self.lines: queue.Queue[str] = queue.Queue()

@@ -15,16 +15,16 @@ from typing import Any
 from babel.numbers import format_decimal
 from markupsafe import Markup
 
-from .citations import BibliographyEntry, bibliography
-from .content import Document
-from .errors import Problem, error, quote
+from ..cite.references import BibliographyEntry, bibliography
+from ..source.document import Document
+from ..errors import Problem, error, quote
 from .figures import forest_plot, qr_code_data_uri
-from .i18n import long_date
-from .layouts import Layout
-from .markup import CitationState, render_markdown
-from .topicdata import (CPD, CPD_FILE, EVIDENCE_FILE, SUMMARY_FILE, DataFile, Evidence, Summary, check_cpd,
+from ..render.i18n import long_date
+from .registry import Layout
+from ..source.markup import CitationState, render_markdown
+from ..source.data import (CPD, CPD_FILE, EVIDENCE_FILE, SUMMARY_FILE, DataFile, Evidence, Summary, check_cpd,
                         check_keys, load_data_file)
-from .yamlfile import Location
+from ..source.yamlfile import Location
 
 DATA_MODELS = {EVIDENCE_FILE: Evidence, SUMMARY_FILE: Summary, CPD_FILE: CPD}
 

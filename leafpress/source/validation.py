@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
-from .errors import MAX_PROBLEMS_PER_FILE, Problem, error, limit_problems, quote
+from ..errors import MAX_PROBLEMS_PER_FILE, Problem, error, limit_problems, quote
 from .yamlfile import Location, YamlData
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from .errors import MAX_DEPTH, Problem, error, limit_problems, printable, quote, too_deep
+from ..errors import MAX_DEPTH, Problem, error, limit_problems, printable, quote, too_deep
 
 Location = tuple[str | int, ...]
 

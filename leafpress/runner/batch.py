@@ -34,12 +34,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cache import Fingerprinter, Manifest
-from .errors import error
-from .files import remove_stale_temporaries
-from .jinja import make_environment
-from .planning import Target
-from .project import Project
-from .results import BuildResult
+from ..errors import error
+from ..finish.files import remove_stale_temporaries
+from ..render.jinja import make_environment
+from ..planning import Target
+from ..project.config import Project
+from ..results import BuildResult
 from .warm import warm_up, warm_up_spec
 
 DEFAULT_TIMEOUT = 120.0
@@ -95,7 +95,7 @@ def _context(spec: str | None = None) -> multiprocessing.context.BaseContext:
     inherits, and the parent alone decides what stops.
     """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["leafpress.builder", "leafpress.batch"])
+    context.set_forkserver_preload(["leafpress.builder", "leafpress.runner.batch"])
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
     if spec:
@@ -134,8 +134,8 @@ def _child(connection: multiprocessing.connection.Connection, project: Project, 
         limit = options.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        from .builder import Builder
-        from .content import load_document
+        from ..builder import Builder
+        from ..source.document import load_document
 
         builder = Builder(project, options.out_dir, options.strict, options.profile, options.marks)
         result = builder.build_one(target, load_document(target.source, target.topic))
@@ -165,8 +165,8 @@ def _send(connection: multiprocessing.connection.Connection, message: tuple[str,
 
 def _clean_up() -> None:
     """Remove a child's temporary files: it ends with os._exit, so no atexit handler runs."""
-    if "leafpress.typeset" in sys.modules:
-        sys.modules["leafpress.typeset"].forget_parsed_styles()
+    if "leafpress.typeset.engine" in sys.modules:
+        sys.modules["leafpress.typeset.engine"].forget_parsed_styles()
 
 
 def _stop(signum: int, frame: object) -> None:

@@ -38,19 +38,19 @@ import pikepdf
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
-from .citations import load_references
-from .content import load_source
-from .errors import LeafpressError, Problem, error, has_errors, quote
-from .files import write_atomic
-from .i18n import long_date, strings
-from .jinja import make_environment
-from .planning import ARTICLE_NAME
-from .postprocess import bundled_font_names, verify_pdf
-from .profiles import DEFAULT_PROFILE, PROFILES
-from .project import Project
-from .render import template_problem
-from .topicdata import CPD, CPD_FILE, check_cpd, load_data_file
-from .typeset import typeset
+from ..cite.references import load_references
+from ..source.document import load_source
+from ..errors import LeafpressError, Problem, error, has_errors, quote
+from ..finish.files import write_atomic
+from ..render.i18n import long_date, strings
+from ..render.jinja import make_environment
+from ..planning import ARTICLE_NAME
+from ..finish.pdf import bundled_font_names, verify_pdf
+from ..finish.profiles import DEFAULT_PROFILE, PROFILES
+from ..project.config import Project
+from ..render.html import template_problem
+from ..source.data import CPD, CPD_FILE, check_cpd, load_data_file
+from ..typeset.engine import typeset
 
 TEMPLATE = "certificate.html.j2"
 STYLESHEETS = ("fonts/fonts-world.css", "certificate.css")

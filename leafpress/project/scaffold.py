@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import LeafpressError, error, quote
-from .project import Project
+from ..errors import LeafpressError, error, quote
+from .config import Project
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
 
-from .errors import Problem, error, has_errors, limit_problems, quote, warning
+from ..errors import Problem, error, has_errors, limit_problems, quote, warning
 from .markup import CitationState, render_markdown
 from .validation import IsoDate, Schema, validate
 from .yamlfile import Location, YamlData, load_yaml, read_text

@@ -27,8 +27,8 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .errors import display_path, printable
-from .profiles import DEFAULT_PROFILE, PROFILES, Profile
+from ..errors import display_path, printable
+from ..finish.profiles import DEFAULT_PROFILE, PROFILES, Profile
 
 MAX_RESOURCE_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000  # a full-page photo at 300 dpi on A3 is 17 megapixels

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, plan_work, run_batch
-from .cache import Manifest
-from .errors import LeafpressError, Problem, display_path
-from .files import write_atomic
-from .layouts import LAYOUTS
-from .planning import plan
-from .profiles import PROFILES
-from .project import config_warnings, load_project
-from .results import BuildResult, plural, result_line, summary_line
+from .. import __version__
+from ..runner.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, plan_work, run_batch
+from ..runner.cache import Manifest
+from ..errors import LeafpressError, Problem, display_path
+from ..finish.files import write_atomic
+from ..layouts.registry import LAYOUTS
+from ..planning import plan
+from ..finish.profiles import PROFILES
+from ..project.config import config_warnings, load_project
+from ..results import BuildResult, plural, result_line, summary_line
 
 
 def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
@@ -42,7 +42,7 @@ class _Commands(click.Group):
     preview (an HTTP server and the whole rendering pipeline).
     """
 
-    LAZY = {"watch": ("leafpress.preview", "watch")}
+    LAZY = {"watch": ("leafpress.runner.preview", "watch")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.LAZY])
@@ -146,8 +146,8 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
 
 
 def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None) -> None:
-    from .postprocess import bundled_font_names, detect_profile, verify_pdf
-    from .project import find_root
+    from ..finish.pdf import bundled_font_names, detect_profile, verify_pdf
+    from ..project.config import find_root
 
     if not paths:
         raise click.UsageError("give the PDF files to check")
@@ -215,7 +215,7 @@ def new(topic: str, title: str | None, language: str | None) -> None:
 
     Example: leafpress new ketamine-depression --title "Ketamine for depression" --lang es
     """
-    from .scaffold import new_topic
+    from ..project.scaffold import new_topic
 
     try:
         project = load_project()
@@ -271,7 +271,7 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
 
     Example: leafpress certificates content/ketamine-neuropathic-pain --roster attendees.csv
     """
-    from .certificates import make_certificates  # renders PDFs: imports WeasyPrint
+    from ..layouts.certificates import make_certificates  # renders PDFs: imports WeasyPrint
 
     try:
         project = load_project()
@@ -328,7 +328,7 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
     if pdfs:
         _check_pdfs(paths, profile)
         return
-    from .checks import check_topics
+    from ..source.checks import check_topics
 
     try:
         project = load_project()

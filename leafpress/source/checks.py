@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .content import Document, load_document, load_source
-from .errors import LeafpressError, Problem, error, has_errors, quote, warning
-from .project import Project
+from .document import Document, load_document, load_source
+from ..errors import LeafpressError, Problem, error, has_errors, quote, warning
+from ..project.config import Project
 from .readability import Report, TextBlocks, score
 
 
@@ -87,7 +87,7 @@ def _line_of(source: Path, needle: str) -> int | None:
 
 def _link_problems(source: Path, body: str, keys: frozenset[str]) -> list[Problem]:
     """Links to #anchors that no heading, footnote or reference of the document has."""
-    from .citations import anchor_for
+    from ..cite.references import anchor_for
     from .markup import CitationState, render_markdown
 
     state = CitationState(known=keys)
@@ -122,7 +122,7 @@ def _scaffold_problems(source: Path) -> list[Problem]:
 
 
 def _data_problems(folder: Path, known: frozenset[str]) -> list[Problem]:
-    from .topicdata import (CPD, CPD_FILE, EVIDENCE_FILE, SUMMARY_FILE, Evidence, Summary, check_cpd,
+    from .data import (CPD, CPD_FILE, EVIDENCE_FILE, SUMMARY_FILE, Evidence, Summary, check_cpd,
                             check_keys, load_data_file)
 
     problems: list[Problem] = []
@@ -163,7 +163,7 @@ def _data_problems(folder: Path, known: frozenset[str]) -> list[Problem]:
 def check_topics(project: Project, paths: list[Path], today: datetime.date,
                  strict_readability: bool = False) -> list[TopicCheck]:
     """Run every content check on the topics under ``paths``, without making PDFs."""
-    from .planning import find_topics
+    from ..planning import find_topics
 
     topics, problems = find_topics(project, paths)
     if problems:
@@ -199,7 +199,7 @@ def check_topics(project: Project, paths: list[Path], today: datetime.date,
                 found += readability_problems(loaded, strict_readability)
         if only is None:
             if not known and (folder / "references.json").is_file():
-                from .citations import load_references
+                from ..cite.references import load_references
 
                 library, _ = load_references(folder / "references.json")
                 known = frozenset(library.references)

@@ -8,13 +8,13 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from .content import Document
-from .errors import Problem, display_path, error, has_errors, quote
+from ..source.document import Document
+from ..errors import Problem, display_path, error, has_errors, quote
 from .i18n import long_date, strings
-from .layoutdata import LayoutData, prepare
-from .layouts import Layout
-from .project import Project
-from .topicdata import DataFile
+from ..layouts.context import LayoutData, prepare
+from ..layouts.registry import Layout
+from ..project.config import Project
+from ..source.data import DataFile
 
 
 def render_html(env: jinja2.Environment, layout: Layout, document: Document, project: Project,

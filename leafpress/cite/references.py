@@ -17,8 +17,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from .errors import Problem, error, limit_problems, quote, warning
-from .yamlfile import read_text
+from ..errors import Problem, error, limit_problems, quote, warning
+from ..source.yamlfile import read_text
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MAX_LISTED_AUTHORS = 6  # ICMJE/NLM: list six, then "et al."

@@ -40,14 +40,14 @@ from urllib.parse import unquote, urlsplit
 import click
 
 from .batch import BatchOptions, run_batch
-from .content import Document, load_document
-from .errors import LeafpressError, Problem, display_path, error
-from .jinja import shared_environment
-from .layouts import LAYOUTS
-from .planning import Target, plan
-from .project import CONFIG_NAME, Project, config_warnings, find_root, load_project
-from .render import render_document
-from .results import BuildResult, plural, result_line, summary_line
+from ..source.document import Document, load_document
+from ..errors import LeafpressError, Problem, display_path, error
+from ..render.jinja import shared_environment
+from ..layouts.registry import LAYOUTS
+from ..planning import Target, plan
+from ..project.config import CONFIG_NAME, Project, config_warnings, find_root, load_project
+from ..render.html import render_document
+from ..results import BuildResult, plural, result_line, summary_line
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000

@@ -15,7 +15,7 @@ import segno
 from babel.numbers import format_decimal
 from markupsafe import escape
 
-from .topicdata import ForestPlot
+from ..source.data import ForestPlot
 
 MINUS = "\u2212"
 

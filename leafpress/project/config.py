@@ -13,9 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from .errors import LeafpressError, Problem, error, quote, warning
-from .validation import Schema, validate
-from .yamlfile import load_yaml, read_text
+from ..errors import LeafpressError, Problem, error, quote, warning
+from ..source.validation import Schema, validate
+from ..source.yamlfile import load_yaml, read_text
 
 CONFIG_NAME = "leafpress.yaml"
 

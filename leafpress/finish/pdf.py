@@ -12,7 +12,7 @@ from pathlib import Path
 import pikepdf
 from fontTools.ttLib import TTFont
 
-from .errors import printable, quote
+from ..errors import printable, quote
 from .profiles import Profile
 
 FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".otf")

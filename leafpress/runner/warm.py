@@ -26,9 +26,9 @@ import json
 import tempfile
 from pathlib import Path
 
-from .planning import Target
-from .project import Project
-from .results import BuildResult
+from ..planning import Target
+from ..project.config import Project
+from ..results import BuildResult
 
 # A short article that goes through the whole pipeline, so the first real
 # target of each worker finds Markdown, citations, Jinja, WeasyPrint, pikepdf
@@ -84,13 +84,13 @@ def warm_up_spec(project: Project, targets: list[Target], options: dict[str, obj
 
 def warm_up(spec_json: str) -> BuildResult:
     """Prepare this process as ``spec_json`` (from :func:`warm_up_spec`) says; return the throw-away build."""
-    from .builder import Builder
-    from .content import load_document
-    from .i18n import long_date
-    from .layouts import LAYOUTS
-    from .project import load_project
-    from .jinja import shared_environment
-    from .typeset import parsed_styles
+    from ..builder import Builder
+    from ..source.document import load_document
+    from ..render.i18n import long_date
+    from ..layouts.registry import LAYOUTS
+    from ..project.config import load_project
+    from ..render.jinja import shared_environment
+    from ..typeset.engine import parsed_styles
 
     spec = json.loads(spec_json)
     options = spec["options"]

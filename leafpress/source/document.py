@@ -15,9 +15,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 
-from .citations import BibliographyEntry, ReferenceLibrary, bibliography, load_references, reference_warnings
-from .errors import MAX_PROBLEMS_PER_FILE, Problem, error, has_errors, limit_problems, quote, warning
-from .i18n import LANGUAGES
+from ..cite.references import BibliographyEntry, ReferenceLibrary, bibliography, load_references, reference_warnings
+from ..errors import MAX_PROBLEMS_PER_FILE, Problem, error, has_errors, limit_problems, quote, warning
+from ..render.i18n import LANGUAGES
 from .markup import CITATION, CitationState, Notice, render_markdown
 from .validation import IsoDate, Schema, parse_date, validate
 from .yamlfile import YamlData, load_yaml

@@ -23,10 +23,10 @@ from pathlib import Path
 import jinja2
 import jinja2.meta
 
-from . import __version__
-from .files import write_atomic
-from .planning import Target
-from .project import Project
+from .. import __version__
+from ..finish.files import write_atomic
+from ..planning import Target
+from ..project.config import Project
 
 MANIFEST_NAME = ".leafpress-manifest.json"
 

@@ -40,8 +40,8 @@ from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
-from .citations import anchor_for, compress_numbers
-from .errors import MAX_DEPTH, quote, too_deep
+from ..cite.references import anchor_for, compress_numbers
+from ..errors import MAX_DEPTH, quote, too_deep
 
 KEY = r"[A-Za-z0-9_][\w:.#$%&+?<>~/-]*"
 CITATION = rf"\[(@{KEY}(?:\s*;\s*@{KEY})*)\]"
