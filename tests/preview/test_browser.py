@@ -55,8 +55,10 @@ class Watcher:
         self.lines: queue.Queue[str] = queue.Queue()
         self.out: list[str] = []
         self.err: list[str] = []
-        for stream, kept in ((self.process.stdout, self.out), (self.process.stderr, self.err)):
-            threading.Thread(target=self._read, args=(stream, kept), daemon=True).start()
+        self.readers = [threading.Thread(target=self._read, args=(stream, kept), daemon=True)
+                        for stream, kept in ((self.process.stdout, self.out), (self.process.stderr, self.err))]
+        for reader in self.readers:
+            reader.start()
 
     def _read(self, stream, kept: list[str]) -> None:
         for line in stream:
@@ -76,10 +78,29 @@ class Watcher:
                 return line
         raise AssertionError(f"no line starting {start!r}; stdout:\n{''.join(self.out)}\nstderr:\n{''.join(self.err)}")
 
+    def content_problems(self, timeout: float = 10, count: int = 0) -> list[str]:
+        """The problems in content/ printed so far, once there are ``count`` of them (or after ``timeout``).
+
+        stdout and stderr are read apart, so a line on stdout may be seen before
+        the problems printed ahead of it on stderr.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [line.rstrip("\n") for line in self.err if line.startswith("content/")]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
     def interrupt(self) -> int:
-        """Ctrl-C, as the terminal sends it: SIGINT to the whole process group."""
+        """Ctrl-C, as the terminal sends it: SIGINT to the whole process group.
+
+        Returns the exit code once the process is gone and all it printed was read.
+        """
         os.killpg(self.process.pid, signal.SIGINT)
-        return self.process.wait(timeout=20)
+        code = self.process.wait(timeout=20)
+        for reader in self.readers:
+            reader.join(timeout=10)
+        return code
 
     def kill(self) -> None:
         if self.process.poll() is None:
@@ -87,14 +108,17 @@ class Watcher:
             self.process.wait(timeout=10)
 
 
+PROBLEMS = "#leafpress-problems"
+TITLE_ERROR = ("content/topic/article.md:2: error: 'title' must be text, not a yes/no value; "
+               'put it in quotes: title: "no"')
+SCRIPT_WARNING = "HTML element <script> is not allowed in a leaflet: it was removed with its content"
+
+
 def test_preview_reloads_after_a_save_and_shows_errors(project, browser):
     from playwright.sync_api import expect
 
-    article = project.topic(body="## Background\n\nThe first version of the text [@smith2020; @jones2021].\n\n"
-                                 "<script>window.leafpressInline = true;</script>\n"
-                                 '<script src="topic.js"></script>\n',
+    article = project.topic(body="## Background\n\nThe first version of the text [@smith2020; @jones2021].\n",
                             title="Browser preview topic")
-    (article.parent / "topic.js").write_text("window.leafpressFile = true;\n", encoding="utf-8")
     watcher = Watcher(project.root, "--port", "0", "--layout", "article")
     try:
         url = watcher.wait_for("Preview: ").split()[1]
@@ -113,9 +137,9 @@ def test_preview_reloads_after_a_save_and_shows_errors(project, browser):
         assert page.evaluate("document.fonts.ready.then(() => document.fonts.check('700 24pt \"Source Sans 3\"'))")
         assert page.evaluate("[...document.fonts].some(f => f.family.includes('Source Sans 3') "
                              "&& f.status === 'loaded')")
-        assert page.locator("#leafpress-problems").count() == 0
-        # Scripts in the content never run in the preview: only the reload script has the nonce.
-        assert page.evaluate("[window.leafpressInline, window.leafpressFile]") == [None, None]
+        # A clean build: no problems, so no box.
+        assert page.locator(PROBLEMS).count() == 0
+        assert watcher.content_problems(timeout=0) == []
 
         # A save: the page reloads by itself (the marker is gone) and shows the new text.
         # The page's Content-Security-Policy is left on, so this also shows the
@@ -127,24 +151,98 @@ def test_preview_reloads_after_a_save_and_shows_errors(project, browser):
         assert page.evaluate("window.leafpressMarker") is None
         watcher.wait_for("built  topic/article ->", timeout=30)
 
-        # An error: it shows at the top of the page, with file and line.
+        # An error: it shows at the top of the page, with file and line, open (not folded).
         article.write_text(text.replace("title: Browser preview topic", "title: no"), encoding="utf-8")
-        problems = page.locator("#leafpress-problems")
+        problems = page.locator(PROBLEMS)
         problems.wait_for(timeout=RELOAD_TIMEOUT_MS)
-        assert "content/topic/article.md:2: error: 'title' must be text" in problems.inner_text()
+        assert TITLE_ERROR in problems.inner_text()
+        assert problems.get_attribute("role") == "alert"
         assert problems.is_visible()
         watcher.wait_for("FAILED topic/article", timeout=30)
-        assert "content/topic/article.md:2: error: 'title' must be text" in "".join(watcher.err)
+        assert watcher.content_problems(count=1) == [TITLE_ERROR]
 
         # Fixed again: the box goes away by itself.
         article.write_text(text, encoding="utf-8")
         expect(page.locator("main")).to_contain_text("The first version of the text", timeout=RELOAD_TIMEOUT_MS)
-        expect(page.locator("#leafpress-problems")).to_have_count(0)
+        expect(page.locator(PROBLEMS)).to_have_count(0)
 
         # Ctrl-C while the page is still open (its event stream connected).
         assert watcher.interrupt() == 0
         page.close()
         assert "Stopped." in "".join(watcher.out)
         assert "Traceback" not in "".join(watcher.err), "".join(watcher.err)
+        # Everything it printed about the content, the whole time: the one error.
+        assert watcher.content_problems(timeout=0) == [TITLE_ERROR]
+    finally:
+        watcher.kill()
+
+
+# Appends a script without the page's nonce, inline and from the topic's folder,
+# and resolves with the Content-Security-Policy violations it caused.
+INSERT_SCRIPTS = """() => new Promise(resolve => {
+  const blocked = [];
+  document.addEventListener("securitypolicyviolation", event => {
+    blocked.push([event.violatedDirective, event.blockedURI]);
+    if (blocked.length === 2) resolve(blocked);
+  });
+  setTimeout(() => resolve(blocked), 5000);
+  const inline = document.createElement("script");
+  inline.textContent = "window.leafpressInline = true;";
+  document.body.append(inline);
+  const file = document.createElement("script");
+  file.src = "topic.js";
+  document.body.append(file);
+})"""
+
+
+def test_scripts_in_the_content_never_run_in_the_preview(project, browser):
+    article = project.topic(body="## Background\n\nThe text around the scripts [@smith2020; @jones2021].\n\n"
+                                 "<script>window.leafpressInline = true;</script>\n"
+                                 '<script src="topic.js"></script>\n',
+                            title="Browser preview topic")
+    (article.parent / "topic.js").write_text("window.leafpressFile = true;\n", encoding="utf-8")
+    lines = article.read_text(encoding="utf-8").splitlines()
+    first_script = lines.index("<script>window.leafpressInline = true;</script>") + 1
+    # One warning for both elements, at the first; the PDF is made without them.
+    warning = f"content/topic/article.md:{first_script}: warning: {SCRIPT_WARNING}"
+    watcher = Watcher(project.root, "--port", "0", "--layout", "article")
+    try:
+        url = watcher.wait_for("Preview: ").split()[1]
+        watcher.wait_for("Watching ")
+        assert watcher.content_problems(count=1) == [warning]
+        assert (project.root / "output" / "topic" / "article.en.pdf").is_file()
+
+        page = browser.new_page()
+        page.goto(url)
+        assert "topic/article (built, 1 warning)" in page.inner_text("body")
+        page.goto(url + "preview/topic/article")
+        assert "The text around the scripts" in page.inner_text("main")
+
+        # The sanitiser removed both scripts, and the page says so: a warning alone
+        # is folded under its summary line, not an alert.
+        problems = page.locator(PROBLEMS)
+        assert problems.evaluate("box => box.tagName") == "DETAILS"
+        assert problems.get_attribute("role") is None
+        assert problems.locator("summary").inner_text() == "leafpress: 0 errors, 1 warning"
+        assert problems.locator("li").all_text_contents() == [warning]
+        # The only script left is the reload script, and the content's did not run.
+        assert page.eval_on_selector_all("script", "all => all.map(s => s.getAttribute('src'))") \
+            == ["/_leafpress/reload.js"]
+        assert page.evaluate("[window.leafpressInline, window.leafpressFile]") == [None, None]
+
+        # Should a script ever get past the sanitiser, the Content-Security-Policy
+        # stops it: only the reload script carries the nonce. topic.js is served
+        # (it is a file of the topic), so it is the policy that blocks it.
+        assert page.request.get(url + "preview/topic/topic.js").text() == "window.leafpressFile = true;\n"
+        blocked = page.evaluate(INSERT_SCRIPTS)
+        assert sorted(blocked) == [["script-src-elem", url + "preview/topic/topic.js"],
+                                   ["script-src-elem", "inline"]]
+        assert page.evaluate("[window.leafpressInline, window.leafpressFile]") == [None, None]
+
+        assert watcher.interrupt() == 0
+        page.close()
+        assert "Stopped." in "".join(watcher.out)
+        assert "Traceback" not in "".join(watcher.err), "".join(watcher.err)
+        assert watcher.content_problems(timeout=0) == [warning]  # once: nothing was saved since
     finally:
         watcher.kill()
