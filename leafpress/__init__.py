@@ -17,8 +17,8 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "BuildResult": "results", "Builder": "builder", "build": "builder",
-    "Target": "planning", "plan": "planning",
+    "BuildResult": "pipeline", "Session": "pipeline", "build": "pipeline", "build_target": "pipeline",
+    "render_target": "pipeline", "Target": "pipeline", "Settings": "pipeline", "plan": "pipeline",
     "Document": "source.document", "load_document": "source.document",
     "LeafpressError": "errors", "Problem": "errors",
     "LAYOUTS": "layouts.registry", "Layout": "layouts.registry",

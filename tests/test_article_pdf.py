@@ -9,7 +9,7 @@ import pikepdf
 import pytest
 
 from conftest import ROOT, pdf_text
-from leafpress.finish.pdf import bundled_font_names, fonts_used
+from leafpress.finish.verify import bundled_font_names, fonts_used
 
 A4 = (595.28, 841.89)
 

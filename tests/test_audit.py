@@ -12,7 +12,7 @@ from weasyprint import HTML
 
 from conftest import ROOT
 from leafpress.commands.cli import main
-from leafpress.finish.pdf import audit_pdf, bundled_font_names, verify_pdf
+from leafpress.finish.verify import audit_pdf, bundled_font_names, verify_pdf
 
 ATTACHED = "a leaflet must not carry attached files"
 ACTS = "a leaflet must not run scripts, open other files or programs, or send data"

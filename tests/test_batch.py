@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,12 +14,15 @@ import time
 from dataclasses import replace
 
 import pikepdf
+import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT
-from leafpress.runner.batch import BatchOptions, run_batch
+from leafpress.runner import batch
+from leafpress.runner.batch import START_METHOD_VARIABLE, BatchOptions, run_batch, start_method
+from leafpress.runner.cache import MANIFEST_NAME
 from leafpress.commands.cli import main
-from leafpress.planning import plan
+from leafpress.pipeline import plan
 from leafpress.project.config import load_project
 
 # Long enough to outlast a 3 s time limit on any machine (about 90 A4 pages).
@@ -28,6 +33,13 @@ def run(*args: str):
     result = CliRunner().invoke(main, list(args))
     assert "Traceback" not in result.output + result.stderr
     return result
+
+
+@pytest.fixture(params=["forkserver", "spawn"])
+def children(request, monkeypatch) -> str:
+    """Each way of starting children, forced through the variable (spawn is what macOS and Windows use)."""
+    monkeypatch.setenv(START_METHOD_VARIABLE, request.param)
+    return request.param
 
 
 def test_a_broken_and_a_hanging_document_fail_alone(project):
@@ -50,7 +62,7 @@ def test_a_broken_and_a_hanging_document_fail_alone(project):
         assert (project.root / "output" / good / "article.en.pdf").is_file()
 
 
-def test_a_target_over_its_memory_limit_fails_alone(project):
+def test_a_target_over_its_memory_limit_fails_alone(project, children):
     project.topic("a")
     project.topic("b")
     targets = plan(load_project(project.root), [])
@@ -202,7 +214,7 @@ def test_the_longest_targets_start_first_by_the_last_builds_times(project):
     assert [r.target.topic for r in results] == ["a", "b", "long"]  # reported in the planned order
 
 
-def test_ctrl_c_stops_the_build_with_a_summary_and_the_next_build_carries_on(project):
+def test_ctrl_c_stops_the_build_with_a_summary_and_the_next_build_carries_on(project, children):
     for name in ("a", "b", "c", "d"):
         project.topic(name, body=LONG_BODY[: len(LONG_BODY) // 12])
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -225,3 +237,101 @@ def test_ctrl_c_stops_the_build_with_a_summary_and_the_next_build_carries_on(pro
     done = subprocess.run(command, cwd=project.root, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1].startswith(f"{4 - finished} built, {finished} up to date, 0 failed")
+
+
+def test_the_spawn_path_gives_the_forkserver_paths_results(project):
+    # Where there is no forkserver (Windows) or forking is unsafe (macOS), each
+    # child is a fresh interpreter: same failures, same messages, same PDFs.
+    project.topic("good")
+    project.topic("broken", title="no")
+    project.topic("hangs", body=LONG_BODY)
+    loaded = load_project(project.root)
+    targets = plan(loaded, [])
+    seen = {}
+    for method in ("forkserver", "spawn"):
+        options = BatchOptions(out_dir=project.root / "output", jobs=3, timeout=3, force=True, start_method=method)
+        seen[method] = [(r.name, r.status, r.output, r.pages, [str(p) for p in r.problems])
+                        for r in run_batch(loaded, targets, options)]
+    assert seen["spawn"] == seen["forkserver"]
+    assert [status for _, status, *_ in seen["spawn"]] == ["FAILED", "built", "FAILED"]
+    (hangs,) = [problems for name, _, _, _, problems in seen["spawn"] if name == "hangs/article"]
+    assert hangs == ["content/hangs/article.md: error: took longer than 3 s and was stopped; raise the limit with "
+                     "--timeout if the document is meant to be this long"]
+
+
+def test_the_start_method_is_the_platforms_unless_forced(monkeypatch):
+    monkeypatch.delenv(START_METHOD_VARIABLE, raising=False)
+    assert start_method() == "forkserver"  # Linux
+    assert start_method("spawn") == "spawn"
+    monkeypatch.setenv(START_METHOD_VARIABLE, "spawn")
+    assert start_method() == "spawn"
+    assert start_method("forkserver") == "forkserver"  # the parameter wins
+    monkeypatch.setenv(START_METHOD_VARIABLE, "no-such-method")
+    assert start_method() == "forkserver"
+    with pytest.raises(ValueError, match="start_method must be one of forkserver, spawn"):
+        start_method("fork")
+    monkeypatch.delenv(START_METHOD_VARIABLE)
+    monkeypatch.setattr(sys, "platform", "darwin")  # forking after macOS's frameworks have loaded is unsafe
+    assert start_method() == "spawn"
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert start_method() == "spawn"
+    assert start_method("forkserver") == "spawn"  # asked for where there is none
+
+
+def test_a_platform_without_resource_or_signal_masks_still_builds_with_no_memory_limit(project, monkeypatch):
+    # Windows has neither: the parent must not need them, and there is no limit to report.
+    project.topic()
+    monkeypatch.setitem(sys.modules, "resource", None)  # import resource raises ImportError
+    monkeypatch.delattr(signal, "pthread_sigmask")
+    monkeypatch.delattr(signal, "SIGALRM")
+    assert batch.memory_limit(BatchOptions(out_dir=project.root, memory_mb=64)) is None
+    assert batch._limit_memory(64) is False
+    loaded = load_project(project.root)
+    results = run_batch(loaded, plan(loaded, []),
+                        BatchOptions(out_dir=project.root / "output", memory_mb=64, start_method="spawn"))
+    assert [r.status for r in results] == ["built"]  # 64 MB would have stopped it where the limit holds
+
+
+def test_a_copied_project_trusts_only_the_pdfs_in_its_own_output(project, tmp_path_factory, monkeypatch):
+    project.topic("a")
+    project.topic("b")
+    assert run("build").exit_code == 0
+    manifest = json.loads((project.root / "output" / MANIFEST_NAME).read_text())
+    assert sorted(entry["output"] for entry in manifest["targets"].values()) == ["a/article.en.pdf",
+                                                                                 "b/article.en.pdf"]
+    copy = tmp_path_factory.mktemp("moved") / "project"
+    shutil.copytree(project.root, copy)
+    (copy / "output" / "b" / "article.en.pdf").unlink()
+    monkeypatch.chdir(copy)
+    report = copy / "report.json"
+    result = run("build", "--report", str(report))
+    assert result.exit_code == 0
+    assert "fresh  a/article -> output/a/article.en.pdf (up to date)" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("1 built, 1 up to date, 0 failed")
+    outputs = {t["target"]: t["output"] for t in json.loads(report.read_text())["targets"]}
+    assert outputs == {"a/article": str(copy / "output" / "a" / "article.en.pdf"),
+                       "b/article": str(copy / "output" / "b" / "article.en.pdf")}
+    assert (copy / "output" / "b" / "article.en.pdf").is_file()
+    assert (project.root / "output" / "b" / "article.en.pdf").is_file()  # the original is untouched
+
+
+def test_a_manifest_naming_pdfs_outside_the_output_folder_is_not_trusted(project):
+    # Manifests used to record absolute paths: in a copied project they named the original's PDFs.
+    project.topic("a")
+    project.topic("b")
+    assert run("build").exit_code == 0
+    path = project.root / "output" / MANIFEST_NAME
+    manifest = json.loads(path.read_text())
+    entries = manifest["targets"]
+    (a_key,) = [key for key in entries if key.startswith("a/")]
+    (b_key,) = [key for key in entries if key.startswith("b/")]
+    entries[a_key]["output"] = str(project.root / "output" / entries[a_key]["output"])  # absolute, as before
+    shutil.copy(project.root / "output" / "b" / "article.en.pdf", project.root / "b.pdf")
+    entries[b_key]["output"] = "../b.pdf"  # outside the folder, same content
+    path.write_text(json.dumps(manifest))
+    assert run("list").stdout.splitlines()[-1] == "2 targets, 2 to build."
+    assert run("build").stdout.splitlines()[-1].startswith("2 built, 0 failed")
+    rewritten = json.loads(path.read_text())["targets"]
+    assert {rewritten[a_key]["output"], rewritten[b_key]["output"]} == {"a/article.en.pdf", "b/article.en.pdf"}
+    assert run("list").stdout.splitlines()[-1] == "2 targets, 0 to build."

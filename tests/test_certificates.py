@@ -22,7 +22,7 @@ from fontTools.ttLib import TTFont
 
 from conftest import ROOT, TestProject, errors, glyphs_shown, notdef_drawn, pdf_text, run, to_unicode
 from leafpress.layouts.certificates import MAX_STEM_BYTES, file_stem
-from leafpress.finish.pdf import bundled_font_names, fonts_used
+from leafpress.finish.verify import bundled_font_names, fonts_used
 
 A4_LANDSCAPE = (841.89, 595.28)
 

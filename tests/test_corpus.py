@@ -30,7 +30,7 @@ import pytest
 from conftest import TestProject, outside_allowlist
 from leafpress import build, load_project
 from leafpress.source.markup import CitationState, render_markdown
-from leafpress.finish.pdf import audit_pdf
+from leafpress.finish.verify import audit_pdf
 
 PACKAGE = "markdown-it-py==4.3.0"
 SDIST = "markdown_it_py-4.3.0.tar.gz"

@@ -32,7 +32,7 @@ from click.testing import CliRunner
 from conftest import REFERENCES, TestProject, pdf_text
 from leafpress.commands.cli import main
 from leafpress.errors import quote
-from leafpress.finish.pdf import audit_pdf
+from leafpress.finish.verify import audit_pdf
 
 CORPUS = Path(__file__).parent / "hostile"
 NOT_WEB = "is not a web address: it was removed; link to https://... instead"

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from conftest import ROOT, pdf_text, text_sizes
 from leafpress import build, load_project
 from leafpress.commands.cli import main
-from leafpress.finish.pdf import fonts_used, saddle_stitch_order
+from leafpress.finish.impose import saddle_stitch_order
+from leafpress.finish.verify import fonts_used
 
 A5 = (419.53, 595.28)
 A4 = (595.28, 841.89)

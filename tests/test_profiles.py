@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from conftest import ROOT
 from leafpress import build, load_project
 from leafpress.commands.cli import main
-from leafpress.finish.pdf import bundled_font_names, verify_pdf
+from leafpress.finish.verify import bundled_font_names, verify_pdf
 from leafpress.finish.profiles import PROFILES
 
 TOPIC = ROOT / "content" / "ketamine-neuropathic-pain"

@@ -22,7 +22,7 @@ from conftest import FRONT_MATTER, ROOT, TestProject, outside_allowlist
 from leafpress import build, load_project
 from leafpress.cite.references import Reference, format_reference
 from leafpress.source.markup import CitationState, render_markdown
-from leafpress.finish.pdf import audit_pdf, bundled_font_names, verify_pdf
+from leafpress.finish.verify import audit_pdf, bundled_font_names, verify_pdf
 from leafpress.finish.profiles import PROFILES
 
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "0"))

@@ -11,7 +11,7 @@ import time
 import pikepdf
 
 from conftest import ROOT
-from leafpress.builder import build
+from leafpress.pipeline import build
 from leafpress.project.config import load_project
 from leafpress.typeset.engine import forget_parsed_styles
 
@@ -93,7 +93,7 @@ import sys
 from pathlib import Path
 import pikepdf
 from leafpress.runner.batch import BatchOptions, run_batch
-from leafpress.planning import plan
+from leafpress.pipeline import plan
 from leafpress.project.config import load_project
 project = load_project(Path.cwd())
 targets = plan(project, [])

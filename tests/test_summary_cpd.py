@@ -11,12 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import CPD, EVIDENCE, QUESTION, ROOT, SUMMARY, add_data, pdf_text
-from leafpress import Builder, load_document, load_project
+from leafpress import load_project, plan, render_target
+from leafpress.pipeline import Session
 from leafpress.commands.cli import main
-from leafpress.render.i18n import strings
-from leafpress.layouts.context import prepare
-from leafpress.layouts.registry import LAYOUTS
-from leafpress.render.html import render_html
 
 URL = "https://www.clinicasynaptica.com/en/ketamine-for-chronic-neuropathic-pain"
 A4 = (595.28, 841.89)
@@ -77,9 +74,8 @@ def test_sample_summary_qr_and_figure_are_vector_with_alt_text(summary_pdf):
     with pikepdf.open(summary_pdf) as pdf:
         assert list(pdf.pages[0].get_images()) == []
     project = load_project(ROOT)
-    document = load_document(ROOT / "content" / "ketamine-neuropathic-pain" / "article.md")
-    data = prepare(LAYOUTS["summary"], document, "en_GB", strings("en"), {})
-    html = render_html(Builder(project).env, LAYOUTS["summary"], document, project, data)
+    (target,) = plan(project, [ROOT / "content" / "ketamine-neuropathic-pain"], ["summary"])
+    html = render_target(Session(project, project.output_dir), target).html
     assert f'alt="QR code linking to the full article at {URL}"' in html
     assert 'alt="Ketamine versus standard treatment for neuropathic pain. Mean difference in pain intensity, ' \
            '0–10 scale. 1 week after treatment: −2.14 (95% CI −2.65 to −1.63); 30 days after treatment: ' \

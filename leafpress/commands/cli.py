@@ -1,4 +1,4 @@
-"""The command line: a thin layer over the library API in leafpress.builder."""
+"""The command line: a thin layer over the library API in leafpress.pipeline."""
 
 from __future__ import annotations
 
@@ -17,10 +17,9 @@ from ..runner.cache import Manifest
 from ..errors import LeafpressError, Problem, display_path
 from ..finish.files import write_atomic
 from ..layouts.registry import LAYOUTS
-from ..planning import plan
+from ..pipeline import BuildResult, plan, plural, result_line, settings_for, summary_line
 from ..finish.profiles import PROFILES
 from ..project.config import config_warnings, load_project
-from ..results import BuildResult, plural, result_line, summary_line
 
 
 def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
@@ -42,7 +41,7 @@ class _Commands(click.Group):
     preview (an HTTP server and the whole rendering pipeline).
     """
 
-    LAZY = {"watch": ("leafpress.runner.preview", "watch")}
+    LAZY = {"watch": ("leafpress.runner.preview", "watch"), "init": ("leafpress.commands.init", "init")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.LAZY])
@@ -67,8 +66,9 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--layout", "layouts", multiple=True, type=click.Choice(sorted(LAYOUTS)),
-              help="Build only this layout (repeat for several). Default: all.")
+@click.option("--layout", "layouts", multiple=True, metavar="NAME",
+              help=f"Build only this layout (repeat for several): {', '.join(n for n, l in LAYOUTS.items() if l.batch)}, "
+                   "or one that leafpress.yaml declares. Default: all.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write PDFs under this folder instead of output/.")
 @click.option("--profile", type=click.Choice(sorted(PROFILES)),
@@ -101,7 +101,7 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
     """
     try:
         project = load_project()
-        targets = plan(project, list(paths), list(layouts) or None)
+        targets = plan(project, list(paths), list(layouts) or None, settings_for(project, profile, marks, strict))
     except LeafpressError as exc:
         _fail(exc)
         return
@@ -146,13 +146,14 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
 
 
 def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None) -> None:
-    from ..finish.pdf import bundled_font_names, detect_profile, verify_pdf
-    from ..project.config import find_root
+    from ..finish.verify import bundled_font_names, detect_profile, verify_pdf
+    from ..project.config import find_root, font_dirs
+    from ..project.theme import find_theme
 
     if not paths:
         raise click.UsageError("give the PDF files to check")
     root = find_root(Path.cwd())
-    fonts = bundled_font_names(root / "styles" / "fonts") if root else None
+    fonts = bundled_font_names(font_dirs(root, find_theme())) if root else None
     failed = 0
     for path in paths:
         try:
@@ -241,7 +242,7 @@ def list_targets(paths: tuple[Path, ...], out_dir: Path | None, profile: str | N
     """
     try:
         project = load_project()
-        targets = plan(project, list(paths))
+        targets = plan(project, list(paths), settings=settings_for(project, profile))
     except LeafpressError as exc:
         _fail(exc)
         return

@@ -44,16 +44,18 @@ from ..errors import LeafpressError, Problem, error, has_errors, quote
 from ..finish.files import write_atomic
 from ..render.i18n import long_date, strings
 from ..render.jinja import make_environment
-from ..planning import ARTICLE_NAME
-from ..finish.pdf import bundled_font_names, verify_pdf
+from ..pipeline import ARTICLE_NAME
+from ..finish.verify import bundled_font_names, verify_pdf
 from ..finish.profiles import DEFAULT_PROFILE, PROFILES
 from ..project.config import Project
 from ..render.html import template_problem
-from ..source.data import CPD, CPD_FILE, check_cpd, load_data_file
+from ..source.data import data_problems, load_data_file
+from .certificate import LAYOUT
+from .cpd import CPD, CPD_DATA
 from ..typeset.engine import typeset
 
-TEMPLATE = "certificate.html.j2"
-STYLESHEETS = ("fonts/fonts-world.css", "certificate.css")
+TEMPLATE = LAYOUT.template
+STYLESHEETS = LAYOUT.stylesheets
 REGISTER_NAME = "register.csv"
 COMBINED_NAME = "certificates.pdf"
 
@@ -335,14 +337,14 @@ def load_activity(topic: Path) -> Activity:
         raise LeafpressError([error(topic, None, f"no topic here: a topic is a folder with an {ARTICLE_NAME}")])
     source, problems = load_source(article)
     problems = [p for p in problems if p.is_error]  # the article's warnings are the build's business
-    cpd, more = load_data_file(folder / CPD_FILE, CPD)
+    cpd, more = load_data_file(folder / CPD_DATA.file, CPD_DATA.schema)
     problems += more
     if source is not None and cpd is not None:
         references = (folder / source.meta.references).resolve()
         if references.is_relative_to(folder.resolve()):
             library, more = load_references(references)
             problems += [p for p in more if p.is_error]
-            problems += check_cpd(cpd, frozenset(library.references))
+            problems += data_problems(cpd, frozenset(library.references))
     if source is None or cpd is None or has_errors(problems):
         raise LeafpressError(problems)
     model: CPD = cpd.model
@@ -386,7 +388,7 @@ def activity_context(project: Project, activity: Activity) -> dict[str, Any]:
         "place": cpd.session.place,
         "hours_text": t["cert_hour" if cpd.hours == 1 else "cert_hours"].format(hours=hours),
         "accreditation": cpd.accreditation,
-        # Shown only when accredited; check_cpd makes sure credits and body are there then.
+        # Shown only when accredited; CPD.cross_checks makes sure credits and body are there then.
         "credits_text": t["credits_value"].format(credits=format_decimal(credits, locale=locale),
                                                   body=cpd.accreditation.body) if credits is not None else "",
         "signatory": cpd.signatory,
@@ -456,12 +458,13 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
     out_dir = (out_dir or project.output_dir / activity.topic / "certificates").resolve()
     if not attendees:  # every row was bad: they are reported, and there is nothing to typeset
         return CertificatesResult(out_dir, (), bad_rows, tuple(problems), None, None, time.perf_counter() - started)
-    env = make_environment(project.templates_dir)
+    env = make_environment(project.template_dirs)
     context = activity_context(project, activity)
     logo = project.logo_path
-    roots = (project.styles_dir, project.templates_dir) + ((logo,) if logo else ())
-    sheets = tuple(project.styles_dir / name for name in STYLESHEETS)
-    allowed = bundled_font_names(project.styles_dir / "fonts")
+    # The project's templates and stylesheets where it has its own, else the theme's.
+    roots = project.style_roots + ((logo,) if logo else ())
+    sheets = tuple(project.stylesheet(name) for name in STYLESHEETS)
+    allowed = bundled_font_names(project.font_dirs)
     names = file_names(attendees)
 
     failed = 0
@@ -471,14 +474,14 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
             html = certificate_html(env, context, attendee)
         except jinja2.TemplateError as exc:
             raise LeafpressError([template_problem(project, TEMPLATE, exc)]) from None
-        result = typeset(html, activity.folder, sheets, roots, profile=UNTAGGED)
+        result = typeset(html, activity.folder, sheets, roots, profile=UNTAGGED, fallbacks=project.theme_fallbacks)
         missing = [m for m in map(_missing_character, result.warnings) if m]
         others = [f"refused to load {reason}" for reason in result.refused]
         others += [f"WeasyPrint: {m}" for m in result.warnings if not _missing_character(m)]
         reasons: list[str] = []
         if others and i == 0:
             # The first certificate shows what every one would: the template or a stylesheet. Stop here.
-            raise LeafpressError(problems + [error(project.templates_dir / TEMPLATE, None, m) for m in others])
+            raise LeafpressError(problems + [error(project.template(TEMPLATE), None, m) for m in others])
         if missing:
             shown = ", ".join(dict.fromkeys(f"{quote(char)} (U+{ord(char):04X})" for char in missing))
             reasons.append(f"no bundled font (and no system font) can show {shown}: write the name in Latin "

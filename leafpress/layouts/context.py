@@ -1,44 +1,26 @@
-"""Prepare what a layout shows beyond the article: data files, figures, citations.
+"""What layouts share when they prepare a template's context from a topic's data files.
 
 Each layout is its own document for citation numbering (Vancouver: numbered
-by first use in *that* document), so fragments are rendered here in the
-order the layout prints them.
+by first use in *that* document), so a layout renders its data files' texts
+with one :class:`Fragments` in the order it prints them.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from babel.numbers import format_decimal
 from markupsafe import Markup
 
-from ..cite.references import BibliographyEntry, bibliography
-from ..source.document import Document
 from ..errors import Problem, error, quote
-from .figures import forest_plot, qr_code_data_uri
-from ..render.i18n import long_date
-from .registry import Layout
+from ..source.data import DataFile
+from ..source.document import Document
 from ..source.markup import CitationState, render_markdown
-from ..source.data import (CPD, CPD_FILE, EVIDENCE_FILE, SUMMARY_FILE, DataFile, Evidence, Summary, check_cpd,
-                        check_keys, load_data_file)
 from ..source.yamlfile import Location
-
-DATA_MODELS = {EVIDENCE_FILE: Evidence, SUMMARY_FILE: Summary, CPD_FILE: CPD}
-
-
-@dataclass(frozen=True)
-class LayoutData:
-    """What a template gets besides the article, and the numbered bibliography."""
-
-    context: dict[str, Any] = field(hash=False)
-    bibliography: tuple[BibliographyEntry, ...]
-    problems: tuple[Problem, ...]
+from .summary import STUDY_FIELDS
 
 
-class _Fragments:
+class Fragments:
     """Renders inline Markdown fragments in reading order with one citation state."""
 
     def __init__(self, document: Document):
@@ -60,6 +42,9 @@ class _Fragments:
         html = re.sub(r"^<p>(.*)</p>$", r"\1", html, flags=re.S)
         return Markup(html)
 
+    def texts(self, data: DataFile, field: str, texts: list[str]) -> list[Markup]:
+        return [self.text(data, (field, index), text) for index, text in enumerate(texts)]
+
     def number(self, key: str) -> int | None:
         """The citation number of ``key``, assigning the next one at first use."""
         if key not in self.state.known:
@@ -69,113 +54,12 @@ class _Fragments:
         return self.state.order.index(key) + 1
 
 
-def load_layout_files(layout: Layout, folder: Path,
-                      cache: dict[Path, tuple[DataFile | None, list[Problem]]]) -> tuple[dict[str, DataFile], list[Problem]]:
-    """The data files a layout needs, loaded once per topic."""
-    files: dict[str, DataFile] = {}
-    problems: list[Problem] = []
-    for name in layout.data_files:
-        path = folder / name
-        if path not in cache:
-            if not path.is_file():
-                cache[path] = (None, [error(path, None, f"the {layout.name} layout needs {name} in the topic "
-                                            "folder: create it (see the sample topic for its fields)")])
-            else:
-                cache[path] = load_data_file(path, DATA_MODELS[name])
-        data, found = cache[path]
-        problems += found
-        if data is not None:
-            files[name] = data
-    return files, problems
-
-
-def _studies(fragments: _Fragments, evidence: DataFile) -> list[dict[str, Any]]:
+def studies(fragments: Fragments, evidence: DataFile) -> list[dict[str, Any]]:
+    """The rows of the evidence table, each text rendered and the study's citation numbered."""
     rows = []
     for index, study in enumerate(evidence.model.studies):
-        where = ("studies", index)
-        rows.append({
-            "study": fragments.text(evidence, where + ("study",), study.study),
-            "design": fragments.text(evidence, where + ("design",), study.design),
-            "participants": fragments.text(evidence, where + ("participants",), study.participants),
-            "population": fragments.text(evidence, where + ("population",), study.population),
-            "intervention": fragments.text(evidence, where + ("intervention",), study.intervention),
-            "result": fragments.text(evidence, where + ("result",), study.result),
-            "number": fragments.number(study.cite),
-        })
+        row: dict[str, Any] = {name: fragments.text(evidence, ("studies", index, name), getattr(study, name))
+                               for name in STUDY_FIELDS}
+        row["number"] = fragments.number(study.cite)
+        rows.append(row)
     return rows
-
-
-def _figure(fragments: _Fragments, evidence: DataFile, locale: str, t: dict[str, str],
-            colour: str) -> dict[str, Any] | None:
-    plot = evidence.model.forest_plot
-    if plot is None:
-        return None
-    drawing = forest_plot(plot, locale, t["to"], colour)
-    return {
-        "src": drawing.src,
-        "alt": drawing.alt,
-        "width_pt": drawing.width_pt,
-        "caption": fragments.text(evidence, ("forest_plot", "caption"), plot.caption),
-        "number": fragments.number(plot.cite),
-    }
-
-
-def _key_checks(evidence: DataFile, known: frozenset[str]) -> list[Problem]:
-    cites: list[tuple[Location, str]] = [(("studies", i, "cite"), s.cite) for i, s in enumerate(evidence.model.studies)]
-    if evidence.model.forest_plot:
-        cites.append((("forest_plot", "cite"), evidence.model.forest_plot.cite))
-    return check_keys(evidence, cites, known)
-
-
-def prepare(layout: Layout, document: Document, locale: str, t: dict[str, str],
-            cache: dict[Path, tuple[DataFile | None, list[Problem]]], colour: str = "#1a1a1a") -> LayoutData:
-    """Everything ``layout`` needs from the topic, with problems to report."""
-    if not layout.data_files:
-        return LayoutData({}, document.bibliography, ())
-    files, problems = load_layout_files(layout, document.folder, cache)
-    if len(files) < len(layout.data_files):
-        return LayoutData({}, (), tuple(problems))
-    known = frozenset(document.references.references)
-    fragments = _Fragments(document)
-    evidence = files[EVIDENCE_FILE]
-    problems += _key_checks(evidence, known)
-    context: dict[str, Any] = {}
-    if layout.name == "summary":
-        summary = files[SUMMARY_FILE]
-        context["key_points"] = [fragments.text(summary, ("key_points", i), p)
-                                 for i, p in enumerate(summary.model.key_points)]
-        context["safety"] = [fragments.text(summary, ("safety", i), p) for i, p in enumerate(summary.model.safety)]
-        context["safety_title"] = summary.model.safety_title
-        context["studies"] = _studies(fragments, evidence)
-        context["figure"] = _figure(fragments, evidence, locale, t, colour)
-        context["max_pages"] = summary.model.max_pages
-        if document.meta.url:
-            context["qr"] = {"src": qr_code_data_uri(document.meta.url), "url": document.meta.url}
-        else:
-            problems.append(error(document.source, 1, "the summary layout needs 'url' in the front matter: "
-                                  "the web address of the full article, for its QR code"))
-    elif layout.name == "cpd":
-        cpd, summary = files[CPD_FILE], files[SUMMARY_FILE]
-        problems += check_cpd(cpd, known)
-        model: CPD = cpd.model
-        context["cpd"] = model
-        context["session_dates"] = ", ".join(long_date(d, locale) for d in model.session.dates)
-        context["credits_text"] = (format_decimal(model.accreditation.credits, locale=locale)
-                                   if model.accreditation.credits is not None else "")
-        context["objectives"] = [fragments.text(cpd, ("objectives", i), o) for i, o in enumerate(model.objectives)]
-        context["key_points"] = [fragments.text(summary, ("key_points", i), p)
-                                 for i, p in enumerate(summary.model.key_points)]
-        context["studies"] = _studies(fragments, evidence)
-        context["reflection"] = [fragments.text(cpd, ("reflection", i), r) for i, r in enumerate(model.reflection)]
-        context["questions"] = [
-            {"text": fragments.text(cpd, ("questions", i, "question"), q.question),
-             "options": [fragments.text(cpd, ("questions", i, "options", j), o) for j, o in enumerate(q.options)],
-             "answer_index": q.options.index(q.answer) if q.answer in q.options else 0}
-            for i, q in enumerate(model.questions)]
-        context["answers"] = [
-            {"explanation": fragments.text(cpd, ("questions", i, "explanation"), q.explanation),
-             "number": fragments.number(q.cite)}
-            for i, q in enumerate(model.questions)]
-    problems += fragments.problems
-    entries = bibliography(document.references, fragments.state.order)
-    return LayoutData(context, entries, tuple(problems))

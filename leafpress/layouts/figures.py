@@ -15,7 +15,10 @@ import segno
 from babel.numbers import format_decimal
 from markupsafe import escape
 
-from ..source.data import ForestPlot
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .summary import ForestPlot
 
 MINUS = "\u2212"
 

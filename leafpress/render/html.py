@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
-from ..source.document import Document
-from ..errors import Problem, display_path, error, has_errors, quote
-from .i18n import long_date, strings
-from ..layouts.context import LayoutData, prepare
-from ..layouts.registry import Layout
+from ..errors import Problem, display_path, error, quote
+from ..layouts.base import Layout, LayoutData
 from ..project.config import Project
-from ..source.data import DataFile
+from ..source.document import Document
+from .i18n import long_date, strings
 
 
 def render_html(env: jinja2.Environment, layout: Layout, document: Document, project: Project,
                 data: LayoutData | None = None) -> str:
-    """The HTML WeasyPrint receives; ``data`` comes from layoutdata.prepare (the article needs none)."""
+    """The HTML WeasyPrint receives; ``data`` is what the layout prepared from the data files (if any)."""
     data = data or LayoutData({}, document.bibliography, ())
     meta = document.meta
     locale = project.locale_for(meta.language)
@@ -47,42 +44,7 @@ def render_html(env: jinja2.Environment, layout: Layout, document: Document, pro
 def template_problem(project: Project, template: str, exc: jinja2.TemplateError) -> Problem:
     """A template that is missing or wrong, located in the template file where Jinja knows the line."""
     if isinstance(exc, jinja2.TemplateNotFound):
-        return error(project.templates_dir / template, None,
-                     f"template {quote(exc.name)} not found in {display_path(project.templates_dir)}")
-    path = Path(exc.filename) if getattr(exc, "filename", None) else project.templates_dir / template
+        folders = " or ".join(display_path(folder) for folder in project.template_dirs)
+        return error(project.template(template), None, f"template {quote(exc.name)} not found in {folders}")
+    path = Path(exc.filename) if getattr(exc, "filename", None) else project.template(template)
     return error(path, getattr(exc, "lineno", None), f"template error: {exc.message or exc}")
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A document in a layout as HTML (None when errors stopped it), with every problem on the way."""
-
-    html: str | None
-    problems: tuple[Problem, ...]
-    data: LayoutData
-
-
-def render_document(env: jinja2.Environment, project: Project, layout: Layout, document: Document,
-                    data_cache: dict[Path, tuple[DataFile | None, list[Problem]]],
-                    more_problems: list[Problem] | tuple[Problem, ...] = ()) -> Rendered:
-    """The layout's fields and data checked, then its template rendered: what a build and the preview share.
-
-    ``more_problems`` (a build's readability verdicts, say) join the document's own before the data's.
-    """
-    problems = list(document.problems)
-    for field_name in layout.required_fields:
-        if not getattr(document.meta, field_name):
-            problems.append(error(document.source, 1,
-                                  f"the {layout.name} layout needs {quote(field_name)} in the front matter"))
-    problems += more_problems
-    language = document.meta.language
-    data = prepare(layout, document, project.locale_for(language), strings(language), data_cache,
-                   colour=project.config.colours.primary)
-    problems += data.problems
-    if has_errors(problems):
-        return Rendered(None, tuple(problems), data)
-    try:
-        html = render_html(env, layout, document, project, data)
-    except jinja2.TemplateError as exc:
-        return Rendered(None, tuple(problems + [template_problem(project, layout.template, exc)]), data)
-    return Rendered(html, tuple(problems), data)

@@ -6,6 +6,7 @@ templates to find their includes) does not load the whole rendering pipeline.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,47 @@ def css_string(value: Any) -> Markup:
     return Markup('"' + "".join(out) + '"')
 
 
-def make_environment(templates_dir: Path) -> jinja2.Environment:
-    """The one Jinja2 environment: autoescape for every file, undefined is an error."""
+def _folders(template_dirs: Path | Sequence[Path]) -> tuple[Path, ...]:
+    return (template_dirs,) if isinstance(template_dirs, Path) else tuple(template_dirs)
+
+
+class _OverridableLoader(jinja2.ChoiceLoader):
+    """Templates from the first of several folders that has them (a project's, then the theme's).
+
+    Jinja2's ChoiceLoader, except that a template read from a later folder
+    goes stale once an earlier one gains a file of that name: under
+    `leafpress watch`, a new override is used at the next build.
+    """
+
+    def __init__(self, folders: tuple[Path, ...]):
+        super().__init__([jinja2.FileSystemLoader(folder) for folder in folders])
+        self.folders = folders
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
+        for index, loader in enumerate(self.loaders):
+            try:
+                source, filename, uptodate = loader.get_source(environment, template)
+            except jinja2.TemplateNotFound:
+                continue
+            parts = jinja2.loaders.split_template_path(template)
+            earlier = [folder.joinpath(*parts) for folder in self.folders[:index]]
+
+            def still_current(uptodate: Any = uptodate, earlier: list[Path] = earlier) -> bool:
+                return bool(uptodate()) and not any(path.is_file() for path in earlier)
+
+            return source, filename, still_current
+        raise jinja2.TemplateNotFound(template)
+
+
+def make_environment(template_dirs: Path | Sequence[Path]) -> jinja2.Environment:
+    """The one Jinja2 environment: autoescape for every file, undefined is an error.
+
+    Templates are looked for in ``template_dirs`` in order (a project's
+    templates/ first, then the theme's: :attr:`leafpress.project.config.Project.template_dirs`),
+    so a project's file replaces the theme's of the same name, includes too.
+    """
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
+        loader=_OverridableLoader(_folders(template_dirs)),
         autoescape=True,  # whatever the template's file name
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -41,15 +79,16 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
-_SHARED: dict[Path, jinja2.Environment] = {}
+_SHARED: dict[tuple[Path, ...], jinja2.Environment] = {}
 
 
-def shared_environment(templates_dir: Path) -> jinja2.Environment:
-    """This process's environment for ``templates_dir``, so each template is compiled once.
+def shared_environment(template_dirs: Path | Sequence[Path]) -> jinja2.Environment:
+    """This process's environment for ``template_dirs``, so each template is compiled once.
 
     Jinja2 checks a template's file each time it is loaded (auto_reload) and
     compiles it again if it changed.
     """
-    if templates_dir not in _SHARED:
-        _SHARED[templates_dir] = make_environment(templates_dir)
-    return _SHARED[templates_dir]
+    key = _folders(template_dirs)
+    if key not in _SHARED:
+        _SHARED[key] = make_environment(key)
+    return _SHARED[key]

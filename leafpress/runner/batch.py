@@ -7,6 +7,15 @@ failures: a child that crashes, runs past its time limit or exhausts its
 memory limit fails that target alone, where one dead worker of a
 ProcessPoolExecutor breaks every job still queued on it.
 
+Where there is no forkserver (Windows), or forking is unsafe (macOS, whose
+system frameworks break in a forked child; spawn is Python's default there),
+each child is a fresh interpreter (multiprocessing's spawn), with the same
+one process per target, time limit and messages: only slower to start, as
+each child imports WeasyPrint itself. :func:`start_method` picks the way;
+``LEAFPRESS_START_METHOD=spawn`` (or ``BatchOptions.start_method``) forces
+spawn where the forkserver exists, to test it. The memory limit needs the
+``resource`` module: without it (Windows) targets run with no limit.
+
 When a batch has more targets than jobs, the forkserver first loads what
 every child would otherwise load for itself (:mod:`leafpress.warm`): a first
 document's lazy imports, each layout's parsed stylesheets with their fonts and
@@ -20,10 +29,10 @@ to do stays fast.
 from __future__ import annotations
 
 import gc
+import importlib
 import math
 import multiprocessing
 import multiprocessing.connection
-import multiprocessing.forkserver
 import os
 import signal
 import sys
@@ -37,9 +46,8 @@ from .cache import Fingerprinter, Manifest
 from ..errors import error
 from ..finish.files import remove_stale_temporaries
 from ..render.jinja import make_environment
-from ..planning import Target
+from ..pipeline import BuildResult, Target
 from ..project.config import Project
-from ..results import BuildResult
 from .warm import warm_up, warm_up_spec
 
 DEFAULT_TIMEOUT = 120.0
@@ -56,7 +64,63 @@ class BatchOptions:
     strict: bool = False
     profile: str | None = None
     marks: bool | None = None
+    # "forkserver" or "spawn"; None: $LEAFPRESS_START_METHOD, else the platform's best (:func:`start_method`).
+    start_method: str | None = None
 
+
+START_METHODS = ("forkserver", "spawn")
+# Set to "spawn" to force the spawn path where the forkserver exists (to test it), or "forkserver".
+START_METHOD_VARIABLE = "LEAFPRESS_START_METHOD"
+
+
+def start_method(requested: str | None = None) -> str:
+    """How a batch starts its children: ``requested``, else $LEAFPRESS_START_METHOD, else the platform's best.
+
+    The forkserver where the platform has one, except on macOS; spawn
+    elsewhere, or when the forkserver is asked for where there is none. An
+    unknown value in the variable is ignored; an unknown ``requested`` is an error.
+    """
+    if requested is not None and requested not in START_METHODS:
+        raise ValueError(f"start_method must be one of {', '.join(START_METHODS)}, not {requested!r}")
+    chosen = requested or os.environ.get(START_METHOD_VARIABLE, "").strip().lower()
+    if chosen == "spawn":
+        return "spawn"
+    if "forkserver" in multiprocessing.get_all_start_methods() and (chosen == "forkserver"
+                                                                     or sys.platform != "darwin"):
+        return "forkserver"
+    return "spawn"
+
+
+def memory_limit(options: BatchOptions) -> int | None:
+    """The memory limit per target in MB, or None where this platform cannot set one (no ``resource``)."""
+    if not options.memory_mb:
+        return None
+    try:
+        import resource
+    except ImportError:
+        return None
+    return options.memory_mb if hasattr(resource, "RLIMIT_AS") else None
+
+
+def _limit_memory(megabytes: int) -> bool:
+    """In a child: limit its address space; False, and no limit, where the platform refuses."""
+    try:
+        import resource
+
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, AttributeError, ValueError, OSError):
+        return False
+    return True
+
+
+# What every child imports before it builds: the forkserver, once, for the children it forks; a spawned
+# child for itself. The pipeline imports its stages when first used, so they are named here. This module
+# comes last: importing it in the forkserver runs the warm-up, which needs the rest.
+PRELOAD = ("leafpress.pipeline", "leafpress.source.document", "leafpress.source.data", "leafpress.source.checks",
+           "leafpress.render.html", "leafpress.typeset.engine", "leafpress.finish.verify",
+           "leafpress.finish.marks", "leafpress.finish.impose", "leafpress.finish.reproducible",
+           "leafpress.runner.batch")
 
 # How the parent tells the forkserver what to warm up: set only while it starts.
 _WARM_UP_VARIABLE = "LEAFPRESS_FORKSERVER_WARM_UP"
@@ -67,8 +131,8 @@ WARM_UP_SECONDS = 20
 def _warm_up_forkserver() -> None:
     """In the forkserver, importing this module: warm up if the parent asked; never fail, never hang."""
     raw = os.environ.pop(_WARM_UP_VARIABLE, None)
-    if not raw:
-        return
+    if not raw or not hasattr(signal, "SIGALRM"):
+        return  # without SIGALRM, no time limit for the warm-up: better no warm-up than a server that hangs
 
     def give_up(signum: int, frame: object) -> None:
         raise TimeoutError
@@ -87,21 +151,25 @@ def _warm_up_forkserver() -> None:
         gc.freeze()
 
 
-def _context(spec: str | None = None) -> multiprocessing.context.BaseContext:
-    """The forkserver context; the warm-up ``spec`` is used if this call starts the server.
+def _context(method: str, spec: str | None = None) -> multiprocessing.context.BaseContext:
+    """The context for ``method``; for the forkserver, the warm-up ``spec`` is used if this call starts it.
 
     Ctrl-C reaches the whole process group. The server must not die of it (it
     would print a traceback): it starts with SIGINT ignored, which a process
     inherits, and the parent alone decides what stops.
     """
+    if method == "spawn":
+        return multiprocessing.get_context("spawn")
+    from multiprocessing import forkserver  # not on Windows
+
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["leafpress.builder", "leafpress.runner.batch"])
+    context.set_forkserver_preload(list(PRELOAD))
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
     if spec:
         os.environ[_WARM_UP_VARIABLE] = spec
     try:
-        multiprocessing.forkserver.ensure_running()  # a no-op if it is already running
+        forkserver.ensure_running()  # a no-op if it is already running
     finally:
         os.environ.pop(_WARM_UP_VARIABLE, None)
         if main_thread:
@@ -113,32 +181,57 @@ def _start(process: multiprocessing.process.BaseProcess) -> None:
     """Start a child; a Ctrl-C waits until the request to the server is whole.
 
     Interrupted halfway, the request leaves the server reading a message that
-    never comes, and it stops with a traceback.
+    never comes, and it stops with a traceback. A spawned child inherits the
+    blocked SIGINT through exec, so a Ctrl-C while it starts up, before it
+    ignores SIGINT, cannot stop it with a traceback either. Windows has no
+    signal mask: there the child is made to ignore Ctrl-C from its start.
     """
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    if hasattr(signal, "pthread_sigmask"):
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    elif sys.platform == "win32":
+        _start_ignoring_ctrl_c(process)
+    else:
+        process.start()
+
+
+def _start_ignoring_ctrl_c(process: multiprocessing.process.BaseProcess) -> None:
+    """Windows: a process that ignores Ctrl-C passes that on to the processes it creates.
+
+    The parent ignores it only while it starts the child (a Ctrl-C in that
+    moment is lost; the next one is not). Not tested here: there is no Windows CI.
+    """
+    import ctypes
+
+    kernel32 = ctypes.WinDLL("kernel32")  # type: ignore[attr-defined]
+    ignoring = kernel32.SetConsoleCtrlHandler(None, True)
     try:
         process.start()
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        if ignoring:
+            kernel32.SetConsoleCtrlHandler(None, False)
 
 
 def _child(connection: multiprocessing.connection.Connection, project: Project, target: Target,
            options: BatchOptions) -> None:
     """Build one target and send back its BuildResult (or why it could not)."""
-    signal.signal(signal.SIGTERM, _stop)
+    if hasattr(signal, "SIGTERM"):  # Windows stops a child with TerminateProcess: no handler runs
+        signal.signal(signal.SIGTERM, _stop)
     # Ctrl-C reaches the whole process group: the parent decides what stops, and stops us with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if options.memory_mb:
-        import resource
-
-        limit = options.memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        _limit_memory(options.memory_mb)
     try:
-        from ..builder import Builder
-        from ..source.document import load_document
+        if options.start_method == "spawn":
+            # A fresh interpreter: first load what a forked child inherits, then start the clock.
+            _preload()
+            _send(connection, ("ready", None))
+        from ..pipeline import Session, build_target
 
-        builder = Builder(project, options.out_dir, options.strict, options.profile, options.marks)
-        result = builder.build_one(target, load_document(target.source, target.topic))
+        result = build_target(Session(project, options.out_dir), target)
         message: tuple[str, object] = ("result", result)
     except MemoryError:
         message = ("memory", None)
@@ -163,6 +256,15 @@ def _send(connection: multiprocessing.connection.Connection, message: tuple[str,
             pass
 
 
+def _preload() -> None:
+    """Import what a child needs before it builds: what the forkserver preloads for the children it forks."""
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass  # as the forkserver does: the build reports what is missing
+
+
 def _clean_up() -> None:
     """Remove a child's temporary files: it ends with os._exit, so no atexit handler runs."""
     if "leafpress.typeset.engine" in sys.modules:
@@ -174,6 +276,10 @@ def _stop(signum: int, frame: object) -> None:
     _clean_up()
     os._exit(128 + signum)
 
+
+# A spawned child's time limit counts once it has started up (imported WeasyPrint and the pipeline,
+# as a forked child inherits them); it may take this much longer to get there, on a slow or busy machine.
+SPAWN_START_SECONDS = 60.0
 
 # A child asked to stop gets this long to remove its temporary files before it is killed.
 STOP_GRACE_SECONDS = 2.0
@@ -193,6 +299,8 @@ class _Running:
     process: multiprocessing.process.BaseProcess
     connection: multiprocessing.connection.Connection
     started: float
+    # A spawned child is ready once it has started up; its time limit counts from then.
+    ready: bool = True
 
 
 def _failed(target: Target, seconds: float, message: str) -> BuildResult:
@@ -231,7 +339,7 @@ def plan_work(project: Project, targets: list[Target], options: BatchOptions,
         if entry is None:
             todo.append((target, digest))
         else:
-            fresh.append(BuildResult(target, Path(entry.output), entry.pages, 0.0, (), up_to_date=True))
+            fresh.append(BuildResult(target, manifest.output_of(entry), entry.pages, 0.0, (), up_to_date=True))
     return todo, fresh
 
 
@@ -239,7 +347,9 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
               progress: Callable[[BuildResult], None] | None = None) -> list[BuildResult]:
     """Build ``targets`` in parallel, skipping those that are up to date; results in target order."""
     out_dir = options.out_dir.resolve()
-    options = replace(options, out_dir=out_dir)
+    method = start_method(options.start_method)
+    limit = memory_limit(options)
+    options = replace(options, out_dir=out_dir, memory_mb=limit, start_method=method)
     remove_stale_temporaries(out_dir)
     manifest = Manifest(out_dir)
     todo, fresh = plan_work(project, targets, options, manifest)
@@ -256,11 +366,12 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
                      key=lambda t: -(manifest.last_seconds(cache_key(t, profile)) or math.inf))
     running: list[_Running] = []
     # A warm-up pays for itself once some job builds more than one target.
-    if len(pending) > max(1, options.jobs):
+    # Spawned children start from nothing: they inherit no warm-up.
+    if method == "forkserver" and len(pending) > max(1, options.jobs):
         spec: str | None = warm_up_spec(project, pending, key_options)
     else:
         spec = None
-    context = _context(spec) if pending else None
+    context = _context(method, spec) if pending else None
 
     def finish(result: BuildResult) -> None:
         results[result.target] = result
@@ -280,7 +391,7 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
                 process = context.Process(target=_child, args=(sender, project, target, options), daemon=True)
                 _start(process)
                 sender.close()
-                running.append(_Running(target, process, receiver, time.monotonic()))
+                running.append(_Running(target, process, receiver, time.monotonic(), ready=method != "spawn"))
             waitables = [r.connection for r in running] + [r.process.sentinel for r in running]
             multiprocessing.connection.wait(waitables, timeout=0.2)
             now = time.monotonic()
@@ -293,12 +404,17 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
                     except (EOFError, OSError):
                         job.process.join(timeout=5)
                         kind, payload = "died", None
+                    if kind == "ready":  # a spawned child has started up: its time starts now
+                        job.started, job.ready = now, True
+                        continue
                     job.process.join(timeout=5)
                     if kind == "result":
                         finish(payload)
                         running.remove(job)
                         continue
-                    if kind == "memory":
+                    if kind == "memory" and not options.memory_mb:
+                        message = "ran out of memory"
+                    elif kind == "memory":
                         message = (f"ran out of memory (limit {options.memory_mb} MB per target; raise it "
                                    "with --memory)")
                     elif kind == "died":
@@ -313,7 +429,7 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
                             if options.memory_mb else "")
                 elif not job.process.is_alive():
                     message = f"the worker crashed ({_signal_name(job.process.exitcode)}) while building it"
-                elif seconds > options.timeout:
+                elif seconds > options.timeout + (0 if job.ready else SPAWN_START_SECONDS):
                     _stop_child(job.process)
                     message = (f"took longer than {options.timeout:g} s and was stopped; raise the limit "
                                "with --timeout if the document is meant to be this long")

@@ -18,14 +18,14 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import jinja2
 import jinja2.meta
 
 from .. import __version__
 from ..finish.files import write_atomic
-from ..planning import Target
+from ..pipeline import Target
 from ..project.config import Project
 
 MANIFEST_NAME = ".leafpress-manifest.json"
@@ -54,6 +54,7 @@ class Fingerprinter:
     """
 
     def __init__(self, project: Project, env: jinja2.Environment, options: dict[str, object]):
+        """``env`` finds templates as a build does: make it with ``make_environment(project.template_dirs)``."""
         self.project = project
         self.env = env
         self.options = options
@@ -62,10 +63,19 @@ class Fingerprinter:
         self._templates: dict[str, list[str]] = {}
 
     def _file(self, path: Path) -> bytes:
-        """The digest of a file's name (relative to the project) and content; missing files count too."""
+        """The digest of a file's name (relative to the project or the theme) and content; missing files count too.
+
+        A theme file is named apart from a project's, so an override added or
+        removed changes the fingerprint even when the two files are the same.
+        """
         if path not in self._files:
-            root = self.project.root
-            name = os.fsencode(path.relative_to(root) if path.is_relative_to(root) else path)
+            root, theme = self.project.root, self.project.theme.root
+            if path.is_relative_to(root):
+                name = os.fsencode(path.relative_to(root))
+            elif path.is_relative_to(theme):
+                name = b"<theme>/" + os.fsencode(path.relative_to(theme))
+            else:
+                name = os.fsencode(path)
             try:
                 content = hashlib.sha256(path.read_bytes()).digest()
             except OSError:
@@ -93,9 +103,11 @@ class Fingerprinter:
         # The topic's own files, except other documents: references, data, images.
         paths += [path for path in self._files_under(target.source.parent)
                   if path == target.source or path.suffix != ".md"]
-        paths += [project.templates_dir / name for name in self._templates_of(target.layout.template)]
-        paths += [project.styles_dir / sheet for sheet in target.layout.stylesheets]
-        paths += self._files_under(project.styles_dir / "fonts")
+        # Each file where a build finds it: the project's override, else the theme's.
+        paths += [project.template(name) for name in self._templates_of(target.layout.template)]
+        paths += [project.stylesheet(sheet) for sheet in target.layout.stylesheets]
+        for fonts in project.font_dirs:
+            paths += self._files_under(fonts)
         if self.options.get("profile") == "print":
             paths.append(project.icc_profile)
         if project.logo_path:
@@ -108,7 +120,7 @@ class Fingerprinter:
 @dataclass(frozen=True)
 class Entry:
     fingerprint: str
-    output: str
+    output: str  # relative to the output folder, with forward slashes
     output_digest: str
     pages: int
     seconds: float = 0.0  # how long the build took, to start the longest targets first next time
@@ -122,9 +134,16 @@ def _file_digest(path: Path) -> str:
 
 
 class Manifest:
-    """What was built last time, keyed by target name; saved atomically."""
+    """What was built last time, keyed by target name; saved atomically.
+
+    Outputs are recorded relative to the output folder, so a project moved or
+    copied elsewhere finds its own PDFs. An entry whose output is absolute
+    (manifests before this rule) or outside the folder is never up to date:
+    it could name a PDF in the folder the project was copied from.
+    """
 
     def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
         self.path = out_dir / MANIFEST_NAME
         self.entries: dict[str, Entry] = {}
         self._saved: bytes | None = None  # the file as read, so an unchanged manifest is not rewritten
@@ -135,17 +154,31 @@ class Manifest:
         except (OSError, ValueError, TypeError, AttributeError):
             self.entries = {}  # no manifest or a damaged one: everything is rebuilt
 
+    def output_of(self, entry: Entry) -> Path | None:
+        """Where ``entry``'s PDF is, inside the output folder; None if it names a place outside it."""
+        relative = PurePosixPath(entry.output)
+        if (not entry.output or relative.is_absolute() or PureWindowsPath(entry.output).anchor
+                or "\\" in entry.output or any(part in ("..", ".") for part in relative.parts)):
+            return None
+        return self.out_dir.joinpath(*relative.parts)
+
     def up_to_date(self, key: str, fingerprint: str) -> Entry | None:
-        """The previous build of ``key`` if it is still valid and its PDF is untouched."""
+        """The previous build of ``key`` if it is still valid and its PDF, in this folder, is untouched."""
         entry = self.entries.get(key)
         if entry is None or entry.fingerprint != fingerprint:
             return None
-        if _file_digest(Path(entry.output)) != entry.output_digest:
-            return None  # deleted or edited by hand
+        output = self.output_of(entry)
+        if output is None or _file_digest(output) != entry.output_digest:
+            return None  # deleted or edited by hand, or recorded elsewhere
         return entry
 
     def record(self, key: str, fingerprint: str, output: Path, pages: int, seconds: float = 0.0) -> None:
-        self.entries[key] = Entry(fingerprint, str(output), _file_digest(output), pages, round(seconds, 2))
+        try:
+            relative = Path(os.path.abspath(output)).relative_to(os.path.abspath(self.out_dir)).as_posix()
+        except ValueError:
+            self.forget(key)  # written outside the output folder: nothing this manifest can vouch for
+            return
+        self.entries[key] = Entry(fingerprint, relative, _file_digest(output), pages, round(seconds, 2))
 
     def last_seconds(self, key: str) -> float | None:
         """How long the last successful build of ``key`` took, if there was one."""

@@ -13,7 +13,7 @@ connections, and serves files by the rule WeasyPrint's ProjectFetcher
 follows: regular files inside styles/, templates/ or a planned topic's
 folder, after resolving '..' and symbolic links, and nothing else.
 
-A preview page is the HTML WeasyPrint receives for a target (render.render_document,
+A preview page is the HTML WeasyPrint receives for a target (pipeline.render_target,
 as a build renders it), with the layout's
 stylesheets linked, file: URLs turned into served paths, the problems of
 its last build and of the render in a box at the top, and the reload script.
@@ -40,14 +40,10 @@ from urllib.parse import unquote, urlsplit
 import click
 
 from .batch import BatchOptions, run_batch
-from ..source.document import Document, load_document
 from ..errors import LeafpressError, Problem, display_path, error
-from ..render.jinja import shared_environment
-from ..layouts.registry import LAYOUTS
-from ..planning import Target, plan
+from ..pipeline import (BuildResult, Session, Target, plan, plural, render_target, result_line,
+                        summary_line)
 from ..project.config import CONFIG_NAME, Project, config_warnings, find_root, load_project
-from ..render.html import render_document
-from ..results import BuildResult, plural, result_line, summary_line
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -316,12 +312,9 @@ class Preview:
 
 # --- the preview page ------------------------------------------------------------
 
-def render_target(project: Project, target: Target) -> tuple[str | None, list[Problem]]:
+def preview_html(project: Project, target: Target) -> tuple[str | None, list[Problem]]:
     """The HTML WeasyPrint would receive for ``target``, or None, and the problems on the way."""
-    loaded = load_document(target.source, target.topic)
-    if not isinstance(loaded, Document):
-        return None, list(loaded)
-    rendered = render_document(shared_environment(project.templates_dir), project, target.layout, loaded, {})
+    rendered = render_target(Session(project, project.output_dir), target)
     return rendered.html, list(rendered.problems)
 
 
@@ -373,7 +366,7 @@ def preview_page(snapshot: Snapshot, target: Target, version: str, nonce: str) -
     problems = list(snapshot.problems)
     page = None
     if project is not None:
-        page, rendered = render_target(project, target)
+        page, rendered = preview_html(project, target)
         last = snapshot.results.get(target.name)
         problems += list(last.problems) if last else []
         problems += rendered
@@ -381,8 +374,10 @@ def preview_page(snapshot: Snapshot, target: Target, version: str, nonce: str) -
         page = _skeleton(f"{target.name}: not rendered")
         head = ""
     else:
+        # /styles/ and /templates/ serve the project's file, else the theme's (as a build reads them).
         mounts = [(target.source.parent, f"/preview/{url_quote(target.topic)}/"),
-                  (project.styles_dir, "/styles/"), (project.templates_dir, "/templates/")]
+                  (project.styles_dir, "/styles/"), (project.templates_dir, "/templates/"),
+                  (project.theme.styles_dir, "/styles/"), (project.theme.templates_dir, "/templates/")]
         page = rewrite_file_urls(page, mounts, project.logo_path)
         head = "".join(f'<link rel="stylesheet" href="/styles/{url_quote(name)}">\n'
                        for name in target.layout.stylesheets)
@@ -486,9 +481,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
             elif path.startswith("/preview/"):
                 self._preview(snapshot, path[len("/preview/"):])
             elif path.startswith("/styles/") and snapshot.project:
-                self._send_file(snapshot.project.styles_dir, path[len("/styles/"):])
+                project = snapshot.project
+                self._send_file((project.styles_dir, project.theme.styles_dir), path[len("/styles/"):])
             elif path.startswith("/templates/") and snapshot.project:
-                self._send_file(snapshot.project.templates_dir, path[len("/templates/"):])
+                project = snapshot.project
+                self._send_file((project.templates_dir, project.theme.templates_dir), path[len("/templates/"):])
             elif path == "/logo" and snapshot.project and snapshot.project.logo_path:
                 logo = snapshot.project.logo_path
                 self._send_file(logo.parent, logo.name)
@@ -549,8 +546,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
         finally:
             self.server.streams.release()
 
-    def _send_file(self, root: Path, relative: str) -> None:
-        path = served_file(root, relative)
+    def _send_file(self, root: Path | tuple[Path, ...], relative: str) -> None:
+        """The file ``relative`` names in ``root``, or in the first of several roots that has it."""
+        roots = root if isinstance(root, tuple) else (root,)
+        path = next((found for found in (served_file(folder, relative) for folder in roots) if found), None)
         if path is None:
             self._not_found()
             return
@@ -602,7 +601,7 @@ def _fail(problems: Iterable[Problem]) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
               help="Port of the preview on 127.0.0.1; 0 picks a free one.")
-@click.option("--layout", "layouts", multiple=True, type=click.Choice(sorted(LAYOUTS)),
+@click.option("--layout", "layouts", multiple=True, metavar="NAME",
               help="Watch only this layout (repeat for several). Default: all.")
 def watch(paths: tuple[Path, ...], port: int, layouts: tuple[str, ...]) -> None:
     """Rebuild PDFs on every save and serve a live HTML preview.

@@ -26,9 +26,8 @@ import json
 import tempfile
 from pathlib import Path
 
-from ..planning import Target
+from ..pipeline import BuildResult, Target
 from ..project.config import Project
-from ..results import BuildResult
 
 # A short article that goes through the whole pipeline, so the first real
 # target of each worker finds Markdown, citations, Jinja, WeasyPrint, pikepdf
@@ -84,11 +83,10 @@ def warm_up_spec(project: Project, targets: list[Target], options: dict[str, obj
 
 def warm_up(spec_json: str) -> BuildResult:
     """Prepare this process as ``spec_json`` (from :func:`warm_up_spec`) says; return the throw-away build."""
-    from ..builder import Builder
-    from ..source.document import load_document
-    from ..render.i18n import long_date
     from ..layouts.registry import LAYOUTS
+    from ..pipeline import Session, build_target, output_name, settings_for
     from ..project.config import load_project
+    from ..render.i18n import long_date
     from ..render.jinja import shared_environment
     from ..typeset.engine import parsed_styles
 
@@ -96,13 +94,12 @@ def warm_up(spec_json: str) -> BuildResult:
     options = spec["options"]
     project = load_project(Path(spec["root"]))
     with tempfile.TemporaryDirectory(prefix="leafpress-warm-up-") as temporary:
-        builder = Builder(project, Path(temporary) / "output", strict=bool(options["strict"]),
-                          profile=str(options["profile"]), marks=bool(options["marks"]))
-        # The builder's own paths and roots, or the caches would miss.
+        settings = settings_for(project, str(options["profile"]), bool(options["marks"]), bool(options["strict"]))
+        # The pipeline's own paths and roots, or the caches would miss.
         for layout in spec["layouts"]:
-            sheets = tuple(project.styles_dir / name for name in layout["stylesheets"])
-            parsed_styles(sheets, builder.style_roots, builder.profile, project.icc_profile)
-            shared_environment(project.templates_dir).get_template(layout["template"])
+            sheets = tuple(project.stylesheet(name) for name in layout["stylesheets"])
+            parsed_styles(sheets, project.style_roots, settings.profile, project.icc_profile, project.theme_fallbacks)
+            shared_environment(project.template_dirs).get_template(layout["template"])
         for language in project.config.languages:
             long_date(datetime.date(2026, 1, 1), project.locale_for(language))
         folder = Path(temporary) / "warm-up"
@@ -110,4 +107,8 @@ def warm_up(spec_json: str) -> BuildResult:
         source = folder / "article.md"
         source.write_text(_ARTICLE.format(language=project.config.languages[0]), encoding="utf-8")
         (folder / "references.json").write_text(json.dumps(_REFERENCES), encoding="utf-8")
-        return builder.build_one(Target("warm-up", source, LAYOUTS["article"]), load_document(source, "warm-up"))
+        language = project.config.languages[0]
+        article = LAYOUTS["article"]
+        target = Target("warm-up", source, article, language, settings,
+                        output_name("warm-up", article, language, settings.profile, project.config.profile))
+        return build_target(Session(project, Path(temporary) / "output"), target)

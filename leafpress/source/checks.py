@@ -58,9 +58,6 @@ class ReadabilityCheck:
 # --- the full content check (leafpress check) -------------------------------------
 
 REVIEW_WARNING_DAYS = 90
-# About how many words of text fit on the one-page summary besides the figure
-# (the sample's words fill about four fifths of it; see tests/test_check.py).
-SUMMARY_WORDS_PER_PAGE = 380
 SCAFFOLD_MARKERS = ("Write the article here", "Escriba aquí el artículo", "This leaflet is for you if ...",
                     "Este folleto es para usted si ...")
 
@@ -121,49 +118,32 @@ def _scaffold_problems(source: Path) -> list[Problem]:
     return []
 
 
-def _data_problems(folder: Path, known: frozenset[str]) -> list[Problem]:
-    from .data import (CPD, CPD_FILE, EVIDENCE_FILE, SUMMARY_FILE, Evidence, Summary, check_cpd,
-                            check_keys, load_data_file)
+def _data_problems(project: Project, folder: Path, known: frozenset[str]) -> list[Problem]:
+    """Every data file of the topic checked once, then each layout's own checks of the files it reads."""
+    from ..layouts.registry import batch_layouts
+    from .data import DataFile, data_problems, load_data_file
 
+    layouts = batch_layouts(project).values()
     problems: list[Problem] = []
-    evidence = summary = None
-    if (folder / EVIDENCE_FILE).is_file():
-        evidence, found = load_data_file(folder / EVIDENCE_FILE, Evidence)
+    loaded: dict[str, DataFile] = {}
+    for spec in dict.fromkeys(spec for layout in layouts for spec in layout.data):
+        if spec.file in loaded or not (folder / spec.file).is_file():
+            continue
+        data, found = load_data_file(folder / spec.file, spec.schema)
         problems += found
-        if evidence is not None:
-            cites = [(("studies", i, "cite"), s.cite) for i, s in enumerate(evidence.model.studies)]
-            if evidence.model.forest_plot:
-                cites.append((("forest_plot", "cite"), evidence.model.forest_plot.cite))
-            problems += check_keys(evidence, cites, known)
-    if (folder / SUMMARY_FILE).is_file():
-        summary, found = load_data_file(folder / SUMMARY_FILE, Summary)
-        problems += found
-    if (folder / CPD_FILE).is_file():
-        cpd, found = load_data_file(folder / CPD_FILE, CPD)
-        problems += found
-        if cpd is not None:
-            problems += check_cpd(cpd, known)
-    if summary is not None and evidence is not None:
-        texts = [*summary.model.key_points, *summary.model.safety]
-        for study in evidence.model.studies:
-            texts += [study.study, study.design, study.participants, study.population, study.intervention,
-                      study.result]
-        words = sum(len(text.split()) for text in texts)
-        capacity = SUMMARY_WORDS_PER_PAGE * summary.model.max_pages
-        if words > capacity:
-            one_page = summary.model.max_pages == 1
-            problems.append(warning(summary.path, 1, f"the summary's text runs to {words} words; about {capacity} "
-                                    f"fit on {'1 page' if one_page else '2 pages'}, so it may overflow: shorten "
-                                    "the key points, the safety box or the evidence rows"
-                                    + (", or set 'max_pages: 2'" if one_page else "")
-                                    + " (leafpress build measures it exactly)"))
+        if data is not None:
+            loaded[spec.file] = data
+            problems += data_problems(data, known)
+    for layout in layouts:
+        if layout.checks is not None and all(name in loaded for name in layout.data_files):
+            problems += layout.checks(loaded)
     return problems
 
 
 def check_topics(project: Project, paths: list[Path], today: datetime.date,
                  strict_readability: bool = False) -> list[TopicCheck]:
     """Run every content check on the topics under ``paths``, without making PDFs."""
-    from ..planning import find_topics
+    from ..pipeline import find_topics
 
     topics, problems = find_topics(project, paths)
     if problems:
@@ -203,7 +183,7 @@ def check_topics(project: Project, paths: list[Path], today: datetime.date,
 
                 library, _ = load_references(folder / "references.json")
                 known = frozenset(library.references)
-            found += _data_problems(folder, known)
+            found += _data_problems(project, folder, known)
         unique = list(dict.fromkeys(found))
         unique.sort(key=lambda p: (str(p.path), p.line or 0))
         results.append(TopicCheck(folder.name, folder, tuple(unique), tuple(reports)))

@@ -20,6 +20,7 @@ from ..errors import MAX_PROBLEMS_PER_FILE, Problem, error, has_errors, limit_pr
 from ..render.i18n import LANGUAGES
 from .markup import CITATION, CitationState, Notice, render_markdown
 from .validation import IsoDate, Schema, parse_date, validate
+from .frontmatter import split_front_matter
 from .yamlfile import YamlData, load_yaml
 from .yamlfile import read_text as _read_text
 
@@ -115,22 +116,12 @@ class Document:
     references: ReferenceLibrary
     bibliography: tuple[BibliographyEntry, ...]
     problems: tuple[Problem, ...]
+    # Where each front-matter field was written, for messages about it.
+    front_matter: YamlData
 
     @property
     def folder(self) -> Path:
         return self.source.parent
-
-
-def split_front_matter(text: str, path: Path) -> tuple[str, str, int] | Problem:
-    """Return (yaml, markdown, first markdown line) or the problem."""
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
-        return error(path, 1, "no front matter: start the file with a '---' line, the YAML fields, "
-                     "then another '---' line")
-    for index, line in enumerate(lines[1:], start=1):
-        if line.strip() in ("---", "..."):
-            return "".join(lines[1:index]), "".join(lines[index + 1:]), index + 2
-    return error(path, 1, "the front matter is not closed: add a '---' line after the last field")
 
 
 def read_text(path: Path) -> str | Problem:
@@ -354,6 +345,7 @@ def load_document(path: Path, topic: str | None = None) -> Document | list[Probl
         references=library,
         bibliography=bibliography(library, state.order),
         problems=tuple(problems),
+        front_matter=source.yaml,
     )
 
 

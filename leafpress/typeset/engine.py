@@ -3,7 +3,9 @@
 WeasyPrint's default fetcher reads any file: URL and any web address a
 document names. Ours reads only regular files under a few allowed folders
 (after resolving '..' and symbolic links), plus inline data: URLs, and
-records every refusal so the build can report it. A raster image over 40
+records every refusal so the build can report it. A file missing from the
+project's styles/ or templates/ is read from the same place in leafpress's
+theme, which a project overrides file by file. A raster image over 40
 megapixels is refused from its header alone, before anything decodes it, so
 a small file that would unpack to gigabytes (a decompression bomb) never does.
 """
@@ -39,14 +41,36 @@ class FetchRefused(ValueError):
     pass
 
 
-class ProjectFetcher(URLFetcher):
-    """Serve regular files under ``roots`` and data: URLs; refuse the rest."""
+Fallbacks = tuple[tuple[Path, Path], ...]
 
-    def __init__(self, roots: tuple[Path, ...]):
+
+class ProjectFetcher(URLFetcher):
+    """Serve regular files under ``roots`` and data: URLs; refuse the rest.
+
+    ``fallbacks`` pairs a project folder with a theme folder (see
+    :attr:`leafpress.project.config.Project.theme_fallbacks`): a file missing
+    from the first is read from the same relative path in the second, and
+    files in the second are allowed as files under ``roots`` are.
+    """
+
+    def __init__(self, roots: tuple[Path, ...], fallbacks: Fallbacks = ()):
         super().__init__(allowed_protocols=("file", "data"), fail_on_errors=False)
-        self.roots = tuple(root.resolve() for root in roots)
+        self.fallbacks = tuple((own.resolve(), theirs.resolve()) for own, theirs in fallbacks)
+        self.roots = tuple(dict.fromkeys([*(root.resolve() for root in roots),
+                                          *(theirs for _, theirs in self.fallbacks)]))
         self.refused: list[str] = []
         self.read: list[Path] = []  # every file served, so a cache of what was parsed can tell it is stale
+
+    def _fallback(self, path: Path) -> Path:
+        """``path``, or the theme's file in its place when the project has none there."""
+        if path.exists():
+            return path
+        for own, theirs in self.fallbacks:
+            if path.is_relative_to(own):
+                candidate = (theirs / path.relative_to(own)).resolve()
+                if candidate.is_relative_to(theirs) and candidate.exists():
+                    return candidate
+        return path
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         try:
@@ -58,7 +82,7 @@ class ProjectFetcher(URLFetcher):
                 return URLFetcherResponse(url, data, headers=response.headers)
             if parts.scheme != "file" or parts.netloc.lower() not in ("", "localhost"):
                 raise FetchRefused(f"{_short_url(url)} is not a file of this project (no network access)")
-            path = Path(unquote(parts.path)).resolve()
+            path = self._fallback(Path(unquote(parts.path)).resolve())
             if not any(path.is_relative_to(root) for root in self.roots):
                 raise FetchRefused(f"{_short_url(url)} is outside the project's content, styles and templates")
             info = path.stat()
@@ -143,6 +167,8 @@ class Typeset:
     refused: tuple[str, ...]
     # Height of the content set on each page, to say how far a document overflows.
     used_mm: tuple[float, ...] = ()
+    # The smallest font size of any text set on the pages, in points (None: no text).
+    smallest_text_pt: float | None = None
 
     def overflow_beyond(self, pages: int) -> float:
         """Millimetres of content set after the first ``pages`` pages."""
@@ -164,6 +190,13 @@ def _used_height_mm(page) -> float:  # a weasyprint Page
                for box in child.descendants()
                if type(box).__name__ in ("LineBox", "InlineReplacedBox", "BlockReplacedBox")]
     return (max(bottoms, default=top) - top) * PX_TO_MM
+
+
+def _smallest_text_pt(pages: list) -> float | None:  # weasyprint Pages
+    """The smallest font size of the text on ``pages``, in points, margin boxes (header, footer) included."""
+    sizes = [box.style["font_size"] for page in pages for box in page._page_box.descendants()
+             if type(box).__name__ == "TextBox" and box.text.strip()]
+    return min(sizes) * 0.75 if sizes else None  # CSS px to pt
 
 
 def profile_css(profile: Profile, icc_profile: Path | None) -> str:
@@ -235,8 +268,8 @@ _STYLES_KEPT = 8  # a few layouts x profiles; each holds about 1 MB of fonts in 
 
 
 def _parse_styles(stylesheets: tuple[Path, ...], roots: tuple[Path, ...], profile: Profile,
-                  icc_profile: Path | None) -> Styles:
-    fetcher = ProjectFetcher(roots)
+                  icc_profile: Path | None, fallbacks: Fallbacks = ()) -> Styles:
+    fetcher = ProjectFetcher(roots, fallbacks)
     fonts = _SharedFonts()
     colour_profiles: dict = {}
     collector = _LogCollector()
@@ -260,19 +293,20 @@ def _parse_styles(stylesheets: tuple[Path, ...], roots: tuple[Path, ...], profil
 
 
 def parsed_styles(stylesheets: tuple[Path, ...], roots: tuple[Path, ...], profile: Profile,
-                  icc_profile: Path | None) -> Styles:
+                  icc_profile: Path | None, fallbacks: Fallbacks = ()) -> Styles:
     """The stylesheets parsed, from this process's cache while no file they read has changed.
 
     WeasyPrint's CSS objects and font configuration are not changed by
     rendering, so documents can share them: the PDFs are byte for byte the same.
+    ``fallbacks`` as for :class:`ProjectFetcher`.
     """
-    key = (stylesheets, roots, profile.name, icc_profile)
+    key = (stylesheets, roots, profile.name, icc_profile, fallbacks)
     styles = _STYLES.pop(key, None)
     if styles is not None and _file_states(path for path, _, _ in styles.files) != styles.files:
         styles.fonts.release()
         styles = None
     if styles is None:
-        styles = _parse_styles(stylesheets, roots, profile, icc_profile)
+        styles = _parse_styles(stylesheets, roots, profile, icc_profile, fallbacks)
     _STYLES[key] = styles  # most recently used last
     while len(_STYLES) > _STYLES_KEPT:
         _STYLES.pop(next(iter(_STYLES))).fonts.release()
@@ -294,21 +328,28 @@ atexit.register(forget_parsed_styles)
 
 def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tuple[Path, ...],
             forms: bool = False, profile: Profile = PROFILES[DEFAULT_PROFILE],
-            icc_profile: Path | None = None, style_roots: tuple[Path, ...] | None = None) -> Typeset:
+            icc_profile: Path | None = None, style_roots: tuple[Path, ...] | None = None,
+            fallbacks: Fallbacks = (), page_css: str = "") -> Typeset:
     """Render ``html`` with ``stylesheets`` into PDF bytes, finished as ``profile`` says.
 
     The document may load files under ``roots``; its stylesheets, under
     ``style_roots`` (default: ``roots``), which should not depend on the
-    document so that documents can share the parsed stylesheets.
+    document so that documents can share the parsed stylesheets. Both may
+    read a file missing from a project folder from its theme folder, as
+    ``fallbacks`` pairs them (:attr:`leafpress.project.config.Project.theme_fallbacks`).
+    ``page_css`` is a layout's own page rules (its page size), after its stylesheets.
     """
-    styles = parsed_styles(stylesheets, style_roots or roots, profile, icc_profile)
-    fetcher = ProjectFetcher(roots)
+    styles = parsed_styles(stylesheets, style_roots or roots, profile, icc_profile, fallbacks)
+    fetcher = ProjectFetcher(roots, fallbacks)
     collector = _LogCollector()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     try:
         document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
-        rendered = document.render(stylesheets=list(styles.sheets), font_config=styles.fonts,
+        sheets = list(styles.sheets)
+        if page_css:
+            sheets.append(CSS(string=page_css, url_fetcher=fetcher, font_config=styles.fonts))
+        rendered = document.render(stylesheets=sheets, font_config=styles.fonts,
                                    color_profiles=styles.colour_profiles, pdf_variant=profile.pdf_variant)
         pdf = rendered.write_pdf(pdf_forms=forms, pdf_variant=profile.pdf_variant)
     finally:
@@ -316,4 +357,4 @@ def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tup
     # Refusals also show up as WeasyPrint warnings; report each once, in our words.
     warnings = tuple(m for m in styles.warnings + tuple(collector.messages) if "FetchRefused" not in m)
     return Typeset(pdf, len(rendered.pages), warnings, tuple(dict.fromkeys(styles.refused + tuple(fetcher.refused))),
-                   tuple(_used_height_mm(page) for page in rendered.pages))
+                   tuple(_used_height_mm(page) for page in rendered.pages), _smallest_text_pt(rendered.pages))

@@ -1,10 +1,10 @@
-"""After WeasyPrint: check what was made, then write it without ever leaving half a file."""
+"""After WeasyPrint: check a finished PDF, its fonts, its profile and that nothing in it can act or leak."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,9 +18,14 @@ from .profiles import Profile
 FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".otf")
 
 
-def bundled_font_names(fonts_dir: Path) -> frozenset[str]:
-    """PostScript names of the fonts shipped in ``styles/fonts``."""
-    files = sorted(path for path in fonts_dir.rglob("*") if path.suffix in FONT_SUFFIXES)
+def bundled_font_names(fonts_dirs: Path | Iterable[Path]) -> frozenset[str]:
+    """PostScript names of the fonts in a folder, or in every folder given.
+
+    A project's fonts are in :attr:`leafpress.project.config.Project.font_dirs`:
+    its own styles/fonts/, if it has one, and the theme's. A missing folder has none.
+    """
+    folders = [fonts_dirs] if isinstance(fonts_dirs, Path) else list(fonts_dirs)
+    files = sorted({path for folder in folders for path in folder.rglob("*") if path.suffix in FONT_SUFFIXES})
     # Read again only when a font file is added, removed or changed (`leafpress watch` runs for hours).
     return _font_names(tuple((path, path.stat().st_mtime_ns, path.stat().st_size) for path in files))
 
@@ -260,152 +265,6 @@ def _profile_problems(pdf: pikepdf.Pdf, profile: Profile) -> list[str]:
 
 def _fmt(box: list[float]) -> str:
     return "[" + " ".join(f"{v:.1f}" for v in box) + "]"
-
-
-def saddle_stitch_order(pages: int) -> list[tuple[int, int]]:
-    """(left, right) page numbers for each sheet side, 1-based; 0 is a blank.
-
-    Pages are padded to a multiple of four. Sides alternate front, back, so a
-    duplex printer (flip on the short edge) prints sheets that, stacked and
-    folded once, read 1, 2, 3, ... in order.
-    """
-    total = -(-pages // 4) * 4
-
-    def real(number: int) -> int:
-        return number if number <= pages else 0
-
-    sides = []
-    for sheet in range(total // 4):
-        sides.append((real(total - 2 * sheet), real(2 * sheet + 1)))
-        sides.append((real(2 * sheet + 2), real(total - 2 * sheet - 1)))
-    return sides
-
-
-A4_LANDSCAPE = (841.89, 595.28)
-
-
-class ImpositionError(ValueError):
-    pass
-
-
-def impose_booklet(data: bytes, sheet_size: tuple[float, float] = A4_LANDSCAPE) -> bytes:
-    """Place pages 2-up on landscape sheets (A5 on A4 by default), by trim box.
-
-    Each page is placed by its TrimBox, not its MediaBox, so any bleed stays
-    outside the fold; the two pages of a side meet at the sheet's centre.
-    """
-    with pikepdf.open(io.BytesIO(data)) as source, pikepdf.new() as out:
-        trims = []
-        forms = []
-        for page in source.pages:
-            trim = [float(v) for v in page.obj.get("/TrimBox", page.mediabox)]
-            form = page.as_form_xobject()
-            form.BBox = pikepdf.Array(trim)  # clip to the finished page
-            forms.append(out.copy_foreign(form))
-            trims.append(trim)
-        width = max(t[2] - t[0] for t in trims)
-        height = max(t[3] - t[1] for t in trims)
-        if 2 * width > sheet_size[0] + 0.5 or height > sheet_size[1] + 0.5:
-            raise ImpositionError(f"pages of {width:.0f} x {height:.0f} pt do not fit two to a "
-                                  f"{sheet_size[0]:.0f} x {sheet_size[1]:.0f} pt sheet")
-        fold = sheet_size[0] / 2
-        sheet = (0, 0, *sheet_size)
-        for left, right in saddle_stitch_order(len(forms)):
-            resources = pikepdf.Dictionary()
-            operations = []
-            for slot, number in ((0, left), (1, right)):
-                if not number:
-                    continue
-                x0, y0, x1, y1 = trims[number - 1]
-                # Left page flush against the fold from the left, right page from the right.
-                target_x = fold - (x1 - x0) if slot == 0 else fold
-                name = f"/P{number}"
-                resources[name] = forms[number - 1]
-                operations.append(f"q 1 0 0 1 {target_x - x0:.4f} {(sheet_size[1] - (y1 - y0)) / 2 - y0:.4f} cm "
-                                  f"{name} Do Q")
-            page = pikepdf.Dictionary(
-                Type=pikepdf.Name.Page,
-                MediaBox=pikepdf.Array(sheet),
-                Resources=pikepdf.Dictionary(XObject=resources),
-                Contents=out.make_stream(" ".join(operations).encode("ascii")),
-            )
-            out.pages.append(pikepdf.Page(page))
-        with out.open_metadata(set_pikepdf_as_editor=False) as meta:
-            meta.load_from_docinfo(source.docinfo)
-        for key in ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/CreationDate", "/ModDate"):
-            if key in source.docinfo:
-                out.docinfo[key] = source.docinfo[key]
-        if "/Lang" in source.Root:
-            out.Root.Lang = source.Root.Lang
-        buffer = io.BytesIO()
-        out.save(buffer, deterministic_id=True)
-        return buffer.getvalue()
-
-
-_RANDOM_DOCUMENT_ID = re.compile(rb"xmp\.did:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
-_FILE_ID = re.compile(rb"/ID \[\(([0-9a-f]{32})\) \(([0-9a-f]{32})\)\]")
-
-
-def stable_document_id(data: bytes) -> bytes:
-    """Replace the random XMP DocumentID WeasyPrint gives PDF/X-4 with one derived from the content.
-
-    The file identifier (/ID) is a hash of the file, so it inherits the
-    randomness and is replaced too. Both are digests of the file with them
-    blanked, written in place at the same length, so byte offsets (and the
-    xref table) stay valid and the same input always gives the same bytes.
-    """
-    document_id = _RANDOM_DOCUMENT_ID.search(data)
-    if document_id is None:
-        return data
-    random_parts = [document_id.group(1)]
-    if file_id := _FILE_ID.search(data):
-        random_parts += [file_id.group(1), file_id.group(2)]
-    blanked = data
-    for part in random_parts:
-        blanked = blanked.replace(part, b"0" * len(part))
-    digest = hashlib.sha256(blanked).hexdigest()
-    stable = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}".encode("ascii")
-    data = data.replace(document_id.group(1), stable)
-    if file_id:
-        data = data.replace(file_id.group(1), digest[32:64].encode("ascii"))
-        data = data.replace(file_id.group(2), digest[32:64].encode("ascii"))
-    return data
-
-
-def add_crop_marks(data: bytes, offset_mm: float, length_mm: float, slug_mm: float) -> bytes:
-    """Widen each page by a slug around its bleed and draw crop marks there.
-
-    WeasyPrint draws marks inside the bleed, where a print shop does not
-    want them; here they sit outside the BleedBox, aligned with the TrimBox,
-    and the page's own content is clipped to the bleed so nothing else
-    reaches the slug.
-    """
-    mm = 72 / 25.4
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        for page in pdf.pages:
-            tx0, ty0, tx1, ty1 = (float(v) for v in page.obj.get("/TrimBox", page.mediabox))
-            bx0, by0, bx1, by1 = (float(v) for v in page.obj.get("/BleedBox", page.mediabox))
-            slug, gap, length = slug_mm * mm, offset_mm * mm, length_mm * mm
-            media = [bx0 - slug, by0 - slug, bx1 + slug, by1 + slug]
-            lines = []
-            for x in (tx0, tx1):  # vertical marks above and below each trim edge
-                lines.append((x, by1 + gap, x, by1 + gap + length))
-                lines.append((x, by0 - gap, x, by0 - gap - length))
-            for y in (ty0, ty1):  # horizontal marks left and right of each trim edge
-                lines.append((bx0 - gap, y, bx0 - gap - length, y))
-                lines.append((bx1 + gap, y, bx1 + gap + length, y))
-            marks = " ".join(f"{x0:.3f} {y0:.3f} m {x1:.3f} {y1:.3f} l S" for x0, y0, x1, y1 in lines)
-            page.contents_add(pdf.make_stream(f"q {bx0:.3f} {by0:.3f} {bx1 - bx0:.3f} {by1 - by0:.3f} re W n\n"
-                                              .encode("ascii")), prepend=True)
-            # Registration colour (all four inks) so the marks print on every plate.
-            page.contents_add(pdf.make_stream(f"\nQ q 0.25 w 1 1 1 1 K {marks} Q\n".encode("ascii")))
-            page.obj.MediaBox = pikepdf.Array(media)
-            page.obj.CropBox = pikepdf.Array(media)
-            if "/ArtBox" in page.obj:
-                del page.obj["/ArtBox"]
-        buffer = io.BytesIO()
-        pdf.save(buffer, deterministic_id=True)
-    return buffer.getvalue()
 
 
 def detect_profile(data: bytes) -> Profile | None:

@@ -1,0 +1,48 @@
+"""The patient information leaflet, one per language (patient.<lang>.md): A5, large print, and a booklet."""
+
+from __future__ import annotations
+
+from .base import Finishing, Layout
+
+
+def impose_booklet(pdf: bytes) -> tuple[bytes, int]:
+    """The A5 pages 2-up on A4 landscape sheets, in saddle-stitch order; the sheet sides counted."""
+    from ..finish.impose import impose_booklet as impose
+
+    return impose(pdf)
+
+
+LEAFLET = Layout(
+    name="patient",
+    description="patient information leaflet, A5, one per language (patient.<lang>.md)",
+    template="patient.html.j2",
+    stylesheets=("fonts/fonts.css", "base.css", "patient.css"),
+    sources="patient.*.md",
+    audience="patients",
+    readability=True,
+)
+
+LARGE_PRINT = Layout(
+    name="patient-large-print",
+    description="the patient leaflet in large print: A4, body text 16 pt",
+    template="patient.html.j2",
+    stylesheets=("fonts/fonts.css", "base.css", "patient.css", "patient-large-print.css"),
+    sources="patient.*.md",
+    audience="patients",
+    readability=True,
+)
+
+BOOKLET = Layout(
+    name="patient-booklet",
+    description="the A5 patient leaflet imposed 2-up on A4 landscape for duplex saddle-stitch printing",
+    template=LEAFLET.template,
+    stylesheets=LEAFLET.stylesheets,
+    sources=LEAFLET.sources,
+    audience="patients",
+    readability=True,
+    finishes=LEAFLET.name,
+    # An imposed booklet is a new, untagged file for an office printer: the sheets have no bleed to mark.
+    finishing=Finishing(impose=impose_booklet, crop_marks=False),
+)
+
+LAYOUTS = (LEAFLET, LARGE_PRINT, BOOKLET)

@@ -1,0 +1,439 @@
+"""The pipeline, top to bottom: plan, load, cite, render, typeset, finish, verify, write.
+
+:func:`plan` resolves every target once, completely, into a frozen
+:class:`Target`. :func:`build_target` takes one target through every stage
+and :func:`render_target` stops before typesetting; the library, ``build``,
+``watch``, ``check`` and ``certificates`` all go through them. A
+:class:`Session` keeps what one process has read and parsed (documents, data
+files, references, the template environment, typeset pages a booklet reuses),
+so each file is read once however many targets use it.
+
+One broken document never stops the others: every target ends in a
+:class:`BuildResult`, and the caller decides the exit code from them.
+The stages are imported when first used, so that planning (and a build with
+nothing to do) never loads WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import LeafpressError, Problem, display_path, error, has_errors, quote
+from .finish.profiles import PROFILES, Profile
+from .layouts.base import Layout
+from .layouts.registry import batch_layouts, project_layouts
+from .project.config import Project, config_warnings
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from .layouts.base import LayoutData
+    from .source.data import DataFile
+    from .source.document import Document
+    from .typeset.engine import Typeset
+
+ARTICLE_NAME = "article.md"  # a folder with one (or with patient.<language>.md) is a topic
+
+
+# --- plan ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Settings:
+    """How every target of a build is finished: the output profile, crop marks, strict readability."""
+
+    profile: Profile
+    marks: bool = False
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class Target:
+    """One PDF to make: a topic's source in one layout and language, finished one way, written to one place."""
+
+    topic: str
+    source: Path
+    layout: Layout
+    language: str
+    settings: Settings
+    # Where the PDF goes, relative to the output folder: <topic>/<layout>.<language>[.<profile>].pdf
+    output: Path
+    # The target whose typeset pages this one finishes (the booklet's A5 leaflet), if any.
+    base: Target | None = None
+
+    @property
+    def name(self) -> str:
+        """topic/layout, with the language for per-language sources: topic/patient.es"""
+        suffix = f".{self.language}" if "*" in self.layout.sources else ""
+        return f"{self.topic}/{self.layout.name}{suffix}"
+
+    @property
+    def profile(self) -> Profile:
+        return self.settings.profile
+
+
+def _is_topic(folder: Path, layouts: dict[str, Layout]) -> bool:
+    return any(next(folder.glob(layout.sources), None) is not None for layout in layouts.values())
+
+
+def find_topics(project: Project, paths: list[Path],
+                layouts: dict[str, Layout] | None = None) -> tuple[list[tuple[Path, Path | None]], list[Problem]]:
+    """Topic folders for the given paths, each with the one file asked for, if any.
+
+    A path may be a topic folder, one of its Markdown files, or a folder of
+    topics (the default is content/).
+    """
+    layouts = layouts if layouts is not None else batch_layouts(project)
+    problems: list[Problem] = []
+    found: list[tuple[Path, Path | None]] = []
+    for given in paths or [project.content_dir]:
+        path = given.resolve()
+        if path.is_file() and path.suffix == ".md":
+            found.append((path.parent, path))
+        elif path.is_dir() and _is_topic(path, layouts):
+            found.append((path, None))
+        elif path.is_dir():
+            topics = [(p, None) for p in sorted(path.iterdir()) if p.is_dir() and _is_topic(p, layouts)]
+            if not topics:
+                problems.append(error(given, None, f"no topic here: a topic is a folder with an {ARTICLE_NAME} "
+                                      "or patient.<language>.md"))
+            found += topics
+        else:
+            problems.append(error(given, None, "no such file or folder"))
+    return list(dict.fromkeys(found)), problems
+
+
+def settings_for(project: Project, profile: str | None = None, marks: bool | None = None,
+                 strict: bool = False) -> Settings:
+    """The build's settings: what was asked for, else what leafpress.yaml says."""
+    chosen = PROFILES[profile or project.config.profile]
+    wants_marks = project.config.print_settings.marks if marks is None else marks
+    return Settings(chosen, marks=bool(wants_marks and chosen.bleed_mm), strict=strict)
+
+
+def output_name(topic: str, layout: Layout, language: str, profile: Profile, default_profile: str) -> Path:
+    """<topic>/<layout>.<language>[.<profile>].pdf; the project's default profile has no suffix."""
+    suffix = "" if profile.name == default_profile else f".{profile.name}"
+    return Path(topic) / f"{layout.name}.{language}{suffix}.pdf"
+
+
+def _target(project: Project, folder: Path, source: Path, layout: Layout, settings: Settings,
+            layouts: dict[str, Layout]) -> Target:
+    from .source.frontmatter import declared_language
+
+    language = (layout.language_of(source) or declared_language(source)
+                or project.config.default_language)
+    base_layout = layouts[layout.finishes] if layout.finishes else None
+    base = _target(project, folder, source, base_layout, settings, layouts) if base_layout else None
+    output = output_name(folder.name, layout, language, settings.profile, project.config.profile)
+    return Target(folder.name, source, layout, language, settings, output, base)
+
+
+def plan(project: Project, paths: list[Path], layout_names: list[str] | None = None,
+         settings: Settings | None = None) -> list[Target]:
+    """Every target for ``paths``, or raise with every problem in the request."""
+    settings = settings or settings_for(project)
+    known = project_layouts(project)
+    batch = batch_layouts(project)
+    topics, problems = find_topics(project, paths, batch)
+    chosen = []
+    for name in layout_names or list(batch):
+        if name in batch:
+            chosen.append(batch[name])
+        else:
+            problems.append(error(None, None, f"unknown layout {quote(name)}: choose from {', '.join(batch)}"))
+    if problems:
+        raise LeafpressError(problems)
+    targets = []
+    for folder, only in topics:
+        for layout in chosen:
+            # A topic without a layout's data files has no such document, unless
+            # the layout was asked for by name: then the missing file is reported.
+            if not layout_names and not all((folder / name).is_file() for name in layout.data_files):
+                continue
+            for source in sorted(folder.glob(layout.sources)):
+                if only is None or source == only:
+                    targets.append(_target(project, folder, source, layout, settings, known))
+    return targets
+
+
+# --- what became of a target -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What became of one target: the one record every stage and report agrees on."""
+
+    target: Target
+    output: Path | None
+    pages: int
+    seconds: float
+    problems: tuple[Problem, ...]
+    # Nothing it depends on changed since the last build: not rebuilt.
+    up_to_date: bool = False
+
+    @property
+    def status(self) -> str:
+        return "up to date" if self.up_to_date else ("built" if self.ok else "FAILED")
+
+    @property
+    def ok(self) -> bool:
+        return self.output is not None and not has_errors(self.problems)
+
+    @property
+    def name(self) -> str:
+        return self.target.name
+
+
+def plural(n: int, word: str) -> str:
+    """'1 warning', '3 warnings'."""
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def result_line(result: BuildResult) -> str:
+    """One line per target, as `leafpress build` and `leafpress watch` print them."""
+    if result.up_to_date:
+        return f"fresh  {result.name} -> {display_path(result.output)} (up to date)"
+    if result.ok:
+        return (f"built  {result.name} -> {display_path(result.output)} "
+                f"({plural(result.pages, 'page')}, {result.seconds:.1f} s)")
+    return f"FAILED {result.name}"
+
+
+def summary_line(results: list[BuildResult], warnings: int) -> str:
+    """'2 built, 1 up to date, 0 failed, 3 warnings.' (the up-to-date count only when there are some)."""
+    failed = sum(not r.ok for r in results)
+    fresh = sum(r.up_to_date for r in results)
+    built = len(results) - failed - fresh
+    return (f"{built} built, " + (f"{fresh} up to date, " if fresh else "") +
+            f"{failed} failed, {plural(warnings, 'warning')}.")
+
+
+# --- one process's reading, parsing and typesetting -------------------------------------
+
+@dataclass(frozen=True)
+class Rendered:
+    """A target as HTML (None when errors stopped it), with every problem on the way."""
+
+    html: str | None
+    problems: tuple[Problem, ...]
+    max_pages: int | None = None
+
+
+@dataclass
+class Session:
+    """What one process has loaded for a project: each file read and parsed once, whatever uses it."""
+
+    project: Project
+    out_dir: Path
+    _documents: dict[Path, Document | list[Problem]] = field(default_factory=dict)
+    _data: dict[Path, tuple[DataFile | None, list[Problem]]] = field(default_factory=dict)
+    # Typeset pages of targets that others finish (the A5 leaflet a booklet imposes).
+    _typeset: dict[Target, tuple[Typeset, tuple[Problem, ...]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.out_dir = self.out_dir.resolve()
+
+    @property
+    def env(self) -> jinja2.Environment:
+        from .render.jinja import shared_environment
+
+        return shared_environment(self.project.template_dirs)
+
+    def document(self, target: Target) -> Document | list[Problem]:
+        from .source.document import load_document
+
+        if target.source not in self._documents:
+            self._documents[target.source] = load_document(target.source, target.topic)
+        return self._documents[target.source]
+
+    def data_file(self, path: Path, layout: Layout) -> tuple[DataFile | None, list[Problem]]:
+        from .source.data import load_data_file
+
+        if path not in self._data:
+            spec = next(spec for spec in layout.data if spec.file == path.name)
+            if not path.is_file():
+                self._data[path] = (None, [error(path, None, f"the {layout.name} layout needs {path.name} in the "
+                                                 "topic folder: create it (see the sample topic for its fields)")])
+            else:
+                self._data[path] = load_data_file(path, spec.schema)
+        return self._data[path]
+
+    def layout_data(self, target: Target, document: Document) -> LayoutData:
+        """Everything the layout shows beyond the document, from the topic's data files."""
+        from .layouts.base import LayoutData, LayoutInputs
+        from .render.i18n import strings
+        from .source.data import data_problems
+
+        layout = target.layout
+        if not layout.data:
+            return LayoutData({}, document.bibliography, ())
+        files: dict[str, DataFile] = {}
+        problems: list[Problem] = []
+        known = frozenset(document.references.references)
+        for spec in layout.data:
+            data, found = self.data_file(document.folder / spec.file, layout)
+            problems += found
+            if data is not None:
+                files[spec.file] = data
+                problems += data_problems(data, known)
+        if len(files) < len(layout.data) or layout.context is None:
+            return LayoutData({}, document.bibliography if layout.context is None else (), tuple(problems))
+        inputs = LayoutInputs(document, files, self.project.locale_for(document.meta.language),
+                              strings(document.meta.language), self.project.config.colours.primary)
+        data = layout.context(inputs)
+        return LayoutData(data.context, data.bibliography, tuple(problems) + data.problems, data.max_pages)
+
+
+def _language_problems(target: Target, document: Document) -> list[Problem]:
+    """A per-language file whose front matter names another language would overwrite that language's PDF."""
+    if target.layout.language_of(target.source) in (None, document.meta.language):
+        return []
+    return [error(target.source, document.front_matter.line_of(("language",)),
+                  f"the file name says the language is {quote(target.language)} but the front matter says "
+                  f"'language: {document.meta.language}': rename the file to "
+                  f"{quote(target.layout.sources.replace('*', document.meta.language))} or correct 'language'")]
+
+
+def render_target(session: Session, target: Target) -> Rendered:
+    """Load, cite and render: the HTML WeasyPrint would receive, or None, with every problem so far."""
+    from .render.html import render_html, template_problem
+    from .source.checks import readability_problems
+
+    loaded = session.document(target)
+    if isinstance(loaded, list):
+        return Rendered(None, tuple(loaded))
+    document, layout = loaded, target.layout
+    problems = list(document.problems) + _language_problems(target, document)
+    for field_name in layout.required_fields:
+        if not getattr(document.meta, field_name):
+            problems.append(error(document.source, 1,
+                                  f"the {layout.name} layout needs {quote(field_name)} in the front matter"))
+    if layout.readability:
+        problems += readability_problems(document, target.settings.strict)
+    data = session.layout_data(target, document)
+    problems += data.problems
+    max_pages = data.max_pages or layout.page.max_pages
+    if has_errors(problems):
+        return Rendered(None, tuple(problems), max_pages)
+    try:
+        html = render_html(session.env, layout, document, session.project, data)
+    except Exception as exc:
+        import jinja2
+
+        if not isinstance(exc, jinja2.TemplateError):
+            raise
+        return Rendered(None, tuple(problems + [template_problem(session.project, layout.template, exc)]),
+                        max_pages)
+    return Rendered(html, tuple(problems), max_pages)
+
+
+def _line_naming(source: Path, reason: str) -> int | None:
+    """The first line of ``source`` that names the file a refusal is about (the last part of its URL)."""
+    from urllib.parse import unquote
+
+    name = unquote(reason.split(" ", 1)[0].rsplit("/", 1)[-1])
+    if not name or "…" in name:
+        return None
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((number for number, line in enumerate(lines, start=1) if name in line), None)
+
+
+def page_limit_message(target: Target, limit: int, typeset: Typeset) -> str:
+    pages = "page" if limit == 1 else "pages"
+    return (f"the {target.layout.name} of {quote(target.topic)} takes {typeset.pages} pages, over its limit of "
+            f"{limit} {pages} by {typeset.overflow_beyond(limit):.0f} mm of content: shorten the text or the table "
+            "(nothing was cut)")
+
+
+def _typeset_target(session: Session, target: Target) -> tuple[Typeset | None, tuple[Problem, ...]]:
+    """Render and typeset ``target``; the pages (None when errors stopped it) and every problem."""
+    if target in session._typeset:
+        return session._typeset[target]
+    from .typeset.engine import typeset
+
+    rendered = render_target(session, target)
+    problems = list(rendered.problems)
+    if rendered.html is None:
+        return None, tuple(problems)
+    project, layout = session.project, target.layout
+    logo = project.logo_path
+    # The document loads files from its topic folder and the theme; stylesheets from the theme only, so
+    # documents of a layout share them once parsed.
+    roots = (target.source.parent, *project.style_roots) + ((logo,) if logo else ())
+    sheets = tuple(project.stylesheet(name) for name in layout.stylesheets)
+    pages = typeset(rendered.html, target.source.parent, sheets, roots, forms=layout.pdf_forms,
+                    profile=target.profile, icc_profile=project.icc_profile, style_roots=project.style_roots,
+                    fallbacks=project.theme_fallbacks, page_css=layout.page_css())
+    problems += [error(target.source, _line_naming(target.source, reason), f"refused to load {reason}")
+                 for reason in pages.refused]
+    problems += [error(target.source, None, f"WeasyPrint: {message}") for message in pages.warnings]
+    if rendered.max_pages and pages.pages > rendered.max_pages:
+        problems.append(error(target.source, None, page_limit_message(target, rendered.max_pages, pages)))
+    minimum = layout.page.min_text_pt
+    if minimum and pages.smallest_text_pt and pages.smallest_text_pt < minimum - 0.05:
+        problems.append(error(target.source, None, f"the {layout.name} layout prints text at "
+                              f"{pages.smallest_text_pt:.1f} pt, below its minimum of {minimum:g} pt: "
+                              "make the smallest text in its stylesheets larger"))
+    if target.layout.finishes is None and not has_errors(problems):
+        session._typeset[target] = (pages, tuple(problems))
+    return pages, tuple(problems)
+
+
+def build_target(session: Session, target: Target) -> BuildResult:
+    """The one way a target is built: load, cite, render, typeset, finish, verify, write."""
+    from .finish.files import write_atomic
+    from .finish.impose import ImpositionError
+    from .finish.marks import add_crop_marks
+    from .finish.reproducible import stable_document_id
+    from .finish.verify import bundled_font_names, verify_pdf
+    from .finish.profiles import MARK_LENGTH_MM, MARK_OFFSET_MM, SLUG_MM
+
+    started = time.perf_counter()
+
+    def failed(problems: list[Problem] | tuple[Problem, ...]) -> BuildResult:
+        return BuildResult(target, None, 0, time.perf_counter() - started, tuple(problems))
+
+    layout, project = target.layout, session.project
+    # A layout that finishes another's pages (the booklet) takes them from the same run.
+    pages, found = _typeset_target(session, target.base or target)
+    problems = list(found)
+    if pages is None or has_errors(problems):
+        return failed(problems)
+    pdf, count = stable_document_id(pages.pdf), pages.pages
+    if target.settings.marks and layout.finishing.crop_marks:
+        pdf = add_crop_marks(pdf, MARK_OFFSET_MM, MARK_LENGTH_MM, SLUG_MM)
+    # An imposed file is a new, untagged one for an office printer: it is checked
+    # for fonts, title, language and syntax, not the profile.
+    checked_as: Profile | None = target.profile
+    if layout.finishing.impose is not None:
+        try:
+            pdf, count = layout.finishing.impose(pdf)
+        except ImpositionError as exc:
+            return failed(problems + [error(target.source, None, f"the {layout.name} cannot be imposed: {exc}")])
+        checked_as = None
+    fonts = bundled_font_names(project.font_dirs)
+    problems += [error(target.source, None, message) for message in verify_pdf(pdf, fonts, checked_as)]
+    if has_errors(problems):
+        return failed(problems)
+    path = session.out_dir / target.output
+    write_atomic(path, pdf)
+    return BuildResult(target, path, count, time.perf_counter() - started, tuple(problems))
+
+
+def build(project: Project, paths: list[Path] | None = None, layouts: list[str] | None = None,
+          out_dir: Path | None = None, strict: bool = False, profile: str | None = None,
+          marks: bool | None = None) -> tuple[list[BuildResult], list[Problem]]:
+    """Build every target for ``paths`` in this process; return the results and project-wide problems.
+
+    ``strict`` refuses patient leaflets that miss their readability targets;
+    ``profile`` (screen, print, archive) defaults to the project's; ``marks``
+    adds crop marks under the print profile.
+    """
+    targets = plan(project, paths or [], layouts, settings_for(project, profile, marks, strict))
+    session = Session(project, out_dir or project.output_dir)
+    return [build_target(session, target) for target in targets], config_warnings(project)

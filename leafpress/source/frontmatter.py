@@ -1,0 +1,43 @@
+"""A Markdown file's front matter: the YAML between the first two '---' lines.
+
+Light on purpose: planning reads a source's language from here without
+loading the Markdown pipeline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import Problem, error
+from ..render.i18n import LANGUAGES
+from .yamlfile import load_yaml, read_text
+
+
+def split_front_matter(text: str, path: Path) -> tuple[str, str, int] | Problem:
+    """Return (yaml, markdown, first markdown line) or the problem."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return error(path, 1, "no front matter: start the file with a '---' line, the YAML fields, "
+                     "then another '---' line")
+    for index, line in enumerate(lines[1:], start=1):
+        if line.strip() in ("---", "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1:]), index + 2
+    return error(path, 1, "the front matter is not closed: add a '---' line after the last field")
+
+
+def declared_language(path: Path) -> str | None:
+    """The 'language' a Markdown file's front matter names, read without validating the rest; None if none.
+
+    Planning needs it to name the PDF of a file whose name does not carry its language (article.md).
+    """
+    text = read_text(path, folder=path.parent)
+    if isinstance(text, Problem):
+        return None
+    parts = split_front_matter(text, path)
+    if isinstance(parts, Problem):
+        return None
+    data, _ = load_yaml(parts[0], path, line_offset=1)
+    value = data.value.get("language") if data is not None and isinstance(data.value, dict) else None
+    return value if isinstance(value, str) and value in LANGUAGES else None
+
+
