@@ -1,6 +1,7 @@
 """Benchmark: one `leafpress build` of many small documents vs one `weasyprint` process per document.
 
     python bench/bench_batch.py [N]        # N documents, default 40
+    python bench/bench_batch.py --smoke    # 2 documents: checks that it runs
 
 Works on a temporary copy of the project with N generated topics, each a
 short article (two pages: a table, a footnote, two references), so N targets.
@@ -20,22 +21,12 @@ Not a test: pytest only collects tests/.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from leafpress import load_project
 
-from leafpress.source.document import load_document  # noqa: E402
-from leafpress.layouts.registry import LAYOUTS  # noqa: E402
-from leafpress.project.config import load_project  # noqa: E402
-from leafpress.render.jinja import make_environment  # noqa: E402
-from leafpress.render.html import render_html  # noqa: E402
-
-from _common import (LEAFPRESS, machine, read_report, run, temporary_project, verdict,  # noqa: E402
-                     weasyprint_command, write_small_topics)
-
-LAYOUT = LAYOUTS["article"]
+from _common import (LEAFPRESS, machine, read_report, run, temporary_project, verdict, weasyprint_command,
+                     weasyprint_inputs, workload, write_small_topics)
 
 
 def leafpress_batch(root: Path, out: str, count: int, jobs: list[str]) -> float:
@@ -51,15 +42,18 @@ def main(count: int) -> None:
     with temporary_project(topics=()) as root:
         topics = write_small_topics(root, count)
         project = load_project(root)
-        env = make_environment(project.templates_dir)
         html_dir, pdf_dir = root / "html", root / "weasyprint"
         html_dir.mkdir()
         pdf_dir.mkdir()
+        arguments = {}
         for topic in topics:
-            source = root / "content" / topic / "article.md"
-            (html_dir / f"{topic}.html").write_text(render_html(env, LAYOUT, load_document(source, topic), project),
-                                                    encoding="utf-8")
-        sheets = [arg for name in LAYOUT.stylesheets for arg in ("-s", str(project.styles_dir / name))]
+            given = weasyprint_inputs(project, root / "content" / topic / "article.md", "article")
+            (html_dir / f"{topic}.html").write_text(given.html, encoding="utf-8")
+            sheets = list(given.stylesheets)
+            if given.extra_css:
+                sheets.append(html_dir / f"{topic}.css")
+                sheets[-1].write_text(given.extra_css, encoding="utf-8")
+            arguments[topic] = ["-u", given.base_url] + [arg for sheet in sheets for arg in ("-s", str(sheet))]
 
         print(f"machine: {machine()}")
         print(f"{count} documents, layout article, screen profile (PDF/UA-1)")
@@ -69,9 +63,8 @@ def main(count: int) -> None:
         print(f"leafpress build (default --jobs):  {default_jobs:6.1f} s")
         per_document = 0.0
         for topic in topics:
-            base_url = (root / "content" / topic).as_uri() + "/"
             seconds, _ = run(weasyprint_command() + [str(html_dir / f"{topic}.html"), str(pdf_dir / f"{topic}.pdf"),
-                                                     "--pdf-variant", "pdf/ua-1", "-u", base_url] + sheets, root)
+                                                     "--pdf-variant", "pdf/ua-1"] + arguments[topic], root)
             per_document += seconds
         print(f"one weasyprint process per document: {per_document:6.1f} s "
               f"({per_document / count:.2f} s each)")
@@ -82,4 +75,4 @@ def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 40)
+    main(workload(__doc__, ("count", 40, 2, "documents")).count)

@@ -1,6 +1,7 @@
 """Benchmark: a rebuild with nothing changed vs the full build.
 
     python bench/bench_noop.py [N] [RUNS]     # N small topics (default 40), RUNS each (default 3)
+    python bench/bench_noop.py --smoke        # 1 small topic, 1 run each: checks that it runs
 
 Works on a temporary copy of the project: the sample topic (nine targets)
 plus N generated topics of one short article each. Both sides are whole
@@ -19,9 +20,7 @@ Not a test: pytest only collects tests/.
 
 from __future__ import annotations
 
-import sys
-
-from _common import machine, median, spread, temporary_project, timed_build, verdict, write_mixed_batch
+from _common import machine, median, spread, temporary_project, timed_build, verdict, workload, write_mixed_batch
 
 
 def main(small: int, runs: int) -> None:
@@ -41,5 +40,6 @@ def main(small: int, runs: int) -> None:
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:3]]
-    main(*(args + [40, 3][len(args):]))
+    args = workload(__doc__, ("small", 40, 1, "short articles added to the sample topic"),
+                    ("runs", 3, 1, "full and no-op builds"))
+    main(args.small, args.runs)

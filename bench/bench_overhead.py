@@ -1,17 +1,19 @@
 """Benchmark: leafpress's overhead over WeasyPrint alone, for the sample article.
 
     python bench/bench_overhead.py [WARM_RUNS] [COLD_RUNS]     # defaults 9 and 7
+    python bench/bench_overhead.py --smoke                     # one of each: checks that it runs
 
 Works on a temporary copy of the project. Both sides make the sample article
 (layout article, screen profile, so PDF/UA-1) from the same HTML, the same
 stylesheets and the same options, measured in the same run:
 
-* leafpress: leafpress.builder.build() on the article: loading the Markdown
+* leafpress: leafpress.build() on the article: loading the Markdown
   and references, rendering the template, typesetting, the checks on the PDF
   (qpdf syntax, fonts, tags) and the atomic write;
 * WeasyPrint alone: HTML(string=...).write_pdf(pdf_variant='pdf/ua-1') on the
-  HTML leafpress.render.html.render_html gives for the same document, with the
-  layout's stylesheets loaded through one FontConfiguration.
+  HTML leafpress renders for the same document, with the layout's stylesheets
+  (and any page rules leafpress adds to them: _common.weasyprint_inputs) loaded
+  through one FontConfiguration.
 
 Warm: in one process, each side N times, alternating, after one untimed run
 of each; the median is compared (goal: at most 5% more). leafpress keeps a
@@ -30,34 +32,23 @@ Not a test: pytest only collects tests/.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import pikepdf
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 
-import pikepdf  # noqa: E402
-from weasyprint import CSS, HTML  # noqa: E402
-from weasyprint.text.fonts import FontConfiguration  # noqa: E402
+from leafpress import build, load_project
 
-from leafpress.builder import build  # noqa: E402
-from leafpress.source.document import load_document  # noqa: E402
-from leafpress.layouts.registry import LAYOUTS  # noqa: E402
-from leafpress.project.config import load_project  # noqa: E402
-from leafpress.render.jinja import make_environment  # noqa: E402
-from leafpress.render.html import render_html  # noqa: E402
+from _common import (LEAFPRESS, PYTHON, TOPIC, machine, median, run, spread, temporary_project, timed, verdict,
+                     weasyprint_inputs, workload)
 
-from _common import (LEAFPRESS, PYTHON, TOPIC, machine, median, run, spread, temporary_project,  # noqa: E402
-                     timed, verdict)
-
-LAYOUT = LAYOUTS["article"]
 VARIANT = "pdf/ua-1"  # the screen profile's
 
 # The two cold processes. Each does only its own side's work: imports, then one PDF.
 COLD_LEAFPRESS = """
 from pathlib import Path
-from leafpress.builder import build
-from leafpress.project.config import load_project
+from leafpress import build, load_project
 root = Path.cwd()
 results, _ = build(load_project(root), [root / "content" / {topic!r} / "article.md"], ["article"],
                    out_dir=root / "cold-leafpress", profile="screen")
@@ -69,9 +60,10 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 root = Path.cwd()
 fonts = FontConfiguration()
-css = [CSS(filename=str(root / "styles" / name), font_config=fonts) for name in {sheets!r}]
+css = [CSS(filename=sheet, font_config=fonts) for sheet in {sheets!r}]
+css += [CSS(string={extra!r}, font_config=fonts)] if {extra!r} else []
 html = (root / "article.html").read_text(encoding="utf-8")
-HTML(string=html, base_url=(root / "content" / {topic!r}).as_uri() + "/").write_pdf(
+HTML(string=html, base_url={base_url!r}).write_pdf(
     root / "cold-weasyprint.pdf", stylesheets=css, font_config=fonts, pdf_variant={variant!r})
 """
 
@@ -85,25 +77,29 @@ def main(warm_runs: int, cold_runs: int) -> None:
     with temporary_project() as root:
         project = load_project(root)
         source = root / "content" / TOPIC / "article.md"
-        base_url = source.parent.as_uri() + "/"
-        html = render_html(make_environment(project.templates_dir), LAYOUT, load_document(source, TOPIC), project)
+        given = weasyprint_inputs(project, source, "article")
+        html, base_url, sheets, extra = given.html, given.base_url, [str(s) for s in given.stylesheets], given.extra_css
         (root / "article.html").write_text(html, encoding="utf-8")
-        sheets = [project.styles_dir / name for name in LAYOUT.stylesheets]
 
-        def leafpress_once() -> None:
+        def stylesheets(fonts: FontConfiguration) -> list[CSS]:
+            css = [CSS(filename=sheet, font_config=fonts) for sheet in sheets]
+            return css + ([CSS(string=extra, font_config=fonts)] if extra else [])
+
+        def leafpress_once() -> Path:
             results, _ = build(project, [source], ["article"], out_dir=root / "warm-leafpress", profile="screen")
             assert results[0].ok, results[0].problems
+            return results[0].output
 
         def weasyprint_once() -> None:
             fonts = FontConfiguration()
-            css = [CSS(filename=str(sheet), font_config=fonts) for sheet in sheets]
+            css = stylesheets(fonts)
             HTML(string=html, base_url=base_url).write_pdf(root / "warm-weasyprint.pdf", stylesheets=css,
                                                            font_config=fonts, pdf_variant=VARIANT)
 
         # WeasyPrint at its best: the stylesheets parsed and their fonts loaded
         # once, as leafpress keeps them in a process (typeset.parsed_styles).
         shared_fonts = FontConfiguration()
-        shared_css = [CSS(filename=str(sheet), font_config=shared_fonts) for sheet in sheets]
+        shared_css = stylesheets(shared_fonts)
 
         def weasyprint_parsed_once() -> None:
             HTML(string=html, base_url=base_url).write_pdf(root / "warm-weasyprint-2.pdf", stylesheets=shared_css,
@@ -111,8 +107,8 @@ def main(warm_runs: int, cold_runs: int) -> None:
 
         print(f"machine: {machine()}")
         # Untimed: imports done, caches as in a long-running process.
-        leafpress_once(), weasyprint_once(), weasyprint_parsed_once()
-        ours = root / "warm-leafpress" / TOPIC / "article.en.pdf"
+        ours = leafpress_once()
+        weasyprint_once(), weasyprint_parsed_once()
         print(f"sample article: leafpress {pages(ours)} pages, WeasyPrint alone "
               f"{pages(root / 'warm-weasyprint.pdf')} pages")
         warm_ours, warm_theirs, warm_best = [], [], []
@@ -129,7 +125,7 @@ def main(warm_runs: int, cold_runs: int) -> None:
                   f"(ratio {warm:.3f}); {verdict(warm <= 1.05, '<= 5%')}")
 
         ours_code = COLD_LEAFPRESS.format(topic=TOPIC)
-        theirs_code = COLD_WEASYPRINT.format(topic=TOPIC, sheets=list(LAYOUT.stylesheets), variant=VARIANT)
+        theirs_code = COLD_WEASYPRINT.format(sheets=sheets, extra=extra, base_url=base_url, variant=VARIANT)
         command_line = LEAFPRESS + ["build", f"content/{TOPIC}", "--layout", "article", "--profile", "screen",
                                     "--jobs", "1", "--force", "--out", "cold-cli"]
         cold_ours, cold_theirs, cold_cli = [], [], []
@@ -149,5 +145,6 @@ def main(warm_runs: int, cold_runs: int) -> None:
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:3]]
-    main(*(args + [9, 7][len(args):]))
+    args = workload(__doc__, ("warm_runs", 9, 1, "in-process runs of each side"),
+                    ("cold_runs", 7, 1, "whole processes of each side"))
+    main(args.warm_runs, args.cold_runs)

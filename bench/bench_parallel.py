@@ -1,6 +1,7 @@
 """Benchmark: `leafpress build --jobs 2` vs `--jobs 1` on the same batch.
 
     python bench/bench_parallel.py [N] [RUNS]     # N small topics (default 15), RUNS each (default 3)
+    python bench/bench_parallel.py --smoke        # 1 small topic, 1 run each: checks that it runs
 
 Works on a temporary copy of the project: the sample topic (its nine
 targets: article, summary, CPD handout and six patient leaflets) plus N
@@ -14,9 +15,7 @@ Not a test: pytest only collects tests/.
 
 from __future__ import annotations
 
-import sys
-
-from _common import machine, median, spread, temporary_project, timed_build, verdict, write_mixed_batch
+from _common import machine, median, spread, temporary_project, timed_build, verdict, workload, write_mixed_batch
 
 
 def main(small: int, runs: int) -> None:
@@ -36,5 +35,6 @@ def main(small: int, runs: int) -> None:
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:3]]
-    main(*(args + [15, 3][len(args):]))
+    args = workload(__doc__, ("small", 15, 1, "short articles added to the sample topic"),
+                    ("runs", 3, 1, "timed runs of each --jobs"))
+    main(args.small, args.runs)

@@ -1,6 +1,7 @@
 """Benchmark: a 300-page article vs the sample article, time per page and peak memory.
 
     python bench/bench_scaling.py [REPEATS]      # default 99 copies of the sample's body: about 300 pages
+    python bench/bench_scaling.py --smoke        # 2 copies: checks that it runs
 
 Works on a temporary copy of the project. The long article is the sample
 article's body (headings, paragraphs, citations, its table, its footnotes)
@@ -8,7 +9,7 @@ repeated REPEATS times, each copy under a part heading with its footnotes
 renamed, so it has everything a long real article has; the page count is
 checked and printed.
 
-Each article is built by leafpress.builder.build() in its own `python -c`
+Each article is built by leafpress.build() in its own `python -c`
 process, which reports the seconds of the build (imports excluded; the
 document's own setup, such as loading its fonts, included) and its peak
 resident memory (getrusage ru_maxrss of that process). The whole process's
@@ -31,13 +32,9 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from _common import LEAFPRESS, PYTHON, TOPIC, machine, read_report, run, temporary_project, verdict  # noqa: E402
+from _common import LEAFPRESS, PYTHON, TOPIC, machine, read_report, run, temporary_project, verdict, workload
 
 LONG = "long-article"
 MEDIUM = "medium-article"
@@ -46,8 +43,7 @@ PAGES_WANTED = 300
 BUILD_ONE = """
 import json, resource, time
 from pathlib import Path
-from leafpress.builder import build
-from leafpress.project.config import load_project
+from leafpress import build, load_project
 root = Path.cwd()
 project = load_project(root)
 started = time.perf_counter()
@@ -80,7 +76,11 @@ def build_in_child(root: Path, topic: str) -> tuple[float, dict]:
     return wall, json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def main(repeats: int) -> None:
+def per_extra_page(seconds: float, pages: int) -> str:
+    return f"{seconds / pages:.3f} s" if pages > 0 else "n/a (no more pages)"
+
+
+def main(repeats: int, smoke: bool = False) -> None:
     with temporary_project() as root:
         sample = (root / "content" / TOPIC / "article.md").read_text(encoding="utf-8")
         for name, copies in ((MEDIUM, max(1, repeats // 10)), (LONG, repeats)):
@@ -94,7 +94,7 @@ def main(repeats: int) -> None:
         _, medium = build_in_child(root, MEDIUM)
         long_wall, big = build_in_child(root, LONG)
         print(f"long article: {repeats} copies of the sample's body, {big['pages']} pages"
-              + ("" if abs(big["pages"] - PAGES_WANTED) <= 30 else
+              + ("" if smoke or abs(big["pages"] - PAGES_WANTED) <= 30 else
                  f" (NOT about {PAGES_WANTED}: change REPEATS)"))
         for label, wall, result in (("sample article", small_wall, small), ("long article", long_wall, big)):
             print(f"{label:>14}: {result['pages']:4d} pages, build {result['seconds']:7.2f} s "
@@ -104,13 +104,16 @@ def main(repeats: int) -> None:
         whole = (long_wall / big["pages"]) / (small_wall / small["pages"])
         print(f"time per page, long / sample: {ratio:.2f}x (build), {whole:.2f}x (whole process); "
               f"{verdict(ratio <= 1.3, 'within 1.3x')}")
-        first = (medium["seconds"] - small["seconds"]) / (medium["pages"] - small["pages"])
-        then = (big["seconds"] - medium["seconds"]) / (big["pages"] - medium["pages"])
-        print(f"each extra page: {first:.3f} s from {small['pages']} to {medium['pages']} pages, {then:.3f} s from "
-              f"{medium['pages']} to {big['pages']} pages ({then / first:.2f}x)")
+        first_pages, then_pages = medium["pages"] - small["pages"], big["pages"] - medium["pages"]
+        first, then = medium["seconds"] - small["seconds"], big["seconds"] - medium["seconds"]
+        growth = (f" ({(then / then_pages) / (first / first_pages):.2f}x)"
+                  if first_pages > 0 and then_pages > 0 and first > 0 else "")
+        print(f"each extra page: {per_extra_page(first, first_pages)} from {small['pages']} to {medium['pages']} "
+              f"pages, {per_extra_page(then, then_pages)} from {medium['pages']} to {big['pages']} pages{growth}")
+        extra_mb = (f", {(big['peak_mb'] - small['peak_mb']) / (big['pages'] - small['pages']):.2f} MB per extra page"
+                    if big["pages"] > small["pages"] else "")
         print(f"peak memory, long / sample: {big['peak_mb'] / small['peak_mb']:.1f}x "
-              f"({big['peak_mb']:.0f} MB vs {small['peak_mb']:.0f} MB, "
-              f"{(big['peak_mb'] - small['peak_mb']) / (big['pages'] - small['pages']):.2f} MB per extra page)")
+              f"({big['peak_mb']:.0f} MB vs {small['peak_mb']:.0f} MB{extra_mb})")
 
         cli, done = run(LEAFPRESS + ["build", f"content/{LONG}", "--layout", "article", "--jobs", "1", "--out",
                                      "cli", "--report", "cli.json"], root, check=False)
@@ -122,4 +125,5 @@ def main(repeats: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 99)
+    args = workload(__doc__, ("repeats", 99, 2, "copies of the sample article's body in the long article"))
+    main(args.repeats, args.smoke)
