@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PREVIEW_STAMP := $(VENV)/.installed-preview
 
-.PHONY: build test test-preview system-packages clean
+.PHONY: build test test-preview bench-smoke system-packages clean
 
 build: $(STAMP)
 	$(BIN)/leafpress build
@@ -20,6 +20,15 @@ test: $(STAMP)
 test-preview: $(PREVIEW_STAMP)
 	@scripts/install-preview-packages
 	LEAFPRESS_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/preview
+
+# Every benchmark once, on a tiny workload (--smoke), so that a change cannot break
+# one unnoticed; their figures mean nothing. Runs them all, then fails if any failed.
+bench-smoke: $(STAMP)
+	@failed=""; for bench in bench/bench_*.py; do \
+		echo "== $$bench --smoke"; \
+		$(BIN)/python $$bench --smoke || failed="$$failed $$bench"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "bench-smoke failed:$$failed" >&2; exit 1; fi
 
 system-packages:
 	@scripts/install-system-packages
