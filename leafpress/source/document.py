@@ -6,10 +6,10 @@ matter between ``---`` lines, then Markdown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import bisect
 import datetime
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -18,12 +18,11 @@ from pydantic import BeforeValidator, Field
 from ..cite.references import BibliographyEntry, ReferenceLibrary, bibliography, load_references, reference_warnings
 from ..errors import MAX_PROBLEMS_PER_FILE, Problem, error, has_errors, limit_problems, quote, warning
 from ..render.i18n import LANGUAGES
+from .frontmatter import split_front_matter
 from .markup import CITATION, CitationState, Notice, render_markdown
 from .validation import IsoDate, Schema, parse_date, validate
-from .frontmatter import split_front_matter
 from .yamlfile import YamlData, load_yaml
 from .yamlfile import read_text as _read_text
-
 
 Text = Annotated[str, Field(min_length=1)]
 

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import bisect
 import copy
+import itertools
 import re
-import xml.etree.ElementTree as etree
+import xml.etree.ElementTree as etree  # noqa: N813 - the usual name
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -77,7 +78,10 @@ class CitationState:
 
 
 class _CitationPattern(InlineProcessor):
-    def handleMatch(self, m: re.Match[str], data: str):  # noqa: N802 - Markdown's API
+    # InlineProcessor changes the signature of Pattern.handleMatch; Markdown's stubs ignore that too.
+    def handleMatch(  # type: ignore[override]  # noqa: N802 - Markdown's API
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element, int, int]:
         keys = [k.strip().lstrip("@") for k in m.group(1).split(";")]
         span = etree.Element("span", {"class": "citation", "data-keys": " ".join(keys)})
         return span, m.start(0), m.end(0)
@@ -88,7 +92,7 @@ class _MalformedCitationPattern(InlineProcessor):
         super().__init__(pattern)
         self.state = state
 
-    def handleMatch(self, m: re.Match[str], data: str):  # noqa: N802
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:  # type: ignore[override]  # noqa: N802
         self.state.malformed.append(m.group(0))
         return m.group(0), m.start(0), m.end(0)
 
@@ -113,8 +117,10 @@ class _PageFootnotes(Treeprocessor):
             return
         notes = {li.get("id"): li for li in notes_div.iter("li")}
         parents = _parents(root)
-        for sup in [s for s in root.iter("sup") if s.find("a[@class='footnote-ref']") is not None]:
+        for sup in list(root.iter("sup")):
             link = sup.find("a[@class='footnote-ref']")
+            if link is None:
+                continue
             note = notes.get((link.get("href") or "").lstrip("#"))
             if note is None or sup not in parents:
                 continue
@@ -195,7 +201,7 @@ class _TableCaptions(Treeprocessor):
     def run(self, root: etree.Element) -> None:
         for parent in root.iter():
             children = list(parent)
-            for before, table in zip(children, children[1:]):
+            for before, table in itertools.pairwise(children):
                 if before.tag == "p" and table.tag == "table" and CAPTION.match(before.text or ""):
                     caption = etree.Element("caption")
                     caption.text, caption[:] = before.text, list(before)
@@ -231,7 +237,7 @@ def render_markdown(text: str, state: CitationState) -> str:
             html = _markdown(state).convert(text)
         except RecursionError:
             refused = [Notice(f"{too_deep(f'over {MAX_DEPTH}')}: {FEWER_LEVELS}")]
-        except Exception as exc:  # a parser bug must not become a traceback for the author
+        except Exception as exc:  # noqa: BLE001 - a parser bug must not become a traceback for the author
             refused = [Notice(f"the Markdown could not be converted ({type(exc).__name__}: "
                               f"{quote(exc, 100)}): simplify the text around the problem")]
     if refused:
@@ -278,7 +284,8 @@ _DEFINITION = re.compile(r"^[ \t]{0,3}:", re.M)
 
 def _nesting(line: str) -> int:
     """Levels of block quote ('>') and indentation (four columns each) that open a line."""
-    prefix = _QUOTE_AND_INDENT.match(line).group(0)
+    match = _QUOTE_AND_INDENT.match(line)
+    prefix = match.group(0) if match else ""  # it always matches, if only ""
     quotes = prefix.count(">")
     if len(prefix) == len(line):  # nothing after: indentation alone opens no level
         return quotes
@@ -506,7 +513,7 @@ class _Inspector(HTMLParser):
             reason = attribute_verdict(tag, name, value or "")
             if reason:
                 self._note(reason, _IN_A_TAG + rf"\b{re.escape(name)}\s*=\s*[\"']?{re.escape(value or '')}"
-                           if tag != "a" and tag != "img" or not value else
+                           if (tag != "a" and tag != "img") or not value else
                            rf"(?:\b(?:href|src)\s*=\s*[\"']?|\]\(\s*<?){re.escape(value)}")
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:

@@ -45,8 +45,8 @@ def words(sentence: str) -> list[str]:
 class TextBlocks(HTMLParser):
     """Text of paragraphs, list items and table cells; headings are left out."""
 
-    BLOCKS = {"p", "li", "td", "th", "dd", "dt", "blockquote"}
-    SKIP = {"h1", "h2", "h3", "h4", "h5", "h6", "code", "pre", "sup"}
+    BLOCKS = frozenset({"p", "li", "td", "th", "dd", "dt", "blockquote"})
+    SKIP = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "code", "pre", "sup"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -54,7 +54,7 @@ class TextBlocks(HTMLParser):
         self._current: list[str] | None = None
         self._skip = 0
 
-    def handle_starttag(self, tag: str, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.SKIP:
             self._skip += 1
         elif tag in self.BLOCKS:
@@ -124,9 +124,9 @@ def english_syllables(word: str) -> int:
         return 1
     count = len(re.findall(r"[aeiouy]+", w))
     # Silent final e (make, before), but not "-le" after a consonant (table, simple).
-    if w.endswith("e") and not w.endswith(("le", "ee", "ye")) and count > 1:
-        count -= 1
-    elif w.endswith("le") and len(w) > 2 and w[-3] in "aeiouy" and count > 1:
+    silent_e = w.endswith("e") and not w.endswith(("le", "ee", "ye"))
+    vowel_le = w.endswith("le") and len(w) > 2 and w[-3] in "aeiouy"
+    if (silent_e or vowel_le) and count > 1:
         count -= 1
     # Silent -es/-ed endings (makes, named), except after sounds that need them (buses, wanted).
     if re.search(r"[^aeiouy]e[sd]$", w) and not re.search(r"([sxzgc]|[cs]h)es$|[td]ed$", w) and count > 1:

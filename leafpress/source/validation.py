@@ -11,9 +11,12 @@ import datetime
 import difflib
 import re
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 from ..errors import MAX_PROBLEMS_PER_FILE, Problem, error, limit_problems, quote
 from .yamlfile import Location, YamlData
@@ -77,7 +80,7 @@ def _lookup(value: Any, location: Location) -> Any:
     return value
 
 
-def _message(err: dict[str, Any], data: YamlData, model: type[BaseModel],
+def _message(err: ErrorDetails, data: YamlData, model: type[BaseModel],
              examples: dict[str, str]) -> tuple[Location, str]:
     location: Location = tuple(p for p in err["loc"] if not isinstance(p, str) or not p.startswith("function-"))
     kind = err["type"]
@@ -145,7 +148,7 @@ def _lookup_model_fields(model: type[BaseModel], location: Location) -> list[str
     return list(getattr(current, "model_fields", {}))
 
 
-def _where(err: dict[str, Any]) -> Location:
+def _where(err: ErrorDetails) -> Location:
     """The location :func:`_message` reports an error at, without wording it."""
     location: Location = tuple(p for p in err["loc"] if not isinstance(p, str) or not p.startswith("function-"))
     return location[:-1] if err["type"] == "missing" else location

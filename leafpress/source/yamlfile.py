@@ -106,7 +106,9 @@ def _walk(node: yaml.Node, location: Location, lines: dict[Location, int], raw: 
     elif isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue  # a list or mapping as a key: building the document refuses it (unhashable key)
+            key: str = key_node.value
             line = key_node.start_mark.line + 1 + offset
             if key in seen:
                 problems.append(error(
@@ -130,7 +132,7 @@ def _structure_problem(text: str, path: Path, offset: int) -> Problem | None:
     """Aliases and nesting depth, from the parser's events: nothing is built, and it stops at the first."""
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):
-        line = event.start_mark.line + 1 + offset
+        line = (event.start_mark.line + 1 if event.start_mark else 1) + offset
         if isinstance(event, yaml.AliasEvent):
             return error(path, line, "YAML aliases (*name) are not allowed here: write the value out in full")
         if isinstance(event, yaml.CollectionStartEvent):
