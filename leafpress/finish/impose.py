@@ -68,13 +68,13 @@ def impose_booklet(data: bytes, sheet_size: tuple[float, float] = A4_LANDSCAPE) 
                 resources[name] = forms[number - 1]
                 operations.append(f"q 1 0 0 1 {target_x - x0:.4f} {(sheet_size[1] - (y1 - y0)) / 2 - y0:.4f} cm "
                                   f"{name} Do Q")
-            page = pikepdf.Dictionary(
+            side = pikepdf.Dictionary(
                 Type=pikepdf.Name.Page,
                 MediaBox=pikepdf.Array(sheet),
                 Resources=pikepdf.Dictionary(XObject=resources),
                 Contents=out.make_stream(" ".join(operations).encode("ascii")),
             )
-            out.pages.append(pikepdf.Page(page))
+            out.pages.append(pikepdf.Page(side))
         with out.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta.load_from_docinfo(source.docinfo)
         for key in ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/CreationDate", "/ModDate"):

@@ -24,7 +24,7 @@ SLUG_MM = MARK_OFFSET_MM + MARK_LENGTH_MM + 2.0
 class Profile:
     name: str
     description: str
-    pdf_variant: str
+    pdf_variant: str | None  # None: a plain PDF that claims no standard
     bleed_mm: float = 0.0
     # A CMYK output intent from the project's ICC profile (PDF/X).
     cmyk_intent: bool = False

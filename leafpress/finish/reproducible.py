@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 
-
 _RANDOM_DOCUMENT_ID = re.compile(rb"xmp\.did:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 _FILE_ID = re.compile(rb"/ID \[\(([0-9a-f]{32})\) \(([0-9a-f]{32})\)\]")
 

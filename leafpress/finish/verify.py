@@ -45,7 +45,7 @@ class FontUse:
     embedded: bool
 
 
-def _fonts_in(resources: pikepdf.Object, seen: set[int]) -> list[FontUse]:
+def _fonts_in(resources: pikepdf.Object | None, seen: set[tuple[int, int]]) -> list[FontUse]:
     found: list[FontUse] = []
     if not isinstance(resources, pikepdf.Dictionary):
         return found
@@ -68,19 +68,19 @@ def _font_use(font: pikepdf.Object, leaf: pikepdf.Object) -> FontUse:
     embedded program's own name table can.
     """
     label = str(leaf.get("/BaseFont", font.get("/BaseFont", "?"))).lstrip("/").split("+", 1)[-1]
-    descriptor = leaf.get("/FontDescriptor") or {}
+    descriptor = leaf.get("/FontDescriptor") or pikepdf.Dictionary()
     program = next((descriptor[k] for k in ("/FontFile2", "/FontFile3", "/FontFile") if k in descriptor), None)
     if program is None:
         return FontUse(label, leaf.get("/Subtype") == "/Type3")
     try:
         with TTFont(io.BytesIO(program.read_bytes()), lazy=True) as embedded:
             return FontUse(str(embedded["name"].getDebugName(6) or label), True)
-    except Exception:  # CFF or Type 1 programs: fontTools cannot name them this way
+    except Exception:  # noqa: BLE001 - CFF or Type 1 programs: fontTools cannot name them this way
         return FontUse(label, True)
 
 
 def fonts_used(pdf: pikepdf.Pdf) -> list[FontUse]:
-    seen: set[int] = set()
+    seen: set[tuple[int, int]] = set()
     uses: list[FontUse] = []
     for page in pdf.pages:
         uses += _fonts_in(page.obj.get("/Resources"), seen)
@@ -215,7 +215,7 @@ def _object_problems(obj: pikepdf.Object) -> list[tuple[str, str]]:
 
 def _is_web_address(uri: str) -> bool:
     match = re.match(r"\s*([A-Za-z][A-Za-z0-9+.-]*):", uri)
-    return bool(match) and match.group(1).lower() in WEB_SCHEMES
+    return match is not None and match.group(1).lower() in WEB_SCHEMES
 
 
 def _title(pdf: pikepdf.Pdf) -> str:
@@ -236,9 +236,9 @@ def _profile_problems(pdf: pikepdf.Pdf, profile: Profile) -> list[str]:
     if profile.needs_structure:
         if "/StructTreeRoot" not in root:
             problems.append(f"the {profile.name} profile needs a tagged PDF, but it has no structure tree")
-        if not bool((root.get("/MarkInfo") or {}).get("/Marked", False)):
+        if not bool((root.get("/MarkInfo") or pikepdf.Dictionary()).get("/Marked", False)):
             problems.append("the PDF is not marked as tagged (/MarkInfo /Marked)")
-        if not bool((root.get("/ViewerPreferences") or {}).get("/DisplayDocTitle", False)):
+        if not bool((root.get("/ViewerPreferences") or pikepdf.Dictionary()).get("/DisplayDocTitle", False)):
             problems.append("viewers are not told to show the title (/DisplayDocTitle)")
     intents = list(root.get("/OutputIntents") or [])
     if profile.needs_output_intent:
@@ -252,7 +252,7 @@ def _profile_problems(pdf: pikepdf.Pdf, profile: Profile) -> list[str]:
     for number, page in enumerate(pdf.pages, start=1):
         trim, bleed_box, media = _box(page, "/TrimBox"), _box(page, "/BleedBox"), _box(page, "/MediaBox")
         expected = [trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed]
-        if any(abs(a - b) > 0.5 for a, b in zip(bleed_box, expected)):
+        if any(abs(a - b) > 0.5 for a, b in zip(bleed_box, expected, strict=False)):
             problems.append(f"page {number}: BleedBox {_fmt(bleed_box)} should be the TrimBox {_fmt(trim)} "
                             f"plus {profile.bleed_mm:g} mm on each side")
             break

@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from markupsafe import Markup
-
     from ..cite.references import BibliographyEntry
     from ..errors import Problem
     from ..source.data import DataFile, DataSchema

@@ -39,20 +39,20 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from ..cite.references import load_references
-from ..source.document import load_source
 from ..errors import LeafpressError, Problem, error, has_errors, quote
 from ..finish.files import write_atomic
-from ..render.i18n import long_date, strings
-from ..render.jinja import make_environment
-from ..pipeline import ARTICLE_NAME
-from ..finish.verify import bundled_font_names, verify_pdf
 from ..finish.profiles import DEFAULT_PROFILE, PROFILES
+from ..finish.verify import bundled_font_names, verify_pdf
+from ..pipeline import ARTICLE_NAME
 from ..project.config import Project
 from ..render.html import template_problem
+from ..render.i18n import long_date, strings
+from ..render.jinja import make_environment
 from ..source.data import data_problems, load_data_file
+from ..source.document import load_source
+from ..typeset.engine import typeset
 from .certificate import LAYOUT
 from .cpd import CPD, CPD_DATA
-from ..typeset.engine import typeset
 
 TEMPLATE = LAYOUT.template
 STYLESHEETS = LAYOUT.stylesheets
@@ -180,7 +180,8 @@ def read_roster(path: Path) -> tuple[list[RosterRow], list[Problem]]:
     problems: list[Problem] = []
     rows: list[RosterRow] = []
     header: list[str] | None = None
-    name_at = email_at = None
+    name_at = 0  # set from the header row, which comes first
+    email_at: int | None = None
     bad_rows = 0
     reader = csv.reader(io.StringIO(text, newline=""))
     while True:
@@ -199,11 +200,12 @@ def read_roster(path: Path) -> tuple[list[RosterRow], list[Problem]]:
             continue  # blank lines, and the ",,," rows spreadsheets leave at the end
         if header is None:
             header = record
-            name_at, email_at = _column(header, NAME_COLUMNS), _column(header, EMAIL_COLUMNS)
-            if name_at is None:
+            named_at, email_at = _column(header, NAME_COLUMNS), _column(header, EMAIL_COLUMNS)
+            if named_at is None:
                 found = ", ".join(quote(h.strip()) for h in header)
                 raise LeafpressError([error(path, line, f"the header row has no 'name' column (it has {found}): "
                                             "call the column of attendees' full names 'name'")])
+            name_at = named_at
             continue
         if len(record) != len(header):
             problems.append(error(path, line, f"this row has {len(record)} fields but the header has "
@@ -375,7 +377,7 @@ def activity_context(project: Project, activity: Activity) -> dict[str, Any]:
     locale = project.locale_for(activity.language)
     dates = sorted(set(cpd.session.dates))
     hours = format_decimal(cpd.hours, locale=locale)
-    credits = cpd.accreditation.credits
+    credit_count = cpd.accreditation.credits
     return {
         "language": activity.language,
         "t": t,
@@ -389,8 +391,8 @@ def activity_context(project: Project, activity: Activity) -> dict[str, Any]:
         "hours_text": t["cert_hour" if cpd.hours == 1 else "cert_hours"].format(hours=hours),
         "accreditation": cpd.accreditation,
         # Shown only when accredited; CPD.cross_checks makes sure credits and body are there then.
-        "credits_text": t["credits_value"].format(credits=format_decimal(credits, locale=locale),
-                                                  body=cpd.accreditation.body) if credits is not None else "",
+        "credits_text": t["credits_value"].format(credits=format_decimal(credit_count, locale=locale),
+                                                  body=cpd.accreditation.body) if credit_count is not None else "",
         "signatory": cpd.signatory,
         "issued": activity.issued,
         "issued_long": long_date(activity.issued, locale),
@@ -434,7 +436,7 @@ def _combined(certificates: list[bytes], title: str) -> bytes:
         out = pikepdf.new()
         for source in sources:
             out.pages.extend(source.pages)
-        info = pikepdf.Dictionary({key: value for key, value in sources[0].docinfo.items()})
+        info = pikepdf.Dictionary(dict(sources[0].docinfo.items()))
         info.Title = pikepdf.String(title)
         out.trailer.Info = out.make_indirect(info)
         if "/Lang" in sources[0].Root:

@@ -7,7 +7,7 @@ certificates need) beside the summary's ``evidence.yaml`` and ``summary.yaml``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 

@@ -10,12 +10,11 @@ import base64
 import io
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import segno
 from babel.numbers import format_decimal
 from markupsafe import escape
-
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .summary import ForestPlot

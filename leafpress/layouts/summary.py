@@ -87,8 +87,8 @@ class Summary(DataSchema):
     safety_title: Text = "Safety and monitoring"
 
     def markdown_fields(self) -> list[tuple[Location, str]]:
-        return ([(("key_points", i), text) for i, text in enumerate(self.key_points)]
-                + [(("safety", i), text) for i, text in enumerate(self.safety)])
+        fields: list[tuple[Location, str]] = [(("key_points", i), text) for i, text in enumerate(self.key_points)]
+        return fields + [(("safety", i), text) for i, text in enumerate(self.safety)]
 
 
 EVIDENCE = DataSpec("evidence.yaml", Evidence)

@@ -46,5 +46,6 @@ def template_problem(project: Project, template: str, exc: jinja2.TemplateError)
     if isinstance(exc, jinja2.TemplateNotFound):
         folders = " or ".join(display_path(folder) for folder in project.template_dirs)
         return error(project.template(template), None, f"template {quote(exc.name)} not found in {folders}")
-    path = Path(exc.filename) if getattr(exc, "filename", None) else project.template(template)
+    filename = getattr(exc, "filename", None)  # syntax errors know their file
+    path = Path(filename) if filename else project.template(template)
     return error(path, getattr(exc, "lineno", None), f"template error: {exc.message or exc}")

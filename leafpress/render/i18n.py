@@ -110,8 +110,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "contact_us": "Contacto",
         "sources": "Fuentes",
         "feedback": "Su opinión",
-        "feedback_text": "Díganos qué le parece este folleto: coménteselo al personal de la clínica en su próxima visita.",
-        "feedback_email": "Díganos qué le parece este folleto: coménteselo al personal de la clínica o escriba a {email}.",
+        "feedback_text": ("Díganos qué le parece este folleto: coménteselo al personal de la clínica "
+                          "en su próxima visita."),
+        "feedback_email": ("Díganos qué le parece este folleto: coménteselo al personal de la clínica "
+                           "o escriba a {email}."),
         "phone": "Teléfono",
         "email": "Correo electrónico",
         "website": "Web",
@@ -139,7 +141,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "cpd_credits": "Créditos de formación continuada",
         "credits_value": "{credits} créditos ({body})",
         "accreditation": "Acreditación",
-        "accreditation_pending": "Acreditación en trámite: esta actividad aún no otorga créditos de formación continuada.",
+        "accreditation_pending": ("Acreditación en trámite: esta actividad aún no otorga créditos "
+                                  "de formación continuada."),
         "accreditation_none": "Esta actividad no está acreditada para créditos de formación continuada.",
         "faculty": "Docentes y conflictos de intereses",
         "no_declaration": "no consta declaración de intereses",
