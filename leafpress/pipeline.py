@@ -282,8 +282,8 @@ class Session:
             return LayoutData({}, document.bibliography if layout.context is None else (), tuple(problems))
         inputs = LayoutInputs(document, files, self.project.locale_for(document.meta.language),
                               strings(document.meta.language), self.project.config.colours.primary)
-        data = layout.context(inputs)
-        return LayoutData(data.context, data.bibliography, tuple(problems) + data.problems, data.max_pages)
+        built = layout.context(inputs)
+        return LayoutData(built.context, built.bibliography, tuple(problems) + built.problems, built.max_pages)
 
 
 def _language_problems(target: Target, document: Document) -> list[Problem]:
@@ -389,9 +389,9 @@ def build_target(session: Session, target: Target) -> BuildResult:
     from .finish.files import write_atomic
     from .finish.impose import ImpositionError
     from .finish.marks import add_crop_marks
+    from .finish.profiles import MARK_LENGTH_MM, MARK_OFFSET_MM, SLUG_MM
     from .finish.reproducible import stable_document_id
     from .finish.verify import bundled_font_names, verify_pdf
-    from .finish.profiles import MARK_LENGTH_MM, MARK_OFFSET_MM, SLUG_MM
 
     started = time.perf_counter()
 
