@@ -288,12 +288,10 @@ class Session:
 
 def _language_problems(target: Target, document: Document) -> list[Problem]:
     """A per-language file whose front matter names another language would overwrite that language's PDF."""
-    if target.layout.language_of(target.source) in (None, document.meta.language):
-        return []
-    return [error(target.source, document.front_matter.line_of(("language",)),
-                  f"the file name says the language is {quote(target.language)} but the front matter says "
-                  f"'language: {document.meta.language}': rename the file to "
-                  f"{quote(target.layout.sources.replace('*', document.meta.language))} or correct 'language'")]
+    from .source.frontmatter import language_mismatch
+
+    return language_mismatch(target.source, target.layout.language_of(target.source), document.meta.language,
+                             document.front_matter.line_of(("language",)), target.layout.sources)
 
 
 def render_target(session: Session, target: Target) -> Rendered:

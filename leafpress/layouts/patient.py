@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Finishing, Layout
+from .base import Finishing, Layout, PageRules
 
 
 def impose_booklet(pdf: bytes) -> tuple[bytes, int]:
@@ -19,6 +19,7 @@ LEAFLET = Layout(
     stylesheets=("fonts/fonts.css", "base.css", "patient.css"),
     sources="patient.*.md",
     audience="patients",
+    page=PageRules(min_text_pt=12),
     readability=True,
 )
 
@@ -29,6 +30,7 @@ LARGE_PRINT = Layout(
     stylesheets=("fonts/fonts.css", "base.css", "patient.css", "patient-large-print.css"),
     sources="patient.*.md",
     audience="patients",
+    page=PageRules(min_text_pt=16),
     readability=True,
 )
 
@@ -39,6 +41,7 @@ BOOKLET = Layout(
     stylesheets=LEAFLET.stylesheets,
     sources=LEAFLET.sources,
     audience="patients",
+    page=LEAFLET.page,
     readability=True,
     finishes=LEAFLET.name,
     # An imposed booklet is a new, untagged file for an office printer: the sheets have no bleed to mark.

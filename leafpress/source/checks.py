@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .document import Document, load_document, load_source
+from ..layouts.base import Layout
+from .document import Document, Source, load_document, load_source
 from ..errors import LeafpressError, Problem, error, has_errors, quote, warning
 from ..project.config import Project
 from .readability import Report, TextBlocks, score
@@ -140,6 +141,17 @@ def _data_problems(project: Project, folder: Path, known: frozenset[str]) -> lis
     return problems
 
 
+def _language_problems(source: Path, parsed: Source, layouts: list[Layout]) -> list[Problem]:
+    """A per-language file (patient.es.md) whose front matter names another language: the build refuses it."""
+    from .frontmatter import language_mismatch
+
+    for layout in layouts:
+        if named := layout.language_of(source):
+            return language_mismatch(source, named, parsed.meta.language, parsed.yaml.line_of(("language",)),
+                                     layout.sources)
+    return []
+
+
 def check_topics(project: Project, paths: list[Path], today: datetime.date,
                  strict_readability: bool = False) -> list[TopicCheck]:
     """Run every content check on the topics under ``paths``, without making PDFs."""
@@ -148,10 +160,14 @@ def check_topics(project: Project, paths: list[Path], today: datetime.date,
     topics, problems = find_topics(project, paths)
     if problems:
         raise LeafpressError(problems)
+    from ..layouts.registry import batch_layouts
+
+    # Every Markdown file some layout is built from: article.md, patient.<language>.md, a declared layout's.
+    layouts = list(batch_layouts(project).values())
+    patterns = {layout.sources for layout in layouts}
     results = []
     for folder, only in topics:
-        sources = [folder / "article.md"] if (folder / "article.md").is_file() else []
-        sources += sorted(folder.glob("patient.*.md"))
+        sources = sorted({source for pattern in patterns for source in folder.glob(pattern)})
         if only is not None:
             sources = [s for s in sources if s == only]
         found: list[Problem] = []
@@ -164,6 +180,7 @@ def check_topics(project: Project, paths: list[Path], today: datetime.date,
             parsed, _ = load_source(source)
             if parsed is not None:
                 found += _review_problems(source, parsed.meta.review_date, today)
+                found += _language_problems(source, parsed, layouts)
             loaded = load_document(source, folder.name)
             if not isinstance(loaded, Document):
                 found += loaded

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import Problem, error
+from ..errors import Problem, error, quote
 from ..render.i18n import LANGUAGES
 from .yamlfile import load_yaml, read_text
 
@@ -41,3 +41,13 @@ def declared_language(path: Path) -> str | None:
     return value if isinstance(value, str) and value in LANGUAGES else None
 
 
+
+
+def language_mismatch(path: Path, named: str | None, declared: str, line: int, pattern: str) -> list[Problem]:
+    """A per-language file (patient.es.md) whose front matter names another language: it would overwrite that
+    language's PDF, so it is an error at the line of 'language'."""
+    if named is None or named == declared:
+        return []
+    return [error(path, line, f"the file name says the language is {quote(named)} but the front matter says "
+                  f"'language: {declared}': rename the file to {quote(pattern.replace('*', declared))} "
+                  "or correct 'language'")]

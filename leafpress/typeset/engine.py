@@ -193,9 +193,22 @@ def _used_height_mm(page) -> float:  # a weasyprint Page
 
 
 def _smallest_text_pt(pages: list) -> float | None:  # weasyprint Pages
-    """The smallest font size of the text on ``pages``, in points, margin boxes (header, footer) included."""
-    sizes = [box.style["font_size"] for page in pages for box in page._page_box.descendants()
-             if type(box).__name__ == "TextBox" and box.text.strip()]
+    """The smallest font size of the running text on ``pages``, in points.
+
+    Running headers and footers are left out, and so are superscripts and
+    subscripts (footnote and citation marks), which are meant to be small.
+    """
+    sizes: list[float] = []
+    stack = [child for page in pages for child in page._page_box.children if type(child).__name__ != "MarginBox"]
+    while stack:
+        box = stack.pop()
+        if box.style["vertical_align"] in ("super", "sub"):
+            continue
+        if type(box).__name__ == "TextBox":
+            if box.text.strip():
+                sizes.append(box.style["font_size"])
+        else:
+            stack.extend(getattr(box, "children", ()))
     return min(sizes) * 0.75 if sizes else None  # CSS px to pt
 
 
