@@ -21,8 +21,8 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from conftest import ROOT, TestProject, errors, glyphs_shown, notdef_drawn, pdf_text, run, to_unicode
-from leafpress.layouts.certificates import MAX_STEM_BYTES, file_stem
 from leafpress.finish.verify import bundled_font_names, fonts_used
+from leafpress.runner.certificates import MAX_STEM_BYTES, file_stem
 
 A4_LANDSCAPE = (841.89, 595.28)
 
@@ -186,7 +186,7 @@ def pending(tmp_path_factory):
 # --- which rows get a certificate ---------------------------------------------------
 
 def test_bad_rows_are_reported_with_their_line_and_the_others_still_made(accredited):
-    code, out, err, folder, _ = accredited
+    code, out, err, _, _ = accredited
     assert code == 1
     assert errors(err) == BAD_ROWS
     assert out.splitlines()[-1] == f"{len(MADE)} made, {len(BAD_ROWS)} failed, 0 warnings."
@@ -196,7 +196,7 @@ def test_bad_rows_are_reported_with_their_line_and_the_others_still_made(accredi
 def test_one_pdf_per_valid_row_with_safe_readable_file_names(accredited):
     _, _, _, folder, register = accredited
     assert [(r["name"], r["email"]) for r in register] == [(name, email) for name, email, _ in MADE]
-    for row, (_, _, expected) in zip(register, MADE):
+    for row, (_, _, expected) in zip(register, MADE, strict=True):
         assert row["file"] == (expected or f"{row['number']}.pdf")
     files = sorted(p.name for p in folder.iterdir())
     assert files == sorted([r["file"] for r in register] + ["certificates.pdf", "register.csv"])
@@ -284,7 +284,7 @@ def test_not_accredited_says_so(project):
     (article.parent / "cpd.yaml").write_text(cpd_yaml("  status: not-accredited\n  credits: 2\n", "[2027-01-20]"),
                                              encoding="utf-8")
     (project.root / "r.csv").write_text("full_name\nAna Test\n", encoding="utf-8")
-    code, out, err = run("certificates", "content/t", "--roster", "r.csv")
+    code, _, err = run("certificates", "content/t", "--roster", "r.csv")
     assert code == 0, err
     text = flat(pdf_text(project.root / "output" / "t" / "certificates" / "Ana Test.pdf"))
     assert "This activity is not accredited for CPD credits." in text
@@ -329,7 +329,7 @@ def test_each_file_carries_only_its_own_page_resources(accredited):
             (page,) = pdf.pages
             used = glyphs_shown(page)
             fonts = page.Resources.Font
-            assert set(str(k) for k in fonts.keys()) == set(used), row  # no font the page does not show
+            assert {str(k) for k in fonts} == set(used), row  # no font the page does not show
             for name, gids in used.items():
                 # Text mappings only for this page's glyphs.
                 assert set(to_unicode(fonts[name])) == gids, (row, name)
@@ -476,7 +476,7 @@ def course(project):
 
 
 @pytest.mark.parametrize("content, expected", [
-    ("Nom,mail\nAna,a@example.org\n".encode(),
+    (b"Nom,mail\nAna,a@example.org\n",
      "roster.csv:1: error: the header row has no 'name' column (it has 'Nom', 'mail'): "
      "call the column of attendees' full names 'name'"),
     ("name,email\nAna,a@example.org\nJos\xe9,\n".encode("latin-1"),
@@ -487,7 +487,7 @@ def course(project):
 ])
 def test_unreadable_roster_is_one_clear_line(course, content, expected):
     (course.root / "roster.csv").write_bytes(content)
-    code, out, err = run("certificates", "content/course", "--roster", "roster.csv")
+    code, _, err = run("certificates", "content/course", "--roster", "roster.csv")
     assert code == 1
     assert err.splitlines() == [expected, "Stopped: 1 error."]
     assert not (course.root / "output" / "course").exists()
@@ -516,7 +516,7 @@ def test_only_bad_rows_make_nothing_and_fail(course):
 def test_a_name_the_fonts_cannot_show_fails_its_row_only(course):
     """Cyrillic is not bundled: that row fails (system font or .notdef, whichever this machine has)."""
     (course.root / "roster.csv").write_text("name\nИван Петров\nAna Test\n", encoding="utf-8")
-    code, out, err = run("certificates", "content/course", "--roster", "roster.csv")
+    code, _, err = run("certificates", "content/course", "--roster", "roster.csv")
     assert code == 1
     (line,) = errors(err)
     assert line.startswith("roster.csv:2: error: no certificate for 'Иван Петров': ")

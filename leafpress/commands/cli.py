@@ -272,7 +272,7 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
 
     Example: leafpress certificates content/ketamine-neuropathic-pain --roster attendees.csv
     """
-    from ..layouts.certificates import make_certificates  # renders PDFs: imports WeasyPrint
+    from ..runner.certificates import make_certificates  # renders PDFs: imports WeasyPrint
 
     try:
         project = load_project()

@@ -113,6 +113,8 @@ class Layout:
     checks: CheckFunction | None = None
     # Where a project-declared layout was declared, for messages.
     declared_in: Path | None = None
+    # Where the layout comes in lists, the build's table and its order of work (lowest first).
+    order: int = 100
 
     @property
     def data_files(self) -> tuple[str, ...]:

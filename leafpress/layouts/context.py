@@ -17,7 +17,7 @@ from ..source.data import DataFile
 from ..source.document import Document
 from ..source.markup import CitationState, render_markdown
 from ..source.yamlfile import Location
-from .summary import STUDY_FIELDS
+from .builtin.summary import STUDY_FIELDS
 
 
 class Fragments:

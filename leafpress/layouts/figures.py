@@ -17,7 +17,7 @@ from babel.numbers import format_decimal
 from markupsafe import escape
 
 if TYPE_CHECKING:
-    from .summary import ForestPlot
+    from .builtin.summary import ForestPlot
 
 MINUS = "\u2212"
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .base import Finishing, Layout, PageRules
+from ..base import Finishing, Layout, PageRules
 
 
 def impose_booklet(pdf: bytes) -> tuple[bytes, int]:
     """The A5 pages 2-up on A4 landscape sheets, in saddle-stitch order; the sheet sides counted."""
-    from ..finish.impose import impose_booklet as impose
+    from ...finish.impose import impose_booklet as impose
 
     return impose(pdf)
 
@@ -21,6 +21,7 @@ LEAFLET = Layout(
     audience="patients",
     page=PageRules(min_text_pt=12),
     readability=True,
+    order=40,
 )
 
 LARGE_PRINT = Layout(
@@ -32,6 +33,7 @@ LARGE_PRINT = Layout(
     audience="patients",
     page=PageRules(min_text_pt=16),
     readability=True,
+    order=41,
 )
 
 BOOKLET = Layout(
@@ -46,6 +48,7 @@ BOOKLET = Layout(
     finishes=LEAFLET.name,
     # An imposed booklet is a new, untagged file for an office printer: the sheets have no bleed to mark.
     finishing=Finishing(impose=impose_booklet, crop_marks=False),
+    order=42,
 )
 
 LAYOUTS = (LEAFLET, LARGE_PRINT, BOOKLET)

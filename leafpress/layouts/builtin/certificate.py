@@ -1,12 +1,12 @@
 """The certificate of attendance: one landscape A4 page per attendee of a topic's CPD session.
 
 Not built by `leafpress build`: `leafpress certificates TOPIC --roster FILE`
-makes one per roster row (see :mod:`leafpress.layouts.certificates`).
+makes one per roster row (see :mod:`leafpress.runner.certificates`).
 """
 
 from __future__ import annotations
 
-from .base import Layout, PageRules
+from ..base import Layout, PageRules
 from .cpd import CPD_DATA
 
 LAYOUT = Layout(
@@ -18,4 +18,7 @@ LAYOUT = Layout(
     data=(CPD_DATA,),
     page=PageRules(max_pages=1),
     batch=False,
+    order=90,
 )
+
+LAYOUTS = (LAYOUT,)

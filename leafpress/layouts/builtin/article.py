@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Layout
+from ..base import Layout
 
 LAYOUT = Layout(
     name="article",
@@ -11,4 +11,7 @@ LAYOUT = Layout(
     stylesheets=("fonts/fonts.css", "base.css", "clinician.css", "article.css"),
     required_fields=("audience_notice", "summary"),
     numbered_headings=True,
+    order=10,
 )
+
+LAYOUTS = (LAYOUT,)

@@ -51,8 +51,8 @@ from ..render.jinja import make_environment
 from ..source.data import data_problems, load_data_file
 from ..source.document import load_source
 from ..typeset.engine import typeset
-from .certificate import LAYOUT
-from .cpd import CPD, CPD_DATA
+from ..layouts.builtin.certificate import LAYOUT
+from ..layouts.builtin.cpd import CPD, CPD_DATA
 
 TEMPLATE = LAYOUT.template
 STYLESHEETS = LAYOUT.stylesheets

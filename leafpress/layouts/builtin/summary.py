@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from ..cite.references import bibliography
-from ..errors import Problem, error, warning
-from ..source.data import DataFile, DataSchema, Key, Number, Text
-from ..source.yamlfile import Location
-from .base import DataSpec, Layout, LayoutData, LayoutInputs, PageRules
+from ...cite.references import bibliography
+from ...errors import Problem, error, warning
+from ...source.data import DataFile, DataSchema, Key, Number, Text
+from ...source.yamlfile import Location
+from ..base import DataSpec, Layout, LayoutData, LayoutInputs, PageRules
 
 if TYPE_CHECKING:
-    from .context import Fragments
+    from ..context import Fragments
 
 
 STUDY_FIELDS = ("study", "design", "participants", "population", "intervention", "result")
@@ -100,7 +100,7 @@ WORDS_PER_PAGE = 380
 
 
 def _figure(fragments: Fragments, evidence: DataFile, inputs: LayoutInputs) -> dict[str, Any] | None:
-    from .figures import forest_plot  # draws SVG: loaded only when a summary is built
+    from ..figures import forest_plot  # draws SVG: loaded only when a summary is built
 
     plot = evidence.model.forest_plot
     if plot is None:
@@ -116,8 +116,8 @@ def _figure(fragments: Fragments, evidence: DataFile, inputs: LayoutInputs) -> d
 
 
 def summary_context(inputs: LayoutInputs) -> LayoutData:
-    from .context import Fragments, studies
-    from .figures import qr_code_data_uri
+    from ..context import Fragments, studies
+    from ..figures import qr_code_data_uri
 
     document = inputs.document
     evidence, summary = inputs.files[EVIDENCE.file], inputs.files[SUMMARY.file]
@@ -170,4 +170,7 @@ LAYOUT = Layout(
     page=PageRules(max_pages=2),  # summary.yaml may lower it to 1 (the default)
     context=summary_context,
     checks=summary_checks,
+    order=20,
 )
+
+LAYOUTS = (LAYOUT,)

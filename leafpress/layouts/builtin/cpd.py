@@ -11,12 +11,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from ..cite.references import bibliography
-from ..errors import Problem, error, quote, warning
-from ..source.data import DataFile, DataSchema, Key, Number, Text
-from ..source.validation import IsoDate
-from ..source.yamlfile import Location
-from .base import DataSpec, Layout, LayoutData, LayoutInputs
+from ...cite.references import bibliography
+from ...errors import Problem, error, quote, warning
+from ...source.data import DataFile, DataSchema, Key, Number, Text
+from ...source.validation import IsoDate
+from ...source.yamlfile import Location
+from ..base import DataSpec, Layout, LayoutData, LayoutInputs
 from .summary import EVIDENCE, SUMMARY
 
 
@@ -115,8 +115,8 @@ CPD_DATA = DataSpec("cpd.yaml", CPD)
 def cpd_context(inputs: LayoutInputs) -> LayoutData:
     from babel.numbers import format_decimal
 
-    from ..render.i18n import long_date
-    from .context import Fragments, studies
+    from ...render.i18n import long_date
+    from ..context import Fragments, studies
 
     document, locale = inputs.document, inputs.locale
     cpd, summary, evidence = inputs.files[CPD_DATA.file], inputs.files[SUMMARY.file], inputs.files[EVIDENCE.file]
@@ -153,4 +153,7 @@ LAYOUT = Layout(
     data=(EVIDENCE, SUMMARY, CPD_DATA),
     pdf_forms=True,
     context=cpd_context,
+    order=30,
 )
+
+LAYOUTS = (LAYOUT,)
