@@ -242,11 +242,15 @@ class Session:
         return shared_environment(self.project.template_dirs)
 
     def document(self, target: Target) -> Document | list[Problem]:
+        return self.load(target.source, target.topic)
+
+    def load(self, source: Path, topic: str) -> Document | list[Problem]:
+        """A topic's Markdown file loaded (front matter, Markdown, citations), once per session."""
         from .source.document import load_document
 
-        if target.source not in self._documents:
-            self._documents[target.source] = load_document(target.source, target.topic)
-        return self._documents[target.source]
+        if source not in self._documents:
+            self._documents[source] = load_document(source, topic)
+        return self._documents[source]
 
     def data_file(self, path: Path, layout: Layout) -> tuple[DataFile | None, list[Problem]]:
         from .source.data import load_data_file
@@ -348,25 +352,40 @@ def page_limit_message(target: Target, limit: int, typeset: Typeset) -> str:
             "(nothing was cut)")
 
 
+def typeset_html(project: Project, layout: Layout, html: str, folder: Path, profile: Profile) -> Typeset:
+    """The typeset stage: ``html`` with the layout's stylesheets and page rules, files loaded from ``folder``.
+
+    The document loads files from its topic folder and the theme (the project's
+    overrides first); stylesheets from the theme only, so every document of a
+    layout shares them once parsed.
+    """
+    from .typeset.engine import typeset
+
+    logo = project.logo_path
+    roots = (folder, *project.style_roots) + ((logo,) if logo else ())
+    sheets = tuple(project.stylesheet(name) for name in layout.stylesheets)
+    return typeset(html, folder, sheets, roots, forms=layout.pdf_forms, profile=profile,
+                   icc_profile=project.icc_profile, style_roots=project.style_roots,
+                   fallbacks=project.theme_fallbacks, page_css=layout.page_css())
+
+
+def verify(project: Project, pdf: bytes, profile: Profile | None) -> list[str]:
+    """The verify stage: fonts bundled and embedded, title and language, the audit, what ``profile`` promises."""
+    from .finish.verify import bundled_font_names, verify_pdf
+
+    return verify_pdf(pdf, bundled_font_names(project.font_dirs), profile)
+
+
 def _typeset_target(session: Session, target: Target) -> tuple[Typeset | None, tuple[Problem, ...]]:
     """Render and typeset ``target``; the pages (None when errors stopped it) and every problem."""
     if target in session._typeset:
         return session._typeset[target]
-    from .typeset.engine import typeset
-
     rendered = render_target(session, target)
     problems = list(rendered.problems)
     if rendered.html is None:
         return None, tuple(problems)
-    project, layout = session.project, target.layout
-    logo = project.logo_path
-    # The document loads files from its topic folder and the theme; stylesheets from the theme only, so
-    # documents of a layout share them once parsed.
-    roots = (target.source.parent, *project.style_roots) + ((logo,) if logo else ())
-    sheets = tuple(project.stylesheet(name) for name in layout.stylesheets)
-    pages = typeset(rendered.html, target.source.parent, sheets, roots, forms=layout.pdf_forms,
-                    profile=target.profile, icc_profile=project.icc_profile, style_roots=project.style_roots,
-                    fallbacks=project.theme_fallbacks, page_css=layout.page_css())
+    layout = target.layout
+    pages = typeset_html(session.project, layout, rendered.html, target.source.parent, target.profile)
     problems += [error(target.source, _line_naming(target.source, reason), f"refused to load {reason}")
                  for reason in pages.refused]
     problems += [error(target.source, None, f"WeasyPrint: {message}") for message in pages.warnings]
@@ -389,7 +408,6 @@ def build_target(session: Session, target: Target) -> BuildResult:
     from .finish.marks import add_crop_marks
     from .finish.profiles import MARK_LENGTH_MM, MARK_OFFSET_MM, SLUG_MM
     from .finish.reproducible import stable_document_id
-    from .finish.verify import bundled_font_names, verify_pdf
 
     started = time.perf_counter()
 
@@ -414,8 +432,7 @@ def build_target(session: Session, target: Target) -> BuildResult:
         except ImpositionError as exc:
             return failed(problems + [error(target.source, None, f"the {layout.name} cannot be imposed: {exc}")])
         checked_as = None
-    fonts = bundled_font_names(project.font_dirs)
-    problems += [error(target.source, None, message) for message in verify_pdf(pdf, fonts, checked_as)]
+    problems += [error(target.source, None, message) for message in verify(project, pdf, checked_as)]
     if has_errors(problems):
         return failed(problems)
     path = session.out_dir / target.output

@@ -10,9 +10,10 @@
   topic, that date and the row's identity (see :func:`certificate_number`).
   ``register.csv`` beside the PDFs lists number, name, email and file.
 
-Each certificate is typeset as a document of its own. The layout's
-stylesheets and fonts are parsed once and shared by every render
-(:func:`leafpress.typeset.parsed_styles`), so a certificate costs about 45 ms
+Each certificate is typeset as a document of its own, through the pipeline's
+typeset and verify stages with the certificate layout of the registry. The
+layout's stylesheets and fonts are parsed once and shared by every render
+(:func:`leafpress.typeset.engine.parsed_styles`), so a certificate costs about 45 ms
 and memory barely grows with the roster (only the finished PDFs, about 16 KB
 each, are kept until they are all written). What every certificate of the
 activity shows is computed once (:func:`activity_context`).
@@ -42,20 +43,17 @@ from ..cite.references import load_references
 from ..errors import LeafpressError, Problem, error, has_errors, quote
 from ..finish.files import write_atomic
 from ..finish.profiles import DEFAULT_PROFILE, PROFILES
-from ..finish.verify import bundled_font_names, verify_pdf
-from ..pipeline import ARTICLE_NAME
+from ..pipeline import ARTICLE_NAME, typeset_html, verify
 from ..project.config import Project
 from ..render.html import template_problem
 from ..render.i18n import long_date, strings
 from ..render.jinja import make_environment
 from ..source.data import data_problems, load_data_file
 from ..source.document import load_source
-from ..typeset.engine import typeset
 from ..layouts.builtin.certificate import LAYOUT
 from ..layouts.builtin.cpd import CPD, CPD_DATA
 
 TEMPLATE = LAYOUT.template
-STYLESHEETS = LAYOUT.stylesheets
 REGISTER_NAME = "register.csv"
 COMBINED_NAME = "certificates.pdf"
 
@@ -462,11 +460,6 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
         return CertificatesResult(out_dir, (), bad_rows, tuple(problems), None, None, time.perf_counter() - started)
     env = make_environment(project.template_dirs)
     context = activity_context(project, activity)
-    logo = project.logo_path
-    # The project's templates and stylesheets where it has its own, else the theme's.
-    roots = project.style_roots + ((logo,) if logo else ())
-    sheets = tuple(project.stylesheet(name) for name in STYLESHEETS)
-    allowed = bundled_font_names(project.font_dirs)
     names = file_names(attendees)
 
     failed = 0
@@ -476,7 +469,7 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
             html = certificate_html(env, context, attendee)
         except jinja2.TemplateError as exc:
             raise LeafpressError([template_problem(project, TEMPLATE, exc)]) from None
-        result = typeset(html, activity.folder, sheets, roots, profile=UNTAGGED, fallbacks=project.theme_fallbacks)
+        result = typeset_html(project, LAYOUT, html, activity.folder, UNTAGGED)
         missing = [m for m in map(_missing_character, result.warnings) if m]
         others = [f"refused to load {reason}" for reason in result.refused]
         others += [f"WeasyPrint: {m}" for m in result.warnings if not _missing_character(m)]
@@ -493,7 +486,7 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
                            "shorten the activity title or the place in cpd.yaml")
         else:
             data = _finished(result.pdf)
-            reasons += others + verify_pdf(data, allowed)
+            reasons += others + verify(project, data, None)
         if reasons:
             failed += 1
             problems += [error(roster, attendee.line, f"no certificate for {quote(attendee.name)}: {reason}")
@@ -513,7 +506,7 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
     if combined and made:
         title = f"{context['t']['cert_pdf_title_combined']} — {activity.title}"
         combined_pdf = _combined([data for _, _, data in made], title)
-        more = verify_pdf(combined_pdf, allowed)
+        more = verify(project, combined_pdf, None)
         if more:
             problems += [error(out_dir / COMBINED_NAME, None, message) for message in more]
         else:

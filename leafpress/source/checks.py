@@ -155,12 +155,14 @@ def _language_problems(source: Path, parsed: Source, layouts: list[Layout]) -> l
 def check_topics(project: Project, paths: list[Path], today: datetime.date,
                  strict_readability: bool = False) -> list[TopicCheck]:
     """Run every content check on the topics under ``paths``, without making PDFs."""
-    from ..pipeline import find_topics
+    from ..layouts.registry import batch_layouts
+    from ..pipeline import Session, find_topics, plan, render_target
 
     topics, problems = find_topics(project, paths)
     if problems:
         raise LeafpressError(problems)
-    from ..layouts.registry import batch_layouts
+    targets = plan(project, paths)
+    session = Session(project, project.output_dir)
 
     # Every Markdown file some layout is built from: article.md, patient.<language>.md, a declared layout's.
     layouts = list(batch_layouts(project).values())
@@ -181,7 +183,7 @@ def check_topics(project: Project, paths: list[Path], today: datetime.date,
             if parsed is not None:
                 found += _review_problems(source, parsed.meta.review_date, today)
                 found += _language_problems(source, parsed, layouts)
-            loaded = load_document(source, folder.name)
+            loaded = session.load(source, folder.name)
             if not isinstance(loaded, Document):
                 found += loaded
                 if parsed is not None:
@@ -201,6 +203,11 @@ def check_topics(project: Project, paths: list[Path], today: datetime.date,
                 library, _ = load_references(folder / "references.json")
                 known = frozenset(library.references)
             found += _data_problems(project, folder, known)
+        # Then every target as the build renders it, stopping before typesetting: the layouts' own
+        # requirements, their data and their templates (a problem found twice is reported once).
+        for target in targets:
+            if target.source.parent == folder and only in (None, target.source):
+                found += render_target(session, target).problems
         unique = list(dict.fromkeys(found))
         unique.sort(key=lambda p: (str(p.path), p.line or 0))
         results.append(TopicCheck(folder.name, folder, tuple(unique), tuple(reports)))
