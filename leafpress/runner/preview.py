@@ -381,6 +381,9 @@ def preview_page(snapshot: Snapshot, target: Target, version: str, nonce: str) -
         page = rewrite_file_urls(page, mounts, project.logo_path)
         head = "".join(f'<link rel="stylesheet" href="/styles/{url_quote(name)}">\n'
                        for name in target.layout.stylesheets)
+        # A declared layout's page size (validated in leafpress.yaml: no markup can get in).
+        if page_css := target.layout.page_css():
+            head += f"<style>{page_css}</style>\n"
     return _inject(page, head + _reload_tag(version, nonce), problems_box(problems))
 
 
