@@ -7,10 +7,14 @@ import shutil
 import subprocess
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from leafpress import build, load_project
+
+if TYPE_CHECKING:
+    from fontTools.ttLib import TTFont
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_TOPIC = "ketamine-neuropathic-pain"
@@ -258,7 +262,7 @@ def glyphs_shown(page) -> dict[str, set[int]]:
     return shown
 
 
-def notdef_drawn(program: "TTFont", gids: set[int]) -> bool:
+def notdef_drawn(program: TTFont, gids: set[int]) -> bool:
     """Whether a font draws .notdef: glyph 0, or, as WeasyPrint 70 writes a missing glyph, an id past its last."""
     return any(gid == 0 or gid >= program["maxp"].numGlyphs for gid in gids)
 

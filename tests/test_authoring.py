@@ -7,7 +7,7 @@ import re
 
 from click.testing import CliRunner
 
-from conftest import CPD, EVIDENCE, SUMMARY, add_data
+from conftest import CPD, SUMMARY, add_data
 from leafpress.commands.cli import main
 
 

@@ -298,8 +298,9 @@ def test_a_list_cut_twice_counts_every_problem_left_out():
 
 
 def test_weasyprint_messages_are_cut_to_one_short_line():
-    from leafpress.typeset.engine import _LogCollector
     import logging
+
+    from leafpress.typeset.engine import _LogCollector
     collector = _LogCollector()
     collector.emit(logging.LogRecord("weasyprint", logging.WARNING, "x", 1, "Ignored `%s`", ("a\n" * 1000,), None))
     (message,) = collector.messages

@@ -18,12 +18,12 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT
-from leafpress.runner import batch
-from leafpress.runner.batch import START_METHOD_VARIABLE, BatchOptions, run_batch, start_method
-from leafpress.runner.cache import MANIFEST_NAME
 from leafpress.commands.cli import main
 from leafpress.pipeline import plan
 from leafpress.project.config import load_project
+from leafpress.runner import batch
+from leafpress.runner.batch import START_METHOD_VARIABLE, BatchOptions, run_batch, start_method
+from leafpress.runner.cache import MANIFEST_NAME
 
 # Long enough to outlast a 3 s time limit on any machine (about 90 A4 pages).
 LONG_BODY = "\n\n".join(f"## Part {n}\n\n" + ("Words that fill the page. " * 120) for n in range(150)) + "\n"
@@ -187,8 +187,10 @@ def test_a_build_with_nothing_to_do_loads_neither_weasyprint_nor_the_pipeline(pr
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, str(ROOT / "build.py"), "build"], cwd=project.root, env=env, check=True,
                    capture_output=True)
-    code = ("import sys\nfrom leafpress.commands.cli import main\ntry:\n    main(['build'])\nexcept SystemExit:\n    pass\n"
-            "heavy = ('weasyprint', 'pikepdf', 'markdown', 'fontTools', 'leafpress.source.document', 'leafpress.runner.preview')\n"
+    code = ("import sys\nfrom leafpress.commands.cli import main\n"
+            "try:\n    main(['build'])\nexcept SystemExit:\n    pass\n"
+            "heavy = ('weasyprint', 'pikepdf', 'markdown', 'fontTools', 'leafpress.source.document',"
+            " 'leafpress.runner.preview')\n"
             "print('loaded:', sorted(m for m in heavy if m in sys.modules))\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=project.root, env=env, capture_output=True, text=True)
     assert "1 up to date" in done.stdout, done.stdout + done.stderr
@@ -225,7 +227,7 @@ def test_ctrl_c_stops_the_build_with_a_summary_and_the_next_build_carries_on(pro
         if line.startswith("built "):
             break
     os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group
-    out, err = process.communicate(timeout=60)
+    _, err = process.communicate(timeout=60)
     assert process.returncode == 130
     assert "Traceback" not in err
     message = re.fullmatch(r"Interrupted: (\d) of 4 targets done\. Every PDF in output is whole; the next build "

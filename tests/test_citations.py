@@ -10,8 +10,7 @@ from markupsafe import Markup
 
 from conftest import REFERENCES
 from leafpress import Document, load_document
-from leafpress.cite.references import (Reference, compress_numbers, format_name, format_pages,
-                                 format_reference)
+from leafpress.cite.references import Reference, compress_numbers, format_name, format_pages, format_reference
 
 
 def ref(**csl) -> Reference:
@@ -102,7 +101,7 @@ def test_dates_in_nlm_form(parts, printed):
     assert html == f"Dated. J X. {printed};5."
 
 
-@pytest.mark.parametrize(("fields", "printed"), [
+@pytest.mark.parametrize("fields, printed", [
     ({"issued": {"date-parts": [[2020]]}, "page": "5"}, "Odd. 2020:5."),  # no journal, no volume
     ({"container-title": "J X", "page": "12-19"}, "Odd. J X. p. 12-9."),  # no date, no volume
     ({"volume": "3", "issue": "1"}, "Odd. 3(1)."),  # only where in the journal

@@ -14,7 +14,6 @@ from conftest import ROOT, errors, run
 from leafpress.commands.cli import main
 from leafpress.finish.files import _umask
 
-
 BROKEN = """\
 title: no
 short_title: Short
@@ -64,7 +63,8 @@ def test_review_date_before_publication(project):
     ("language: fr\n", "'language' must be one of 'en' or 'es', not 'fr'"),
     ("published: 15/01/2026\n", "'published' must be a date written as YYYY-MM-DD, not '15/01/2026'"),
     ("reviewers: Test Clinic\n", "'reviewers' must be a list (one '- item' per line), not text"),
-    ("authors: [{nom: Ana}]\n", "unknown field 'authors[1].nom': remove it or fix its spelling (known fields are affiliation, name, role)"),
+    ("authors: [{nom: Ana}]\n", "unknown field 'authors[1].nom': remove it or fix its spelling "
+                                "(known fields are affiliation, name, role)"),
 ])
 def test_wrong_types_name_the_field_and_the_fix(project, front_matter, expected):
     field = front_matter.split(":")[0]
@@ -77,7 +77,8 @@ def test_wrong_types_name_the_field_and_the_fix(project, front_matter, expected)
 @pytest.mark.parametrize("text, expected", [
     ("no front matter\n", "content/t/article.md:1: error: no front matter: start the file with a '---' line, "
                           "the YAML fields, then another '---' line"),
-    ("---\ntitle: x\n", "content/t/article.md:1: error: the front matter is not closed: add a '---' line after the last field"),
+    ("---\ntitle: x\n", "content/t/article.md:1: error: the front matter is not closed: "
+                        "add a '---' line after the last field"),
     ("---\n- a\n- b\n---\n", "content/t/article.md:2: error: expected 'key: value' lines here, not a list"),
     ("---\ntitle: !!python/object:os.system x\n---\n",
      "content/t/article.md:2: error: the YAML tag 'tag:yaml.org,2002:python/object:os.system' is not allowed: "
@@ -168,7 +169,7 @@ def test_outside_a_project(tmp_path, monkeypatch):
 
 
 def test_every_command_has_help_with_an_example():
-    for name, command in main.commands.items():
+    for name in main.commands:
         result = CliRunner().invoke(main, [name, "--help"])
         assert result.exit_code == 0
         assert "Example:" in result.output, name

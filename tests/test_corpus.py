@@ -29,8 +29,8 @@ import pytest
 
 from conftest import TestProject, outside_allowlist
 from leafpress import build, load_project
-from leafpress.source.markup import CitationState, render_markdown
 from leafpress.finish.verify import audit_pdf
+from leafpress.source.markup import CitationState, render_markdown
 
 PACKAGE = "markdown-it-py==4.3.0"
 SDIST = "markdown_it_py-4.3.0.tar.gz"

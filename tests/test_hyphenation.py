@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pyphen
@@ -26,7 +27,7 @@ def test_words_break_only_where_the_language_allows(project, language):
     assert CliRunner().invoke(main, ["build"]).exit_code == 0
     text = pdf_text(project.root / "output" / "t" / f"article.{language}.pdf", layout=True)
     lines = text.splitlines()
-    breaks = [(a.split()[-1][:-1], b.split()[0]) for a, b in zip(lines, lines[1:])
+    breaks = [(a.split()[-1][:-1], b.split()[0]) for a, b in itertools.pairwise(lines)
               if a.endswith("-") and a.split() and b.split() and re.fullmatch(r"\w+-", a.split()[-1])]
     assert len(breaks) >= 3, "justified narrow text should hyphenate some words"
     dictionary = pyphen.Pyphen(lang=DICTIONARY[language])

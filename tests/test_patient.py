@@ -29,7 +29,8 @@ def leaflets(tmp_path_factory) -> dict[str, pikepdf.Path]:
 
 
 def sizes_of(pdf: pikepdf.Pdf) -> set[tuple[float, float]]:
-    return {(round(float(p.mediabox[2]) - float(p.mediabox[0]), 2), round(float(p.mediabox[3]) - float(p.mediabox[1]), 2))
+    return {(round(float(p.mediabox[2]) - float(p.mediabox[0]), 2),
+             round(float(p.mediabox[3]) - float(p.mediabox[1]), 2))
             for p in pdf.pages}
 
 

@@ -11,13 +11,12 @@ import re
 import socket
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import watchfiles
 from click.testing import CliRunner
-from conftest import SUMMARY, add_data
 
+from conftest import SUMMARY, add_data
 from leafpress.runner.preview import PROBLEMS_ID, RELOAD_SCRIPT_PATH, Preview, PreviewServer, served_file, watch
 
 
@@ -205,7 +204,7 @@ def test_refuses_other_host_names(served):
 
 
 def test_errors_show_on_the_preview_page_instead_of_the_document(served):
-    preview, server, project = served
+    _, server, project = served
     article = project.root / "content" / "topic" / "article.md"
     article.write_text(article.read_text(encoding="utf-8").replace("title: Test topic", "title: no"),
                        encoding="utf-8")

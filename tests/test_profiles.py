@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from conftest import ROOT
 from leafpress import build, load_project
 from leafpress.commands.cli import main
-from leafpress.finish.verify import bundled_font_names, verify_pdf
 from leafpress.finish.profiles import PROFILES
+from leafpress.finish.verify import bundled_font_names, verify_pdf
 
 TOPIC = ROOT / "content" / "ketamine-neuropathic-pain"
 BLEED = 3 * 72 / 25.4

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from conftest import FRONT_MATTER, ROOT, TestProject, outside_allowlist
 from leafpress import build, load_project
 from leafpress.cite.references import Reference, format_reference
-from leafpress.source.markup import CitationState, render_markdown
-from leafpress.finish.verify import audit_pdf, bundled_font_names, verify_pdf
 from leafpress.finish.profiles import PROFILES
+from leafpress.finish.verify import audit_pdf, bundled_font_names, verify_pdf
+from leafpress.source.markup import CitationState, render_markdown
 
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "0"))
 

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from leafpress.source.readability import (Counts, count, english_syllables, fernandez_huerta, flesch_kincaid_grade,
-                                   flesch_reading_ease, inflesz_band, score, sentences, spanish_syllables,
-                                   szigriszt_pazos, words)
+from leafpress.source.readability import (
+    Counts,
+    count,
+    english_syllables,
+    fernandez_huerta,
+    flesch_kincaid_grade,
+    flesch_reading_ease,
+    inflesz_band,
+    score,
+    sentences,
+    spanish_syllables,
+    szigriszt_pazos,
+    words,
+)
 
 
 @pytest.mark.parametrize("word, syllables", [

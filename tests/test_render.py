@@ -11,8 +11,8 @@ from markupsafe import Markup
 
 from conftest import TestProject, pdf_text
 from leafpress import LAYOUTS, Document, build, load_document, load_project
-from leafpress.render.jinja import css_string, make_environment
 from leafpress.render.html import render_html
+from leafpress.render.jinja import css_string, make_environment
 
 # --- css_string ----------------------------------------------------------------
 

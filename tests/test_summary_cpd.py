@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from conftest import CPD, EVIDENCE, QUESTION, ROOT, SUMMARY, add_data, pdf_text
 from leafpress import load_project, plan, render_target
-from leafpress.pipeline import Session
 from leafpress.commands.cli import main
+from leafpress.pipeline import Session
 
 URL = "https://www.clinicasynaptica.com/en/ketamine-for-chronic-neuropathic-pain"
 A4 = (595.28, 841.89)
@@ -144,9 +144,9 @@ def test_summary_over_its_page_limit_is_an_error_that_says_by_how_much(project, 
                                             for n in range(8))
     (data_topic.parent / "summary.yaml").write_text(SUMMARY.replace(
         "key_points:\n  - The drug lowers pain for a while [@smith2020].\n", long_points), encoding="utf-8")
-    code, out, err = build("--layout", "summary")
+    code, _, err = build("--layout", "summary")
     assert code == 1
-    (line,) = [l for l in err.splitlines() if ": error: " in l]
+    (line,) = [e for e in err.splitlines() if ": error: " in e]
     assert re.fullmatch(r"content/t/article\.md: error: the summary of 't' takes 2 pages, over its limit of "
                         r"1 page by \d+ mm of content: shorten the text or the table \(nothing was cut\)", line)
     assert not (project.root / "output" / "t" / "summary.en.pdf").exists()
@@ -182,7 +182,7 @@ def test_cpd_data_errors_name_file_line_and_fix(project, data_topic, change, exp
     (data_topic.parent / "cpd.yaml").write_text(CPD.replace(*change), encoding="utf-8")
     code, _, err = build("--layout", "cpd")
     assert code == 1
-    assert [l for l in err.splitlines() if ": error: " in l] == [expected]
+    assert [e for e in err.splitlines() if ": error: " in e] == [expected]
 
 
 def test_unknown_key_in_evidence_is_reported_with_its_line(project, data_topic):
