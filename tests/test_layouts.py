@@ -166,7 +166,8 @@ def test_a_booklet_that_cannot_be_imposed_fails_alone(project):
 
 def test_no_code_outside_the_layouts_names_a_layout():
     names = ("article", "summary", "cpd", "patient", "patient-large-print", "patient-booklet", "certificate")
-    compared = re.compile(r"""(==|!=|\bin)\s*\(?["'](%s)["']""" % "|".join(map(re.escape, names)))
+    alternatives = "|".join(map(re.escape, names))
+    compared = re.compile(rf"""(==|!=|\bin)\s*\(?["']({alternatives})["']""")
     offenders = [f"{path.relative_to(ROOT)}:{number}"
                  for path in (ROOT / "leafpress").rglob("*.py") if "layouts" not in path.parts
                  for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)

@@ -43,6 +43,8 @@ from ..cite.references import load_references
 from ..errors import LeafpressError, Problem, error, has_errors, quote
 from ..finish.files import write_atomic
 from ..finish.profiles import DEFAULT_PROFILE, PROFILES
+from ..layouts.builtin.certificate import LAYOUT
+from ..layouts.builtin.cpd import CPD, CPD_DATA
 from ..pipeline import ARTICLE_NAME, typeset_html, verify
 from ..project.config import Project
 from ..render.html import template_problem
@@ -50,8 +52,6 @@ from ..render.i18n import long_date, strings
 from ..render.jinja import make_environment
 from ..source.data import data_problems, load_data_file
 from ..source.document import load_source
-from ..layouts.builtin.certificate import LAYOUT
-from ..layouts.builtin.cpd import CPD, CPD_DATA
 
 TEMPLATE = LAYOUT.template
 REGISTER_NAME = "register.csv"

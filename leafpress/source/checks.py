@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..layouts.base import Layout
-from .document import Document, Source, load_document, load_source
 from ..errors import LeafpressError, Problem, error, has_errors, quote, warning
+from ..layouts.base import Layout
 from ..project.config import Project
+from .document import Document, Source, load_source
 from .readability import Report, TextBlocks, score
 
 
