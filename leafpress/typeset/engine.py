@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from PIL import Image
@@ -72,7 +73,7 @@ class ProjectFetcher(URLFetcher):
                     return candidate
         return path
 
-    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         try:
             parts = urlsplit(url)
             if parts.scheme == "data":
@@ -118,7 +119,7 @@ def _check_image(url: str, data: bytes) -> None:
     except Image.DecompressionBombError as exc:  # over Pillow's own limit, which is above ours
         pixels = re.search(r"\((\d+) pixels\)", str(exc))
         size = f"{pixels.group(1)} pixels" if pixels else "too many pixels"
-    except Exception:  # not an image Pillow knows (a stylesheet, a font, SVG): not ours to judge
+    except Exception:  # noqa: BLE001 - not an image Pillow knows (a stylesheet, a font, SVG): not ours to judge
         return
     else:
         if width * height <= MAX_IMAGE_PIXELS:
@@ -178,7 +179,7 @@ class Typeset:
 PX_TO_MM = 25.4 / 96
 
 
-def _used_height_mm(page) -> float:  # a weasyprint Page
+def _used_height_mm(page: Any) -> float:  # a weasyprint Page
     """How far down its content area a page is filled, from its line and image boxes.
 
     Margin boxes (running header and footer) are left out: they are not content.
@@ -189,10 +190,10 @@ def _used_height_mm(page) -> float:  # a weasyprint Page
                for child in page_box.children if type(child).__name__ != "MarginBox"
                for box in child.descendants()
                if type(box).__name__ in ("LineBox", "InlineReplacedBox", "BlockReplacedBox")]
-    return (max(bottoms, default=top) - top) * PX_TO_MM
+    return float(max(bottoms, default=top) - top) * PX_TO_MM
 
 
-def _smallest_text_pt(pages: list) -> float | None:  # weasyprint Pages
+def _smallest_text_pt(pages: list[Any]) -> float | None:  # weasyprint Pages
     """The smallest font size of the running text on ``pages``, in points.
 
     Running headers and footers are left out, and so are superscripts and
@@ -270,13 +271,13 @@ class Styles:
 
     fonts: FontConfiguration
     sheets: tuple[CSS, ...]
-    colour_profiles: dict
+    colour_profiles: dict[str, Any]
     warnings: tuple[str, ...]
     refused: tuple[str, ...]
     files: tuple[FileState, ...]  # the stylesheets and every file they loaded, as they were
 
 
-_STYLES: dict[tuple, Styles] = {}
+_STYLES: dict[tuple[object, ...], Styles] = {}
 _STYLES_KEPT = 8  # a few layouts x profiles; each holds about 1 MB of fonts in a temporary folder
 
 
@@ -284,7 +285,7 @@ def _parse_styles(stylesheets: tuple[Path, ...], roots: tuple[Path, ...], profil
                   icc_profile: Path | None, fallbacks: Fallbacks = ()) -> Styles:
     fetcher = ProjectFetcher(roots, fallbacks)
     fonts = _SharedFonts()
-    colour_profiles: dict = {}
+    colour_profiles: dict[str, Any] = {}
     collector = _LogCollector()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
