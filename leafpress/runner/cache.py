@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -27,8 +28,10 @@ from .. import __version__
 from ..finish.files import write_atomic
 from ..pipeline import Target
 from ..project.config import Project
+from ..render.jinja import make_environment
 
 MANIFEST_NAME = ".leafpress-manifest.json"
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # in the repr of a function or an object
 
 
 def _templates_used(env: jinja2.Environment, name: str, seen: set[str]) -> set[str]:
@@ -54,9 +57,13 @@ class Fingerprinter:
     """
 
     def __init__(self, project: Project, env: jinja2.Environment, options: dict[str, object]):
-        """``env`` finds templates as a build does: make it with ``make_environment(project.template_dirs)``."""
+        """``env``'s settings parse the templates, which are looked up where a build looks them up.
+
+        That is the project's templates/, then the theme's, whatever folders
+        ``env`` itself searches, so the includes of a theme template count too.
+        """
         self.project = project
-        self.env = env
+        self.env = env.overlay(loader=make_environment(project.template_dirs).loader)
         self.options = options
         self._files: dict[Path, bytes] = {}
         self._listings: dict[Path, list[Path]] = {}
@@ -97,7 +104,10 @@ class Fingerprinter:
         """A hex digest that changes whenever anything the target's PDF depends on changes."""
         project = self.project
         digest = hashlib.sha256()
-        digest.update(json.dumps({"version": __version__, "layout": repr(target.layout), **self.options},
+        # A layout holds functions (its data, its imposition): named, not at their address in this process,
+        # or no build would ever find the last one's fingerprint.
+        layout = _ADDRESS.sub("", repr(target.layout))
+        digest.update(json.dumps({"version": __version__, "layout": layout, **self.options},
                                  sort_keys=True, default=str).encode())
         paths = [project.config_path]
         # The topic's own files, except other documents: references, data, images.
