@@ -1,13 +1,14 @@
 # make build: install everything into .venv and build every leaflet into output/
 # make test:  run the test suite
 # make test-preview: the live preview in a headless browser (installs Debian's chromium and Playwright)
+# make test-wheel: the wheel, installed into a fresh venv outside the checkout, runs `leafpress init` and builds
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PREVIEW_STAMP := $(VENV)/.installed-preview
 
-.PHONY: build test test-preview bench-smoke system-packages clean
+.PHONY: build test test-preview test-wheel bench-smoke system-packages clean
 
 build: $(STAMP)
 	$(BIN)/leafpress build
@@ -29,6 +30,12 @@ bench-smoke: $(STAMP)
 		$(BIN)/python $$bench --smoke || failed="$$failed $$bench"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "bench-smoke failed:$$failed" >&2; exit 1; fi
+
+# Builds the wheel (pip wheel), checks it carries the theme, installs it into a
+# fresh venv in a temporary folder, and there runs `leafpress init clinic` and
+# `leafpress build`: the PDFs must embed only the bundled fonts. See scripts/check-wheel.
+test-wheel: $(STAMP)
+	scripts/check-wheel $(PYTHON)
 
 system-packages:
 	@scripts/install-system-packages
