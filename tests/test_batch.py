@@ -337,3 +337,39 @@ def test_a_manifest_naming_pdfs_outside_the_output_folder_is_not_trusted(project
     rewritten = json.loads(path.read_text())["targets"]
     assert {rewritten[a_key]["output"], rewritten[b_key]["output"]} == {"a/article.en.pdf", "b/article.en.pdf"}
     assert run("list").stdout.splitlines()[-1] == "2 targets, 0 to build."
+
+
+def test_ctrl_c_while_the_children_start_is_neither_lost_nor_a_childs_traceback(tmp_path):
+    # The forkserver starts with SIGINT ignored, but a Ctrl-C meanwhile must still stop the parent; a
+    # spawned child starts with SIGINT blocked, even the first, which starts multiprocessing's resource
+    # tracker (that unblocks SIGINT).
+    script = tmp_path / "starting.py"
+    script.write_text(
+        "import os, signal, sys\n"
+        "from multiprocessing import forkserver\n"
+        "from leafpress.runner import batch\n"
+        "def child(connection):\n"
+        "    connection.send(signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))\n"
+        "if __name__ == '__main__':\n"
+        "    context = batch._context('spawn')\n"
+        "    receiver, sender = context.Pipe(duplex=False)\n"
+        "    process = context.Process(target=child, args=(sender,))\n"
+        "    batch._start(process)\n"
+        "    print('spawned child blocks SIGINT:', receiver.recv())\n"
+        "    process.join()\n"
+        "    real = forkserver.ensure_running\n"
+        "    def pressed_meanwhile():\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        real()\n"
+        "    forkserver.ensure_running = pressed_meanwhile\n"
+        "    try:\n"
+        "        batch._context('forkserver')\n"
+        "        print('Ctrl-C lost')\n"
+        "    except KeyboardInterrupt:\n"
+        "        print('Ctrl-C reached the parent')\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.splitlines() == ["spawned child blocks SIGINT: True", "Ctrl-C reached the parent"], \
+        done.stdout + done.stderr
+    assert "Traceback" not in done.stderr

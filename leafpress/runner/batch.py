@@ -17,7 +17,7 @@ spawn where the forkserver exists, to test it. The memory limit needs the
 ``resource`` module: without it (Windows) targets run with no limit.
 
 When a batch has more targets than jobs, the forkserver first loads what
-every child would otherwise load for itself (:mod:`leafpress.warm`): a first
+every child would otherwise load for itself (:mod:`leafpress.runner.warm`): a first
 document's lazy imports, each layout's parsed stylesheets with their fonts and
 its compiled template. Children inherit all of it when they are forked.
 
@@ -28,6 +28,7 @@ to do stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import math
@@ -41,14 +42,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .cache import Fingerprinter, Manifest
 from ..errors import error
 from ..finish.files import remove_stale_temporaries
-from ..render.jinja import make_environment
 from ..pipeline import BuildResult, Target
 from ..project.config import Project
+from ..render.jinja import make_environment
+from .cache import Fingerprinter, Manifest
 from .warm import warm_up, warm_up_spec
+
+if TYPE_CHECKING:
+    from multiprocessing.context import ForkServerContext, SpawnContext
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_MEMORY_MB = 3072  # address space per target; WeasyPrint and its libraries take ~1 GB of it
@@ -151,13 +156,20 @@ def _warm_up_forkserver() -> None:
         gc.freeze()
 
 
-def _context(method: str, spec: str | None = None) -> multiprocessing.context.BaseContext:
+def _context(method: str, spec: str | None = None) -> SpawnContext | ForkServerContext:
     """The context for ``method``; for the forkserver, the warm-up ``spec`` is used if this call starts it.
 
     Ctrl-C reaches the whole process group. The server must not die of it (it
     would print a traceback): it starts with SIGINT ignored, which a process
-    inherits, and the parent alone decides what stops.
+    inherits, and the parent alone decides what stops. SIGINT is blocked in
+    the parent meanwhile, so a Ctrl-C then reaches it once the server is started.
     """
+    if os.name == "posix":
+        # Started later, multiprocessing's resource tracker would unblock SIGINT in the middle of the
+        # blocking below and in _start; started now, it leaves SIGINT as it is.
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()  # a no-op if it is already running
     if method == "spawn":
         return multiprocessing.get_context("spawn")
     from multiprocessing import forkserver  # not on Windows
@@ -165,6 +177,8 @@ def _context(method: str, spec: str | None = None) -> multiprocessing.context.Ba
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(PRELOAD))
     main_thread = threading.current_thread() is threading.main_thread()
+    # Blocked meanwhile, a Ctrl-C waits for the parent instead of being ignored and lost.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
     if spec:
         os.environ[_WARM_UP_VARIABLE] = spec
@@ -174,6 +188,7 @@ def _context(method: str, spec: str | None = None) -> multiprocessing.context.Ba
         os.environ.pop(_WARM_UP_VARIABLE, None)
         if main_thread:
             signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     return context
 
 
@@ -250,19 +265,15 @@ def _send(connection: multiprocessing.connection.Connection, message: tuple[str,
     except OSError:
         pass  # the parent stopped listening (it was interrupted): there is no one to tell
     except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled is still this target's failure
-        try:
+        with contextlib.suppress(OSError):
             connection.send(("crash", f"{type(exc).__name__}: {str(exc)[:200]}"))
-        except OSError:
-            pass
 
 
 def _preload() -> None:
     """Import what a child needs before it builds: what the forkserver preloads for the children it forks."""
     for name in PRELOAD:
-        try:
+        with contextlib.suppress(ImportError):  # as the forkserver does: the build reports what is missing
             importlib.import_module(name)
-        except ImportError:
-            pass  # as the forkserver does: the build reports what is missing
 
 
 def _clean_up() -> None:
@@ -335,7 +346,7 @@ def plan_work(project: Project, targets: list[Target], options: BatchOptions,
     todo, fresh = [], []
     for target in targets:
         digest = fingerprints.of(target)
-        entry = None if options.force else manifest.up_to_date(cache_key(target, key_options["profile"]), digest)
+        entry = None if options.force else manifest.up_to_date(cache_key(target, str(key_options["profile"])), digest)
         if entry is None:
             todo.append((target, digest))
         else:
@@ -386,6 +397,7 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
     try:
         while pending or running:
             while pending and len(running) < max(1, options.jobs):
+                assert context is not None  # made above, as there was something pending
                 target = pending.pop(0)
                 receiver, sender = context.Pipe(duplex=False)
                 process = context.Process(target=_child, args=(sender, project, target, options), daemon=True)

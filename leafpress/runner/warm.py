@@ -1,6 +1,6 @@
 """Warming a process up before it forks the workers of a batch.
 
-Batch workers are forked from one server process (see :mod:`leafpress.batch`)
+Batch workers are forked from one server process (see :mod:`leafpress.runner.batch`)
 and inherit its memory. Whatever the server has loaded before the first fork,
 no worker pays for again:
 
