@@ -8,18 +8,22 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
 from .. import __version__
-from ..runner.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, plan_work, run_batch
-from ..runner.cache import Manifest
 from ..errors import LeafpressError, Problem, display_path
 from ..finish.files import write_atomic
+from ..finish.profiles import PROFILES
 from ..layouts.registry import LAYOUTS
 from ..pipeline import BuildResult, plan, plural, result_line, settings_for, summary_line
-from ..finish.profiles import PROFILES
 from ..project.config import config_warnings, load_project
+from ..runner.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, plan_work, run_batch
+from ..runner.cache import Manifest
+
+if TYPE_CHECKING:
+    from ..source.checks import ReadabilityCheck, TopicCheck
 
 
 def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
@@ -41,7 +45,8 @@ class _Commands(click.Group):
     preview (an HTTP server and the whole rendering pipeline).
     """
 
-    LAZY = {"watch": ("leafpress.runner.preview", "watch"), "init": ("leafpress.commands.init", "init")}
+    LAZY: ClassVar[dict[str, tuple[str, str]]] = {"watch": ("leafpress.runner.preview", "watch"),
+                                                  "init": ("leafpress.commands.init", "init")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.LAZY])
@@ -49,7 +54,8 @@ class _Commands(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.LAZY:
             module, attribute = self.LAZY[name]
-            return getattr(importlib.import_module(module), attribute)
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
         return super().get_command(ctx, name)
 
 
@@ -67,7 +73,8 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--layout", "layouts", multiple=True, metavar="NAME",
-              help=f"Build only this layout (repeat for several): {', '.join(n for n, l in LAYOUTS.items() if l.batch)}, "
+              help="Build only this layout (repeat for several): "
+                   f"{', '.join(name for name, layout in LAYOUTS.items() if layout.batch)}, "
                    "or one that leafpress.yaml declares. Default: all.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write PDFs under this folder instead of output/.")
@@ -227,7 +234,8 @@ def new(topic: str, title: str | None, language: str | None) -> None:
     for path in scaffold.files:
         click.echo(f"wrote  {display_path(path)}")
     click.echo(f"Next: edit {display_path(scaffold.folder / 'article.md')}, then run "
-               f"'leafpress check {display_path(scaffold.folder)}' and 'leafpress build {display_path(scaffold.folder)}'.")
+               f"'leafpress check {display_path(scaffold.folder)}' and "
+               f"'leafpress build {display_path(scaffold.folder)}'.")
 
 
 @main.command(name="list")
@@ -247,7 +255,7 @@ def list_targets(paths: tuple[Path, ...], out_dir: Path | None, profile: str | N
         _fail(exc)
         return
     options = BatchOptions(out_dir=(out_dir or project.output_dir).resolve(), profile=profile)
-    todo, fresh = plan_work(project, targets, options, Manifest(options.out_dir))
+    todo, _ = plan_work(project, targets, options, Manifest(options.out_dir))
     stale = {target for target, _ in todo}
     width = max([len("target")] + [len(t.name) for t in targets])
     click.echo(f"{'target':<{width}}  status")
@@ -342,7 +350,7 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
     reports = [r for topic in topics for r in topic.readability if r.report]
-    below = sum(not r.report.passed for r in reports)
+    below = sum(not r.report.passed for r in reports if r.report)
     if output_format == "json":
         click.echo(json.dumps(_check_json(topics, errors, warnings), indent=2, ensure_ascii=False))
     else:
@@ -358,7 +366,7 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
     sys.exit(1 if errors or (strict and warnings) else 0)
 
 
-def _print_readability(result) -> None:
+def _print_readability(result: ReadabilityCheck) -> None:
     report = result.report
     if report is None:
         return
@@ -376,8 +384,8 @@ def _print_readability(result) -> None:
         click.echo(f"    {number}. ({sentence.words} words) {text}")
 
 
-def _check_json(topics, errors: int, warnings: int) -> dict:
-    def problem(p: Problem) -> dict:
+def _check_json(topics: list[TopicCheck], errors: int, warnings: int) -> dict[str, Any]:
+    def problem(p: Problem) -> dict[str, Any]:
         return {"path": str(p.path) if p.path else None, "line": p.line, "level": p.level.value,
                 "message": p.message}
 

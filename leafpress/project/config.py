@@ -248,7 +248,7 @@ def load_project(start: Path | None = None) -> Project:
     if data is not None:
         config, more = validate(Config, data, path, _EXAMPLES)
         problems += more
-    if config is not None:
+    if config is not None and data is not None:  # config comes from data
         problems += _layout_name_problems(config, data, path)
         if config.default_language not in config.languages:
             problems.append(error(path, data.line_of(("default_language",)),

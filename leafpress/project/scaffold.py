@@ -201,7 +201,7 @@ def new_topic(project: Project, name: str, title: str | None = None, language: s
         notice=_yaml_text(words["notice"]), summary=_yaml_text(words["summary"]),
         extra="# Web address of the published article, for the summary's QR code.\n# url: https://\n",
         **common) + words["body"])
-    for patient_language in [l for l in project.config.languages if l in TEXT]:
+    for patient_language in [code for code in project.config.languages if code in TEXT]:
         patient = TEXT[patient_language]
         write(f"patient.{patient_language}.md", FRONT_MATTER.format(
             title=_yaml_text(title), short_title=_yaml_text(title[:40]), language=patient_language,
