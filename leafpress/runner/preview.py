@@ -26,6 +26,7 @@ import mimetypes
 import re
 import secrets
 import signal
+import socket
 import stat
 import sys
 import threading
@@ -34,16 +35,16 @@ from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote as url_quote
 from urllib.parse import unquote, urlsplit
 
 import click
 
-from .batch import BatchOptions, run_batch
 from ..errors import LeafpressError, Problem, display_path, error
-from ..pipeline import (BuildResult, Session, Target, plan, plural, render_target, result_line,
-                        summary_line)
+from ..pipeline import BuildResult, Session, Target, plan, plural, render_target, result_line, summary_line
 from ..project.config import CONFIG_NAME, Project, config_warnings, find_root, load_project
+from .batch import BatchOptions, run_batch
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -255,7 +256,9 @@ class Preview:
             if first or not result.up_to_date:
                 echo(result_line(result))
 
-        options = BatchOptions(out_dir=project.output_dir, **({"jobs": self.jobs} if self.jobs else {}))
+        options = BatchOptions(out_dir=project.output_dir)
+        if self.jobs:
+            options = replace(options, jobs=self.jobs)
         results = run_batch(project, list(snapshot.targets), options, progress=report)
         old = snapshot.results
         kept: dict[str, BuildResult] = {}
@@ -370,7 +373,7 @@ def preview_page(snapshot: Snapshot, target: Target, version: str, nonce: str) -
         last = snapshot.results.get(target.name)
         problems += list(last.problems) if last else []
         problems += rendered
-    if page is None:
+    if page is None or project is None:  # no page without a project
         page = _skeleton(f"{target.name}: not rendered")
         head = ""
     else:
@@ -411,6 +414,9 @@ def index_page(snapshot: Snapshot, version: str, nonce: str) -> str:
 
 # --- the server --------------------------------------------------------------------
 
+_Request = socket.socket | tuple[bytes, socket.socket]  # socketserver's request
+
+
 class PreviewServer(ThreadingHTTPServer):
     """ThreadingHTTPServer on 127.0.0.1 with a bound on the requests it handles at once."""
 
@@ -431,7 +437,7 @@ class PreviewServer(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://{HOST}:{self.port}/"
 
-    def process_request(self, request, client_address) -> None:
+    def process_request(self, request: _Request, client_address: Any) -> None:
         if not self.slots.acquire(blocking=False):
             self.shutdown_request(request)  # too many at once: drop it
             return
@@ -441,13 +447,13 @@ class PreviewServer(ThreadingHTTPServer):
             self.slots.release()
             raise
 
-    def process_request_thread(self, request, client_address) -> None:
+    def process_request_thread(self, request: _Request, client_address: Any) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:
             self.slots.release()
 
-    def handle_error(self, request, client_address) -> None:
+    def handle_error(self, request: _Request, client_address: Any) -> None:
         pass  # a client that went away is not worth a traceback
 
 
@@ -533,8 +539,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
             self.wfile.write(b"retry: 1000\n\n")
-            seen = None
-            while not preview.stopping:
+            seen: str | None = None
+            while True:  # wait_for_change returns at once when the preview is stopping
                 version = preview.wait_for_change(seen, KEEPALIVE_SECONDS)
                 if preview.stopping:
                     break
