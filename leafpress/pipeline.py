@@ -331,20 +331,6 @@ def render_target(session: Session, target: Target) -> Rendered:
     return Rendered(html, tuple(problems), max_pages)
 
 
-def _line_naming(source: Path, reason: str) -> int | None:
-    """The first line of ``source`` that names the file a refusal is about (the last part of its URL)."""
-    from urllib.parse import unquote
-
-    name = unquote(reason.split(" ", 1)[0].rsplit("/", 1)[-1])
-    if not name or "…" in name:
-        return None
-    try:
-        lines = source.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    return next((number for number, line in enumerate(lines, start=1) if name in line), None)
-
-
 def page_limit_message(target: Target, limit: int, typeset: Typeset) -> str:
     pages = "page" if limit == 1 else "pages"
     return (f"the {target.layout.name} of {quote(target.topic)} takes {typeset.pages} pages, over its limit of "
@@ -386,8 +372,9 @@ def _typeset_target(session: Session, target: Target) -> tuple[Typeset | None, t
         return None, tuple(problems)
     layout = target.layout
     pages = typeset_html(session.project, layout, rendered.html, target.source.parent, target.profile)
-    problems += [error(target.source, _line_naming(target.source, reason), f"refused to load {reason}")
-                 for reason in pages.refused]
+    document = session.document(target)
+    problems += [error(target.source, None if isinstance(document, list) else document.line_naming(refusal.url),
+                       f"refused to load {refusal}") for refusal in pages.refused]
     problems += [error(target.source, None, f"WeasyPrint: {message}") for message in pages.warnings]
     if rendered.max_pages and pages.pages > rendered.max_pages:
         problems.append(error(target.source, None, page_limit_message(target, rendered.max_pages, pages)))

@@ -67,7 +67,8 @@ def refusal(fetcher: ProjectFetcher, url: str) -> str:
     with pytest.raises(FetchRefused) as caught:
         fetcher.fetch(url)
     assert time.perf_counter() - started < 0.5  # immediate: nothing was waited for
-    assert fetcher.refused == before + [str(caught.value)]
+    assert [str(r) for r in fetcher.refused] == [str(r) for r in before] + [str(caught.value)]
+    assert fetcher.refused[-1].url == url
     return str(caught.value)
 
 

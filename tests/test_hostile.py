@@ -299,7 +299,7 @@ def expected_errors(hostile) -> dict[str, list[str]]:
         "image-bomb": [
             f"17: {refused} {short((root / 'content/image-bomb/bomb.png').as_uri())} is an image of 400000000 "
             "pixels, over the limit of 40 megapixels: scale it down",
-            f": {refused} data:image/png;base64,iVBO…AEUlEQVR4nGNgGAWjYBQMdwAAA+gAAbOm00YAAAAASUVORK5CYII= is an "
+            f"19: {refused} data:image/png;base64,iVBO…AEUlEQVR4nGNgGAWjYBQMdwAAA+gAAbOm00YAAAAASUVORK5CYII= is an "
             "image of 900000000 pixels, over the limit of 40 megapixels: scale it down",
         ],
         "many-lines": [": error: too many lines (10053; at most 10000): split the text into several documents"],

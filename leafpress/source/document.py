@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urljoin
 
 from pydantic import BeforeValidator, Field
 
@@ -117,6 +119,16 @@ class Document:
     problems: tuple[Problem, ...]
     # Where each front-matter field was written, for messages about it.
     front_matter: YamlData
+    # The line each file or address in the text is first named on (as written), for messages about it.
+    resource_lines: dict[str, int] = field(default_factory=dict, hash=False)
+
+    def line_naming(self, url: str) -> int | None:
+        """The line that names the file WeasyPrint asked for as ``url`` (resolved against the topic folder)."""
+        base = self.folder.resolve().as_uri() + "/"
+        for written, line in self.resource_lines.items():
+            if urljoin(base, written) == url or written == url:
+                return line
+        return None
 
     @property
     def folder(self) -> Path:
@@ -271,6 +283,28 @@ def _images_without_alt(source: Source, prose: str) -> list[Problem]:
     return problems
 
 
+# Where a document names a file or an address: Markdown links and images, reference
+# definitions, HTML attributes and CSS url(). Each pattern stops at its delimiter: linear on hostile text.
+_RESOURCE_PATTERNS = (
+    re.compile(r"\]\(\s*<?([^\s)<>]+)"),
+    re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*<?([^\s<>]+)", re.M),
+    re.compile(r"""\b(?:src|href|srcset|data|poster|xlink:href)\s*=\s*["']([^"'<>]+)["']""", re.I),
+    re.compile(r"""url\(\s*["']?([^"')\s]+)""", re.I),
+)
+
+
+def _resource_lines(source: Source, prose: str) -> dict[str, int]:
+    """The first line each file or address is named on, as written, recorded while the text is read."""
+    found: dict[int, str] = {}
+    for pattern in _RESOURCE_PATTERNS:
+        for match in pattern.finditer(prose):
+            found.setdefault(match.start(1), html.unescape(match.group(1)))
+    lines: dict[str, int] = {}
+    for index in sorted(found):
+        lines.setdefault(found[index], _line_at(source, index))
+    return lines
+
+
 def _line_of_key(source: Source, text: str, key: str) -> int | None:
     for match in re.finditer(CITATION, text):
         if key in (k.strip().lstrip("@") for k in match.group(1).split(";")):
@@ -345,6 +379,7 @@ def load_document(path: Path, topic: str | None = None) -> Document | list[Probl
         bibliography=bibliography(library, state.order),
         problems=tuple(problems),
         front_matter=source.yaml,
+        resource_lines=_resource_lines(source, prose),
     )
 
 

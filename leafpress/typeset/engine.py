@@ -45,6 +45,17 @@ class FetchRefused(ValueError):
 Fallbacks = tuple[tuple[Path, Path], ...]
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A file or address the fetcher would not load: the URL WeasyPrint asked for and why, in words."""
+
+    url: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class ProjectFetcher(URLFetcher):
     """Serve regular files under ``roots`` and data: URLs; refuse the rest.
 
@@ -59,7 +70,7 @@ class ProjectFetcher(URLFetcher):
         self.fallbacks = tuple((own.resolve(), theirs.resolve()) for own, theirs in fallbacks)
         self.roots = tuple(dict.fromkeys([*(root.resolve() for root in roots),
                                           *(theirs for _, theirs in self.fallbacks)]))
-        self.refused: list[str] = []
+        self.refused: list[Refusal] = []
         self.read: list[Path] = []  # every file served, so a cache of what was parsed can tell it is stale
 
     def _fallback(self, path: Path) -> Path:
@@ -96,16 +107,16 @@ class ProjectFetcher(URLFetcher):
             _check_image(url, data)
             return URLFetcherResponse(path.as_uri(), data)
         except FetchRefused as exc:
-            self.refused.append(str(exc))
+            self.refused.append(Refusal(url, str(exc)))
             raise
         except ValueError:  # e.g. an encoded NUL byte in the path
             message = f"{_short_url(url)} is not a valid file path"
-            self.refused.append(message)
+            self.refused.append(Refusal(url, message))
             raise FetchRefused(message) from None
         except OSError as exc:
             message = (f"{_short_url(url)} cannot be read ({exc.strerror or exc}): check the file's name, and that "
                        "it is in the topic's folder")
-            self.refused.append(message)
+            self.refused.append(Refusal(url, message))
             raise FetchRefused(message) from None
 
 
@@ -165,7 +176,7 @@ class Typeset:
     pdf: bytes
     pages: int
     warnings: tuple[str, ...]
-    refused: tuple[str, ...]
+    refused: tuple[Refusal, ...]
     # Height of the content set on each page, to say how far a document overflows.
     used_mm: tuple[float, ...] = ()
     # The smallest font size of any text set on the pages, in points (None: no text).
@@ -273,7 +284,7 @@ class Styles:
     sheets: tuple[CSS, ...]
     colour_profiles: dict[str, Any]
     warnings: tuple[str, ...]
-    refused: tuple[str, ...]
+    refused: tuple[Refusal, ...]
     files: tuple[FileState, ...]  # the stylesheets and every file they loaded, as they were
 
 
