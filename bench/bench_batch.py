@@ -23,10 +23,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from _common import (
+    LEAFPRESS,
+    machine,
+    read_report,
+    run,
+    temporary_project,
+    verdict,
+    weasyprint_command,
+    weasyprint_inputs,
+    workload,
+    write_small_topics,
+)
 from leafpress import load_project
-
-from _common import (LEAFPRESS, machine, read_report, run, temporary_project, verdict, weasyprint_command,
-                     weasyprint_inputs, workload, write_small_topics)
 
 
 def leafpress_batch(root: Path, out: str, count: int, jobs: list[str]) -> float:

@@ -27,8 +27,17 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from _common import (LEAFPRESS, PARSE_STYLES_EVERY_TIME, PYTHON, TOPIC, command_code, machine, run,
-                     temporary_project, workload)
+from _common import (
+    LEAFPRESS,
+    PARSE_STYLES_EVERY_TIME,
+    PYTHON,
+    TOPIC,
+    command_code,
+    machine,
+    run,
+    temporary_project,
+    workload,
+)
 
 GIVEN = ["María", "José", "Núria", "Jordi", "Lucía", "Álvaro", "Inés", "Françesc", "Ana", "Íñigo", "Carmen",
          "Pau", "Begoña", "Sergio", "Montserrat", "Raúl", "Elena", "Joan", "Marta", "Xavier"]

@@ -34,8 +34,19 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from _common import (LEAFPRESS, PYTHON, ROOT, code_under_test, git, machine, median, run, spread, temporary_project,
-                     timed_build)
+from _common import (
+    LEAFPRESS,
+    PYTHON,
+    ROOT,
+    code_under_test,
+    git,
+    machine,
+    median,
+    run,
+    spread,
+    temporary_project,
+    timed_build,
+)
 
 TARGETS = 9  # the sample topic: article, summary, cpd, and patient leaflets in two languages and three layouts
 

@@ -38,10 +38,21 @@ import pikepdf
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from _common import (
+    LEAFPRESS,
+    PYTHON,
+    TOPIC,
+    machine,
+    median,
+    run,
+    spread,
+    temporary_project,
+    timed,
+    verdict,
+    weasyprint_inputs,
+    workload,
+)
 from leafpress import build, load_project
-
-from _common import (LEAFPRESS, PYTHON, TOPIC, machine, median, run, spread, temporary_project, timed, verdict,
-                     weasyprint_inputs, workload)
 
 VARIANT = "pdf/ua-1"  # the screen profile's
 

@@ -64,7 +64,7 @@ def long_article(sample: str, repeats: int) -> str:
     parts = []
     for number in range(1, repeats + 1):
         # Footnote labels must be unique in a document; headings go one level down under the part.
-        part = re.sub(r"\[\^([\w-]+)\]", lambda m: f"[^{m.group(1)}-{number}]", body)
+        part = re.sub(r"\[\^([\w-]+)\]", lambda m, number=number: f"[^{m.group(1)}-{number}]", body)
         part = re.sub(r"^(#{2,5}) ", lambda m: "#" + m.group(1) + " ", part, flags=re.MULTILINE)
         part = part.replace("Table 1.", f"Table {number}.")
         parts.append(f"## Part {number}\n\n{part.strip()}\n")
@@ -115,8 +115,8 @@ def main(repeats: int, smoke: bool = False) -> None:
         print(f"peak memory, long / sample: {big['peak_mb'] / small['peak_mb']:.1f}x "
               f"({big['peak_mb']:.0f} MB vs {small['peak_mb']:.0f} MB{extra_mb})")
 
-        cli, done = run(LEAFPRESS + ["build", f"content/{LONG}", "--layout", "article", "--jobs", "1", "--out",
-                                     "cli", "--report", "cli.json"], root, check=False)
+        cli, _ = run(LEAFPRESS + ["build", f"content/{LONG}", "--layout", "article", "--jobs", "1", "--out",
+                                  "cli", "--report", "cli.json"], root, check=False)
         [target] = read_report(root / "cli.json")
         problems = "; ".join(p["message"] for p in target["problems"] if p["level"] == "error")
         print(f"for information, `leafpress build` with its default limits: {target['status']} in {cli:.1f} s"
