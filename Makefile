@@ -14,6 +14,8 @@ build: $(STAMP)
 	$(BIN)/leafpress build
 
 test: $(STAMP)
+	$(BIN)/ruff check leafpress tests bench
+	$(BIN)/mypy leafpress
 	$(BIN)/python -m pytest
 
 # Not part of `make test`: chromium is large. Playwright drives /usr/bin/chromium
