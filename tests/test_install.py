@@ -236,7 +236,7 @@ def overriding(tmp_path) -> tuple[Path, ProjectFetcher]:
 def refusal(fetcher: ProjectFetcher, url: str) -> str:
     with pytest.raises(FetchRefused):
         fetcher.fetch(url)
-    return fetcher.refused[-1]
+    return str(fetcher.refused[-1])
 
 
 def test_the_fetcher_serves_the_projects_file_and_else_the_themes(overriding):
