@@ -1,6 +1,7 @@
 # make build: install everything into .venv and build every leaflet into output/
-# make test:  run the test suite
+# make test:  ruff, mypy, then the test suite
 # make test-preview: the live preview in a headless browser (installs Debian's chromium and Playwright)
+# make bench-smoke: every benchmark once on a tiny workload (CI runs it after the tests)
 # make test-wheel: the wheel, installed into a fresh venv outside the checkout, runs `leafpress init` and builds
 PYTHON ?= python3
 VENV := .venv
