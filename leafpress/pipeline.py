@@ -229,8 +229,9 @@ class Session:
     out_dir: Path
     _documents: dict[Path, Document | list[Problem]] = field(default_factory=dict)
     _data: dict[Path, tuple[DataFile | None, list[Problem]]] = field(default_factory=dict)
-    # Typeset pages of targets that others finish (the A5 leaflet a booklet imposes).
+    # Typeset pages of targets that others finish (the A5 leaflet a booklet imposes), kept until taken.
     _typeset: dict[Target, tuple[Typeset, tuple[Problem, ...]]] = field(default_factory=dict)
+    _bases: set[Target] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.out_dir = self.out_dir.resolve()
@@ -240,6 +241,19 @@ class Session:
         from .render.jinja import shared_environment
 
         return shared_environment(self.project.template_dirs)
+
+    def expect(self, targets: list[Target]) -> None:
+        """Say which targets this session will build, so pages that another target finishes are kept for it."""
+        self._bases.update(target.base for target in targets if target.base is not None)
+
+    def typeset(self, target: Target) -> tuple[Typeset | None, tuple[Problem, ...]]:
+        """The target rendered and typeset, or the pages typeset for it earlier in this session (handed over once)."""
+        if target in self._typeset:
+            return self._typeset.pop(target)
+        pages, problems = _typeset_target(self, target)
+        if target in self._bases and pages is not None and not has_errors(problems):
+            self._typeset[target] = (pages, problems)
+        return pages, problems
 
     def document(self, target: Target) -> Document | list[Problem]:
         return self.load(target.source, target.topic)
@@ -364,8 +378,6 @@ def verify(project: Project, pdf: bytes, profile: Profile | None) -> list[str]:
 
 def _typeset_target(session: Session, target: Target) -> tuple[Typeset | None, tuple[Problem, ...]]:
     """Render and typeset ``target``; the pages (None when errors stopped it) and every problem."""
-    if target in session._typeset:
-        return session._typeset[target]
     rendered = render_target(session, target)
     problems = list(rendered.problems)
     if rendered.html is None:
@@ -383,8 +395,6 @@ def _typeset_target(session: Session, target: Target) -> tuple[Typeset | None, t
         problems.append(error(target.source, None, f"the {layout.name} layout prints text at "
                               f"{pages.smallest_text_pt:.1f} pt, below its minimum of {minimum:g} pt: "
                               "make the smallest text in its stylesheets larger"))
-    if target.layout.finishes is None and not has_errors(problems):
-        session._typeset[target] = (pages, tuple(problems))
     return pages, tuple(problems)
 
 
@@ -402,8 +412,8 @@ def build_target(session: Session, target: Target) -> BuildResult:
         return BuildResult(target, None, 0, time.perf_counter() - started, tuple(problems))
 
     layout, project = target.layout, session.project
-    # A layout that finishes another's pages (the booklet) takes them from the same run.
-    pages, found = _typeset_target(session, target.base or target)
+    # A layout that finishes another's pages (the booklet) takes them from the same session.
+    pages, found = session.typeset(target.base or target)
     problems = list(found)
     if pages is None or has_errors(problems):
         return failed(problems)
@@ -438,4 +448,5 @@ def build(project: Project, paths: list[Path] | None = None, layouts: list[str] 
     """
     targets = plan(project, paths or [], layouts, settings_for(project, profile, marks, strict))
     session = Session(project, out_dir or project.output_dir)
+    session.expect(targets)
     return [build_target(session, target) for target in targets], config_warnings(project)

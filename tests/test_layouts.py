@@ -143,6 +143,7 @@ def test_the_booklet_is_imposed_from_the_leaflet_typeset_in_the_same_run(project
     monkeypatch.setattr(leafpress.typeset.engine, "typeset",
                         lambda *args, **kwargs: typeset_calls.append(1) or real(*args, **kwargs))
     session = Session(loaded, project.root / "output")
+    session.expect([leaflet, booklet])
     results = [build_target(session, target) for target in (leaflet, booklet)]
     assert [r.ok for r in results] == [True, True] and len(typeset_calls) == 1
     a5_pages, sheet_sides = results[0].pages, results[1].pages
