@@ -170,13 +170,11 @@ def test_killing_a_build_leaves_every_previous_pdf_intact(project):
 def test_the_forkserver_warm_up_builds_its_throw_away_article(project):
     # If the warm-up article stopped building (a layout needing a new field,
     # say), every batch would silently lose the warm-up.
-    from leafpress.runner.batch import options_key
     from leafpress.runner.warm import warm_up, warm_up_spec
 
     project.topic()
     loaded = load_project(project.root)
-    options = options_key(BatchOptions(out_dir=project.root / "output"), loaded)
-    result = warm_up(warm_up_spec(loaded, plan(loaded, []), options))
+    result = warm_up(warm_up_spec(loaded, plan(loaded, [])))
     assert result.ok and result.pages >= 1, [str(p) for p in result.problems]
     assert not (project.root / "output").exists()  # built in a temporary folder, then thrown away
 
@@ -373,3 +371,23 @@ def test_ctrl_c_while_the_children_start_is_neither_lost_nor_a_childs_traceback(
     assert done.stdout.splitlines() == ["spawned child blocks SIGINT: True", "Ctrl-C reached the parent"], \
         done.stdout + done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_booklet_is_built_in_the_same_process_as_its_leaflet_when_both_are_built(project):
+    from leafpress.runner.batch import jobs_of
+
+    article = project.topic("t")
+    (article.parent / "patient.en.md").write_text(article.read_text(encoding="utf-8").replace(
+        "audience: professionals", "audience: patients"), encoding="utf-8")
+    loaded = load_project(project.root)
+    targets = plan(loaded, [], ["article", "patient", "patient-booklet"])
+    names = [[target.name for target in job] for job in jobs_of(targets)]
+    assert names == [["t/article"], ["t/patient.en", "t/patient-booklet.en"]]
+    # Asked for alone, the booklet is a job of its own that typesets the leaflet it imposes.
+    (booklet,) = plan(loaded, [], ["patient-booklet"])
+    assert [[target.name for target in job] for job in jobs_of([booklet])] == [["t/patient-booklet.en"]]
+    results = run_batch(loaded, targets, BatchOptions(out_dir=project.root / "output", jobs=2))
+    assert [(r.name, r.ok) for r in results] == [("t/article", True), ("t/patient.en", True),
+                                                 ("t/patient-booklet.en", True)]
+    only_booklet = run_batch(loaded, [booklet], BatchOptions(out_dir=project.root / "output", force=True))
+    assert only_booklet[0].ok and only_booklet[0].pages == results[2].pages

@@ -113,7 +113,7 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
         _fail(exc)
         return
     options = BatchOptions(out_dir=(out_dir or project.output_dir), jobs=jobs, timeout=timeout,
-                           memory_mb=memory_mb, force=force, strict=strict, profile=profile, marks=marks)
+                           memory_mb=memory_mb, force=force)
     project_problems = config_warnings(project)
     _print_problems(project_problems)
     # A topic's own problems (its article, its references) concern every
@@ -254,7 +254,7 @@ def list_targets(paths: tuple[Path, ...], out_dir: Path | None, profile: str | N
     except LeafpressError as exc:
         _fail(exc)
         return
-    options = BatchOptions(out_dir=(out_dir or project.output_dir).resolve(), profile=profile)
+    options = BatchOptions(out_dir=(out_dir or project.output_dir).resolve())
     todo, _ = plan_work(project, targets, options, Manifest(options.out_dir))
     stale = {target for target, _ in todo}
     width = max([len("target")] + [len(t.name) for t in targets])

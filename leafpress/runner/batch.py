@@ -66,9 +66,6 @@ class BatchOptions:
     timeout: float = DEFAULT_TIMEOUT
     memory_mb: int | None = DEFAULT_MEMORY_MB
     force: bool = False
-    strict: bool = False
-    profile: str | None = None
-    marks: bool | None = None
     # "forkserver" or "spawn"; None: $LEAFPRESS_START_METHOD, else the platform's best (:func:`start_method`).
     start_method: str | None = None
 
@@ -230,9 +227,9 @@ def _start_ignoring_ctrl_c(process: multiprocessing.process.BaseProcess) -> None
             kernel32.SetConsoleCtrlHandler(None, False)
 
 
-def _child(connection: multiprocessing.connection.Connection, project: Project, target: Target,
+def _child(connection: multiprocessing.connection.Connection, project: Project, job: tuple[Target, ...],
            options: BatchOptions) -> None:
-    """Build one target and send back its BuildResult (or why it could not)."""
+    """Build a job's targets in order and send back each one's BuildResult (or why it could not)."""
     if hasattr(signal, "SIGTERM"):  # Windows stops a child with TerminateProcess: no handler runs
         signal.signal(signal.SIGTERM, _stop)
     # Ctrl-C reaches the whole process group: the parent decides what stops, and stops us with SIGTERM.
@@ -246,8 +243,11 @@ def _child(connection: multiprocessing.connection.Connection, project: Project, 
             _send(connection, ("ready", None))
         from ..pipeline import Session, build_target
 
-        result = build_target(Session(project, options.out_dir), target)
-        message: tuple[str, object] = ("result", result)
+        session = Session(project, options.out_dir)
+        session.expect(list(job))
+        for target in job:
+            _send(connection, ("result", build_target(session, target)))
+        message: tuple[str, object] = ("done", None)
     except MemoryError:
         message = ("memory", None)
     except BaseException as exc:  # noqa: BLE001 - reported as this target's failure
@@ -306,7 +306,8 @@ def _stop_child(process: multiprocessing.process.BaseProcess) -> None:
 
 @dataclass
 class _Running:
-    target: Target
+    # The job's targets not yet reported, in the order its process builds them.
+    targets: list[Target]
     process: multiprocessing.process.BaseProcess
     connection: multiprocessing.connection.Connection
     started: float
@@ -327,26 +328,32 @@ def _signal_name(exitcode: int | None) -> str:
     return f"exit code {exitcode}"
 
 
-def options_key(options: BatchOptions, project: Project) -> dict[str, object]:
-    """The build options that change a PDF, for fingerprints."""
-    return {"profile": options.profile or project.config.profile,
-            "marks": project.config.print_settings.marks if options.marks is None else options.marks,
-            "strict": options.strict}
+def cache_key(target: Target) -> str:
+    """A target's entry in the manifest: one per profile, as each profile has its own PDF."""
+    return f"{target.name}@{target.profile.name}"
 
 
-def cache_key(target: Target, profile: str) -> str:
-    return f"{target.name}@{profile}"
+def jobs_of(targets: list[Target]) -> list[tuple[Target, ...]]:
+    """The targets grouped into what one process builds: each alone, except that a target
+    finishing another's pages (the booklet) goes with that target when both are built."""
+    building = set(targets)
+    jobs: dict[Target, list[Target]] = {}
+    for target in targets:
+        if target.base is not None and target.base in building:
+            jobs.setdefault(target.base, [target.base]).append(target)
+        else:
+            jobs.setdefault(target, [target])
+    return [tuple(job) for job in jobs.values()]
 
 
 def plan_work(project: Project, targets: list[Target], options: BatchOptions,
               manifest: Manifest) -> tuple[list[tuple[Target, str]], list[BuildResult]]:
     """Split targets into (target, fingerprint) to build and results that are up to date."""
-    key_options = options_key(options, project)
-    fingerprints = Fingerprinter(project, make_environment(project.templates_dir), key_options)
+    fingerprints = Fingerprinter(project, make_environment(project.template_dirs))
     todo, fresh = [], []
     for target in targets:
         digest = fingerprints.of(target)
-        entry = None if options.force else manifest.up_to_date(cache_key(target, str(key_options["profile"])), digest)
+        entry = None if options.force else manifest.up_to_date(cache_key(target), digest)
         if entry is None:
             todo.append((target, digest))
         else:
@@ -368,25 +375,27 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
     for result in fresh:
         if progress:
             progress(result)
-    key_options = options_key(options, project)
-    profile = str(key_options["profile"])
     digests = dict(todo)
-    # The longest first, by the last build's time (targets never built before come first, as they may
-    # be long): a long target started last would keep one job busy while the others sit idle.
-    pending = sorted((target for target, _ in todo),
-                     key=lambda t: -(manifest.last_seconds(cache_key(t, profile)) or math.inf))
+
+    def last_seconds(job: tuple[Target, ...]) -> float:
+        times = [manifest.last_seconds(cache_key(target)) for target in job]
+        return math.inf if None in times else sum(t for t in times if t is not None)
+
+    # The longest first, by the last build's times (jobs never built before come first, as they may
+    # be long): a long job started last would keep one process busy while the others sit idle.
+    pending = sorted(jobs_of([target for target, _ in todo]), key=lambda job: -last_seconds(job))
     running: list[_Running] = []
-    # A warm-up pays for itself once some job builds more than one target.
+    # A warm-up pays for itself once some process builds after another has.
     # Spawned children start from nothing: they inherit no warm-up.
     if method == "forkserver" and len(pending) > max(1, options.jobs):
-        spec: str | None = warm_up_spec(project, pending, key_options)
+        spec: str | None = warm_up_spec(project, [target for target, _ in todo])
     else:
         spec = None
     context = _context(method, spec) if pending else None
 
     def finish(result: BuildResult) -> None:
         results[result.target] = result
-        key = cache_key(result.target, profile)
+        key = cache_key(result.target)
         if result.ok and result.output is not None:
             manifest.record(key, digests[result.target], result.output, result.pages, result.seconds)
         else:
@@ -398,12 +407,13 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
         while pending or running:
             while pending and len(running) < max(1, options.jobs):
                 assert context is not None  # made above, as there was something pending
-                target = pending.pop(0)
+                job_targets = pending.pop(0)
                 receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=_child, args=(sender, project, target, options), daemon=True)
+                process = context.Process(target=_child, args=(sender, project, job_targets, options), daemon=True)
                 _start(process)
                 sender.close()
-                running.append(_Running(target, process, receiver, time.monotonic(), ready=method != "spawn"))
+                running.append(_Running(list(job_targets), process, receiver, time.monotonic(),
+                                        ready=method != "spawn"))
             waitables = [r.connection for r in running] + [r.process.sentinel for r in running]
             multiprocessing.connection.wait(waitables, timeout=0.2)
             now = time.monotonic()
@@ -419,9 +429,15 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
                     if kind == "ready":  # a spawned child has started up: its time starts now
                         job.started, job.ready = now, True
                         continue
-                    job.process.join(timeout=5)
-                    if kind == "result":
+                    if kind == "result":  # each target of a job has the whole time limit
+                        assert isinstance(payload, BuildResult)
                         finish(payload)
+                        job.targets.remove(payload.target)
+                        job.started = now
+                        continue
+                    job.process.join(timeout=5)
+                    if kind == "done":
+                        job.connection.close()
                         running.remove(job)
                         continue
                     if kind == "memory" and not options.memory_mb:
@@ -449,7 +465,8 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
                     continue
                 job.connection.close()
                 running.remove(job)
-                finish(_failed(job.target, seconds, message))
+                for target in job.targets:  # the one being built, and those after it in the job
+                    finish(_failed(target, seconds, message))
     finally:
         # Ctrl-C or an error here: stop every child; what finished is kept.
         for job in running:

@@ -56,7 +56,7 @@ class Fingerprinter:
     Make one for each build: it remembers files as they were when first read.
     """
 
-    def __init__(self, project: Project, env: jinja2.Environment, options: dict[str, object]):
+    def __init__(self, project: Project, env: jinja2.Environment):
         """``env``'s settings parse the templates, which are looked up where a build looks them up.
 
         That is the project's templates/, then the theme's, whatever folders
@@ -64,7 +64,6 @@ class Fingerprinter:
         """
         self.project = project
         self.env = env.overlay(loader=make_environment(project.template_dirs).loader)
-        self.options = options
         self._files: dict[Path, bytes] = {}
         self._listings: dict[Path, list[Path]] = {}
         self._templates: dict[str, list[str]] = {}
@@ -107,7 +106,9 @@ class Fingerprinter:
         # A layout holds functions (its data, its imposition): named, not at their address in this process,
         # or no build would ever find the last one's fingerprint.
         layout = _ADDRESS.sub("", repr(target.layout))
-        digest.update(json.dumps({"version": __version__, "layout": layout, **self.options},
+        settings = target.settings
+        digest.update(json.dumps({"version": __version__, "layout": layout, "profile": settings.profile.name,
+                                  "marks": settings.marks, "strict": settings.strict},
                                  sort_keys=True, default=str).encode())
         paths = [project.config_path]
         # The topic's own files, except other documents: references, data, images.
@@ -118,7 +119,7 @@ class Fingerprinter:
         paths += [project.stylesheet(sheet) for sheet in target.layout.stylesheets]
         for fonts in project.font_dirs:
             paths += self._files_under(fonts)
-        if self.options.get("profile") == "print":
+        if settings.profile.cmyk_intent:
             paths.append(project.icc_profile)
         if project.logo_path:
             paths.append(project.logo_path)

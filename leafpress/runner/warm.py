@@ -67,17 +67,19 @@ _REFERENCES = [
 ]
 
 
-def warm_up_spec(project: Project, targets: list[Target], options: dict[str, object]) -> str:
-    """What to prepare for ``targets`` (a JSON string, to pass to another process).
+def warm_up_spec(project: Project, targets: list[Target]) -> str:
+    """What to prepare for ``targets`` (a JSON string, to pass to the forkserver).
 
-    ``options`` are the build's profile, marks and strict setting (:func:`leafpress.batch.options_key`).
+    JSON in an environment variable is the one channel multiprocessing offers
+    into the forkserver before it starts; it carries names and settings only.
     """
     layouts = {target.layout.name: target.layout for target in targets}
+    settings = targets[0].settings
     return json.dumps({
         "root": str(project.root),
         "layouts": [{"template": layout.template, "stylesheets": list(layout.stylesheets)}
                     for layout in layouts.values()],
-        "options": options,
+        "settings": {"profile": settings.profile.name, "marks": settings.marks, "strict": settings.strict},
     })
 
 
@@ -91,10 +93,10 @@ def warm_up(spec_json: str) -> BuildResult:
     from ..typeset.engine import parsed_styles
 
     spec = json.loads(spec_json)
-    options = spec["options"]
+    chosen = spec["settings"]
     project = load_project(Path(spec["root"]))
     with tempfile.TemporaryDirectory(prefix="leafpress-warm-up-") as temporary:
-        settings = settings_for(project, str(options["profile"]), bool(options["marks"]), bool(options["strict"]))
+        settings = settings_for(project, str(chosen["profile"]), bool(chosen["marks"]), bool(chosen["strict"]))
         # The pipeline's own paths and roots, or the caches would miss.
         for layout in spec["layouts"]:
             sheets = tuple(project.stylesheet(name) for name in layout["stylesheets"])
