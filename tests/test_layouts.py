@@ -110,12 +110,17 @@ def test_a_declared_layout_needs_a_name_of_its_own(tmp_path, monkeypatch, name, 
     assert code == 1 and message.format(line=line) in errors(err)
 
 
-def test_a_patient_file_whose_name_and_language_disagree_fails_at_the_language_line(project):
+def spanish_file_in_english(project) -> int:
+    """A topic whose patient.es.md says 'language: en'; the line of 'language'."""
     article = project.topic("t")
     fields = {**FRONT_MATTER, "audience": "patients", "language": "en"}
     front = "".join(f"{key}: {value}\n" for key, value in fields.items())
     (article.parent / "patient.es.md").write_text(f"---\n{front}---\n\nTexto sencillo.\n", encoding="utf-8")
-    line = front.splitlines().index("language: en") + 2
+    return front.splitlines().index("language: en") + 2
+
+
+def test_a_patient_file_whose_name_and_language_disagree_fails_at_the_language_line(project):
+    line = spanish_file_in_english(project)
     code, out, err = run("build", "--layout", "patient")
     assert code == 1
     assert (f"content/t/patient.es.md:{line}: error: the file name says the language is 'es' but the front matter "
@@ -209,11 +214,7 @@ def test_patient_tables_are_printed_at_the_size_the_leaflet_promises(project, la
 
 
 def test_check_reports_a_patient_file_whose_name_and_language_disagree(project):
-    article = project.topic("t")
-    fields = {**FRONT_MATTER, "audience": "patients", "language": "en"}
-    front = "".join(f"{key}: {value}\n" for key, value in fields.items())
-    (article.parent / "patient.es.md").write_text(f"---\n{front}---\n\nTexto sencillo.\n", encoding="utf-8")
-    line = front.splitlines().index("language: en") + 2
+    line = spanish_file_in_english(project)
     code, out, _ = run("check", "content/t")
     assert code == 1
     assert (f"content/t/patient.es.md:{line}: error: the file name says the language is 'es' but the front matter "
