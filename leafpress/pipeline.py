@@ -30,7 +30,8 @@ from .project.config import Project, config_warnings
 if TYPE_CHECKING:
     import jinja2
 
-    from .layouts.base import LayoutData
+    from .cite.references import ReferenceLibrary
+    from .layouts.base import DataSpec, LayoutData
     from .source.data import DataFile
     from .source.document import Document
     from .typeset.engine import Typeset
@@ -229,6 +230,7 @@ class Session:
     out_dir: Path
     _documents: dict[Path, Document | list[Problem]] = field(default_factory=dict)
     _data: dict[Path, tuple[DataFile | None, list[Problem]]] = field(default_factory=dict)
+    _libraries: dict[Path, tuple[ReferenceLibrary, list[Problem]]] = field(default_factory=dict)
     # Typeset pages of targets that others finish (the A5 leaflet a booklet imposes), kept until taken.
     _typeset: dict[Target, tuple[Typeset, tuple[Problem, ...]]] = field(default_factory=dict)
     _bases: set[Target] = field(default_factory=set)
@@ -263,19 +265,16 @@ class Session:
         from .source.document import load_document
 
         if source not in self._documents:
-            self._documents[source] = load_document(source, topic)
+            self._documents[source] = load_document(source, topic, self._libraries)
         return self._documents[source]
 
-    def data_file(self, path: Path, layout: Layout) -> tuple[DataFile | None, list[Problem]]:
+    def data_file(self, folder: Path, spec: DataSpec) -> tuple[DataFile | None, list[Problem]]:
+        """A topic's data file loaded and validated against its schema, once per session."""
         from .source.data import load_data_file
 
+        path = folder / spec.file
         if path not in self._data:
-            spec = next(spec for spec in layout.data if spec.file == path.name)
-            if not path.is_file():
-                self._data[path] = (None, [error(path, None, f"the {layout.name} layout needs {path.name} in the "
-                                                 "topic folder: create it (see the sample topic for its fields)")])
-            else:
-                self._data[path] = load_data_file(path, spec.schema)
+            self._data[path] = load_data_file(path, spec.schema)
         return self._data[path]
 
     def layout_data(self, target: Target, document: Document) -> LayoutData:
@@ -291,7 +290,12 @@ class Session:
         problems: list[Problem] = []
         known = frozenset(document.references.references)
         for spec in layout.data:
-            data, found = self.data_file(document.folder / spec.file, layout)
+            if not (document.folder / spec.file).is_file():
+                problems.append(error(document.folder / spec.file, None, f"the {layout.name} layout needs "
+                                      f"{spec.file} in the topic folder: create it (see the sample topic for its "
+                                      "fields)"))
+                continue
+            data, found = self.data_file(document.folder, spec)
             problems += found
             if data is not None:
                 files[spec.file] = data

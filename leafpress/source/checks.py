@@ -6,12 +6,17 @@ import datetime
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import LeafpressError, Problem, error, has_errors, quote, warning
 from ..layouts.base import Layout
 from ..project.config import Project
-from .document import Document, Source, load_source
+from .document import Document, load_source
 from .readability import Report, TextBlocks, score
+from .yamlfile import YamlData, read_text
+
+if TYPE_CHECKING:
+    from ..pipeline import Session
 
 
 def prose_of(document: Document) -> list[str]:
@@ -73,17 +78,18 @@ class TopicCheck:
     readability: tuple[ReadabilityCheck, ...]
 
 
-def _line_of(source: Path, needle: str) -> int | None:
-    try:
-        for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), start=1):
-            if needle in line:
-                return number
-    except (OSError, UnicodeDecodeError):
-        return None
-    return None
+def _lines(source: Path) -> list[str]:
+    """The lines of a source file, read once for every check that names a line (none if it cannot be read:
+    loading it reports why)."""
+    text = read_text(source, folder=source.parent)
+    return [] if isinstance(text, Problem) else text.splitlines()
 
 
-def _link_problems(source: Path, body: str, keys: frozenset[str]) -> list[Problem]:
+def _line_of(lines: list[str], needle: str) -> int | None:
+    return next((number for number, line in enumerate(lines, start=1) if needle in line), None)
+
+
+def _link_problems(source: Path, lines: list[str], body: str, keys: frozenset[str]) -> list[Problem]:
     """Links to #anchors that no heading, footnote or reference of the document has."""
     from ..cite.references import anchor_for
     from .markup import CitationState, render_markdown
@@ -95,14 +101,13 @@ def _link_problems(source: Path, body: str, keys: frozenset[str]) -> list[Proble
     problems = []
     for anchor in dict.fromkeys(re.findall(r'href="#([^"]+)"', body_html)):
         if anchor not in targets:
-            problems.append(error(source, _line_of(source, f"#{anchor}"),
+            problems.append(error(source, _line_of(lines, f"#{anchor}"),
                                   f"the link to {quote('#' + anchor)} goes nowhere: no heading or anchor has "
                                   "that id (heading ids are their text in lower case, with hyphens)"))
     return problems
 
 
-def _review_problems(source: Path, review: datetime.date, today: datetime.date) -> list[Problem]:
-    line = _line_of(source, "review_date:")
+def _review_problems(source: Path, review: datetime.date, line: int, today: datetime.date) -> list[Problem]:
     if review < today:
         return [error(source, line, f"the review date {review} has passed: review the content, then "
                       "set a new version, publication date and review date")]
@@ -112,25 +117,25 @@ def _review_problems(source: Path, review: datetime.date, today: datetime.date) 
     return []
 
 
-def _scaffold_problems(source: Path) -> list[Problem]:
+def _scaffold_problems(source: Path, lines: list[str]) -> list[Problem]:
     for marker in SCAFFOLD_MARKERS:
-        if (line := _line_of(source, marker)) is not None:
+        if (line := _line_of(lines, marker)) is not None:
             return [warning(source, line, "still has the example text from 'leafpress new': replace it")]
     return []
 
 
-def _data_problems(project: Project, folder: Path, known: frozenset[str]) -> list[Problem]:
+def _data_problems(session: Session, folder: Path, known: frozenset[str]) -> list[Problem]:
     """Every data file of the topic checked once, then each layout's own checks of the files it reads."""
     from ..layouts.registry import batch_layouts
-    from .data import DataFile, data_problems, load_data_file
+    from .data import DataFile, data_problems
 
-    layouts = batch_layouts(project).values()
+    layouts = batch_layouts(session.project).values()
     problems: list[Problem] = []
     loaded: dict[str, DataFile] = {}
     for spec in dict.fromkeys(spec for layout in layouts for spec in layout.data):
         if spec.file in loaded or not (folder / spec.file).is_file():
             continue
-        data, found = load_data_file(folder / spec.file, spec.schema)
+        data, found = session.data_file(folder, spec)
         problems += found
         if data is not None:
             loaded[spec.file] = data
@@ -141,14 +146,13 @@ def _data_problems(project: Project, folder: Path, known: frozenset[str]) -> lis
     return problems
 
 
-def _language_problems(source: Path, parsed: Source, layouts: list[Layout]) -> list[Problem]:
+def _language_problems(source: Path, language: str, front_matter: YamlData, layouts: list[Layout]) -> list[Problem]:
     """A per-language file (patient.es.md) whose front matter names another language: the build refuses it."""
     from .frontmatter import language_mismatch
 
     for layout in layouts:
         if named := layout.language_of(source):
-            return language_mismatch(source, named, parsed.meta.language, parsed.yaml.line_of(("language",)),
-                                     layout.sources)
+            return language_mismatch(source, named, language, front_matter.line_of(("language",)), layout.sources)
     return []
 
 
@@ -176,22 +180,26 @@ def check_topics(project: Project, paths: list[Path], today: datetime.date,
         reports: list[ReadabilityCheck] = []
         known: frozenset[str] = frozenset()
         for source in sources:
-            found += _scaffold_problems(source)
+            lines = _lines(source)
+            found += _scaffold_problems(source, lines)
+            loaded = session.load(source, folder.name)
             # Front matter and body are checked even when citations or images
             # have errors, so one run reports everything.
-            parsed, _ = load_source(source)
+            parsed = (loaded.meta, loaded.front_matter, loaded.markdown) if isinstance(loaded, Document) else None
+            if parsed is None and (source_only := load_source(source)[0]) is not None:
+                parsed = (source_only.meta, source_only.yaml, source_only.body)
             if parsed is not None:
-                found += _review_problems(source, parsed.meta.review_date, today)
-                found += _language_problems(source, parsed, layouts)
-            loaded = session.load(source, folder.name)
+                meta, front_matter, body = parsed
+                found += _review_problems(source, meta.review_date, front_matter.line_of(("review_date",)), today)
+                found += _language_problems(source, meta.language, front_matter, layouts)
             if not isinstance(loaded, Document):
                 found += loaded
                 if parsed is not None:
-                    found += _link_problems(source, parsed.body, frozenset())
+                    found += _link_problems(source, lines, body, frozenset())
                 continue
             known = known | frozenset(loaded.references.references)
             found += loaded.problems
-            found += _link_problems(source, parsed.body if parsed else "", known)
+            found += _link_problems(source, lines, loaded.markdown, known)
             if loaded.meta.audience == "patients":
                 report = readability(loaded)
                 reports.append(ReadabilityCheck(source, report, ()))
@@ -202,7 +210,7 @@ def check_topics(project: Project, paths: list[Path], today: datetime.date,
 
                 library, _ = load_references(folder / "references.json")
                 known = frozenset(library.references)
-            found += _data_problems(project, folder, known)
+            found += _data_problems(session, folder, known)
         # Then every target as the build renders it, stopping before typesetting: the layouts' own
         # requirements, their data and their templates (a problem found twice is reported once).
         for target in targets:

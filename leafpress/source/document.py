@@ -119,6 +119,8 @@ class Document:
     problems: tuple[Problem, ...]
     # Where each front-matter field was written, for messages about it.
     front_matter: YamlData
+    # The Markdown after the front matter, as written (for checks of its links).
+    markdown: str = ""
     # The line each file or address in the text is first named on (as written), for messages about it.
     resource_lines: dict[str, int] = field(default_factory=dict, hash=False)
 
@@ -330,12 +332,17 @@ def _lines_for(items: list[str]) -> list[tuple[str, bool]]:
     return [(item, index < MAX_PROBLEMS_PER_FILE) for index, item in enumerate(unique)]
 
 
-def load_document(path: Path, topic: str | None = None) -> Document | list[Problem]:
-    """Load an article and everything it cites; return it or the problems."""
+def load_document(path: Path, topic: str | None = None,
+                  libraries: dict[Path, tuple[ReferenceLibrary, list[Problem]]] | None = None
+                  ) -> Document | list[Problem]:
+    """Load an article and everything it cites; return it or the problems.
+
+    ``libraries`` keeps each references file read once, for the documents of a topic that share it.
+    """
     source, problems = load_source(path)
     if source is None:
         return problems
-    library, more = _load_library(source)
+    library, more = _load_library(source, {} if libraries is None else libraries)
     problems += more
     state = CitationState(known=frozenset(library.references))
     body_html = render_markdown(source.body, state)
@@ -379,15 +386,20 @@ def load_document(path: Path, topic: str | None = None) -> Document | list[Probl
         bibliography=bibliography(library, state.order),
         problems=tuple(problems),
         front_matter=source.yaml,
+        markdown=source.body,
         resource_lines=_resource_lines(source, prose),
     )
 
 
-def _load_library(source: Source) -> tuple[ReferenceLibrary, list[Problem]]:
+def _load_library(source: Source, libraries: dict[Path, tuple[ReferenceLibrary, list[Problem]]]
+                  ) -> tuple[ReferenceLibrary, list[Problem]]:
     folder = source.path.parent.resolve()
     ref_path = (folder / source.meta.references).resolve()
     if not ref_path.is_relative_to(folder):
         return ReferenceLibrary(ref_path, {}), [error(
             source.path, source.yaml.line_of(("references",)),
             f"'references' {quote(source.meta.references)} must be a file inside the topic folder")]
-    return load_references(ref_path)
+    if ref_path not in libraries:
+        libraries[ref_path] = load_references(ref_path)
+    library, problems = libraries[ref_path]
+    return library, list(problems)
