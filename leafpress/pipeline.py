@@ -121,13 +121,16 @@ def output_name(topic: str, layout: Layout, language: str, profile: Profile, def
 
 
 def _target(project: Project, folder: Path, source: Path, layout: Layout, settings: Settings,
-            layouts: dict[str, Layout]) -> Target:
+            layouts: dict[str, Layout], declared: dict[Path, str | None]) -> Target:
     from .source.frontmatter import declared_language
 
-    language = (layout.language_of(source) or declared_language(source)
-                or project.config.default_language)
+    language = layout.language_of(source)
+    if language is None:
+        if source not in declared:  # read once, however many layouts the file is built in
+            declared[source] = declared_language(source)
+        language = declared[source] or project.config.default_language
     base_layout = layouts[layout.finishes] if layout.finishes else None
-    base = _target(project, folder, source, base_layout, settings, layouts) if base_layout else None
+    base = _target(project, folder, source, base_layout, settings, layouts, declared) if base_layout else None
     output = output_name(folder.name, layout, language, settings.profile, project.config.profile)
     return Target(folder.name, source, layout, language, settings, output, base)
 
@@ -148,6 +151,7 @@ def plan(project: Project, paths: list[Path], layout_names: list[str] | None = N
     if problems:
         raise LeafpressError(problems)
     targets = []
+    declared: dict[Path, str | None] = {}
     for folder, only in topics:
         for layout in chosen:
             # A topic without a layout's data files has no such document, unless
@@ -156,7 +160,7 @@ def plan(project: Project, paths: list[Path], layout_names: list[str] | None = N
                 continue
             for source in sorted(folder.glob(layout.sources)):
                 if only is None or source == only:
-                    targets.append(_target(project, folder, source, layout, settings, known))
+                    targets.append(_target(project, folder, source, layout, settings, known, declared))
     return targets
 
 

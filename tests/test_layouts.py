@@ -219,3 +219,24 @@ def test_check_reports_a_patient_file_whose_name_and_language_disagree(project):
     assert code == 1
     assert (f"content/t/patient.es.md:{line}: error: the file name says the language is 'es' but the front matter "
             "says 'language: en': rename the file to 'patient.en.md' or correct 'language'") in out.splitlines()
+
+
+@pytest.mark.parametrize("front_matter, language", [
+    ("title: T\nlanguage: es\n", "es"),
+    ("title: T\nlanguage: 'es'  # Spanish\n", "es"),
+    ("{title: T, language: es}\n", "es"),  # flow style: read by the YAML parser
+    ("title: T\nnotes: |\n  language: es\n", None),  # indented text is not the key
+    ("title: T\nlanguage: xx\n", None),  # not a language leafpress has
+])
+def test_planning_reads_the_language_of_a_file_whose_name_does_not_say_it(tmp_path, front_matter, language):
+    from leafpress.source.frontmatter import declared_language
+
+    source = tmp_path / "article.md"
+    source.write_text(f"---\n{front_matter}---\n\nText.\n", encoding="utf-8")
+    assert declared_language(source) == language
+
+
+def test_an_article_in_spanish_is_named_for_its_language(project):
+    project.topic("t", language="es")
+    (target,) = plan(load_project(project.root), [], ["article"])
+    assert (target.language, str(target.output)) == ("es", "t/article.es.pdf")

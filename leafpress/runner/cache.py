@@ -34,19 +34,25 @@ MANIFEST_NAME = ".leafpress-manifest.json"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # in the repr of a function or an object
 
 
-def _templates_used(env: jinja2.Environment, name: str, seen: set[str]) -> set[str]:
-    """A template and every template it extends or includes, recursively."""
+def _templates_used(env: jinja2.Environment, name: str, seen: set[str],
+                    parsed: dict[str, list[str]] | None = None) -> set[str]:
+    """A template and every template it extends or includes, recursively.
+
+    ``parsed`` keeps what each template references, so a partial that many
+    templates include is parsed once.
+    """
+    parsed = {} if parsed is None else parsed
     if name in seen:
         return seen
     seen.add(name)
-    try:
-        source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
-        referenced = jinja2.meta.find_referenced_templates(env.parse(source))
-    except jinja2.TemplateError:
-        return seen  # the build reports it; any edit changes the fingerprint anyway
-    for child in referenced:
-        if child:
-            _templates_used(env, child, seen)
+    if name not in parsed:
+        try:
+            source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+            parsed[name] = [child for child in jinja2.meta.find_referenced_templates(env.parse(source)) if child]
+        except jinja2.TemplateError:
+            parsed[name] = []  # the build reports it; any edit changes the fingerprint anyway
+    for child in parsed[name]:
+        _templates_used(env, child, seen, parsed)
     return seen
 
 
@@ -67,6 +73,7 @@ class Fingerprinter:
         self._files: dict[Path, bytes] = {}
         self._listings: dict[Path, list[Path]] = {}
         self._templates: dict[str, list[str]] = {}
+        self._parsed: dict[str, list[str]] = {}
 
     def _file(self, path: Path) -> bytes:
         """The digest of a file's name (relative to the project or the theme) and content; missing files count too.
@@ -96,7 +103,7 @@ class Fingerprinter:
 
     def _templates_of(self, name: str) -> list[str]:
         if name not in self._templates:
-            self._templates[name] = sorted(_templates_used(self.env, name, set()))
+            self._templates[name] = sorted(_templates_used(self.env, name, set(), self._parsed))
         return self._templates[name]
 
     def of(self, target: Target) -> str:

@@ -6,6 +6,7 @@ loading the Markdown pipeline.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..errors import Problem, error, quote
@@ -36,11 +37,18 @@ def declared_language(path: Path) -> str | None:
     parts = split_front_matter(text, path)
     if isinstance(parts, Problem):
         return None
-    data, _ = load_yaml(parts[0], path, line_offset=1)
-    value = data.value.get("language") if data is not None and isinstance(data.value, dict) else None
+    # A top-level 'language: xx' line is all there is to read in block-style YAML (a line at column 0
+    # cannot be inside a block scalar); anything else is parsed properly.
+    found = _LANGUAGE_LINE.search(parts[0])
+    if found is not None:
+        value: object = found.group(2)
+    else:
+        data, _ = load_yaml(parts[0], path, line_offset=1)
+        value = data.value.get("language") if data is not None and isinstance(data.value, dict) else None
     return value if isinstance(value, str) and value in LANGUAGES else None
 
 
+_LANGUAGE_LINE = re.compile(r"""^language:[ \t]*(["']?)([a-z]{2})\1[ \t]*(?:#.*)?$""", re.M)
 
 
 def language_mismatch(path: Path, named: str | None, declared: str, line: int, pattern: str) -> list[Problem]:
