@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from ...cite.references import bibliography
 from ...errors import Problem, error, quote, warning
 from ...source.data import DataFile, DataSchema, Key, Number, Text
 from ...source.validation import IsoDate
@@ -115,6 +114,7 @@ CPD_DATA = DataSpec("cpd.yaml", CPD)
 def cpd_context(inputs: LayoutInputs) -> LayoutData:
     from babel.numbers import format_decimal
 
+    from ...cite.references import bibliography
     from ...render.i18n import long_date
     from ..context import Fragments, studies
 

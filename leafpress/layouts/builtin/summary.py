@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from ...cite.references import bibliography
 from ...errors import Problem, error, warning
 from ...source.data import DataFile, DataSchema, Key, Number, Text
 from ...source.yamlfile import Location
@@ -116,6 +115,7 @@ def _figure(fragments: Fragments, evidence: DataFile, inputs: LayoutInputs) -> d
 
 
 def summary_context(inputs: LayoutInputs) -> LayoutData:
+    from ...cite.references import bibliography
     from ..context import Fragments, studies
     from ..figures import qr_code_data_uri
 
