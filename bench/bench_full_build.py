@@ -2,6 +2,7 @@
 
     python bench/bench_full_build.py [--runs N] [--baseline REV]     # N runs each, default 5
     python bench/bench_full_build.py --baseline c9e8471              # against the code before the redesign
+    python bench/bench_full_build.py --baseline c9e8471 --jobs 1     # each side's whole work, one target at a time
 
 Works on a temporary copy of the project with the sample topic only (its nine
 targets: article, summary, CPD handout and six patient leaflets). Each run is
@@ -89,10 +90,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, help="timed builds of each side (default 5; 1 with --smoke)")
     parser.add_argument("--baseline", metavar="REV", help="also time the checkout of this git revision "
                         "(default: none; HEAD with --smoke)")
+    parser.add_argument("--jobs", type=int, help="--jobs for every build (default: leafpress's, one per CPU); "
+                        "--jobs 1 shows each side's total work without the parallel schedule")
     parser.add_argument("--smoke", action="store_true",
                         help="a tiny workload, once end to end: checks that the benchmark runs; figures mean nothing")
     args = parser.parse_args()
     runs = args.runs or (1 if args.smoke else 5)
+    options = ["--force", *(["--jobs", str(args.jobs)] if args.jobs else [])]
+    jobs = f"--jobs {args.jobs}" if args.jobs else "default --jobs"
     baseline = args.baseline or ("HEAD" if args.smoke else None)
     if args.smoke:
         print("SMOKE RUN (a tiny workload): the figures below mean nothing")
@@ -114,14 +119,14 @@ def main() -> None:
             sides["baseline"] = (old_root, command, env)
 
         print(f"machine: {machine()}")
-        print(f"{TARGETS} targets, the sample topic: `leafpress build --force`, default --jobs, whole processes")
+        print(f"{TARGETS} targets, the sample topic: `leafpress build --force`, {jobs}, whole processes")
         if not args.smoke:  # untimed: the outputs exist, the disk caches are warm
             for root, command, env in sides.values():
-                timed_build(root, ["--force"], TARGETS, command=command, env=env)
+                timed_build(root, options, TARGETS, command=command, env=env)
         times: dict[str, list[float]] = {name: [] for name in sides}
         for _ in range(runs):
             for name, (root, command, env) in sides.items():
-                times[name].append(timed_build(root, ["--force"], TARGETS, command=command, env=env))
+                times[name].append(timed_build(root, options, TARGETS, command=command, env=env))
         for name, values in times.items():
             print(f"{name + ':':<10} {spread(values)}")
         if "baseline" in times:
