@@ -100,9 +100,9 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
 
     Each PDF is written to OUT/<topic>/<layout>.<language>[.<profile>].pdf.
     Targets whose inputs have not changed since the last build are skipped.
-    Each target runs in its own process, so one that fails, crashes, hangs
-    or runs out of memory is reported and the others are still built. Exits
-    1 if any target failed.
+    Each target runs in its own process (a booklet in its A5 leaflet's, whose
+    pages it imposes), so one that fails, crashes, hangs or runs out of memory
+    is reported and the others are still built. Exits 1 if any target failed.
 
     Example: leafpress build content/ketamine-neuropathic-pain --layout article --profile print
     """
