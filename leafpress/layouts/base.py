@@ -111,8 +111,6 @@ class Layout:
     batch: bool = True
     context: ContextFunction | None = None
     checks: CheckFunction | None = None
-    # Where a project-declared layout was declared, for messages.
-    declared_in: Path | None = None
     # Where the layout comes in lists, the build's table and its order of work (lowest first).
     order: int = 100
 

@@ -63,7 +63,7 @@ class DeclaredLayout(Schema):
         return value
 
 
-def declared_layout(name: str, declared: DeclaredLayout, config_path: Path) -> Layout:
+def declared_layout(name: str, declared: DeclaredLayout) -> Layout:
     return Layout(
         name=name,
         description=declared.description,
@@ -74,5 +74,4 @@ def declared_layout(name: str, declared: DeclaredLayout, config_path: Path) -> L
         page=PageRules(size=declared.page_size, max_pages=declared.max_pages, min_text_pt=declared.min_text_pt),
         numbered_headings=declared.numbered_headings,
         readability=declared.audience == "patients",
-        declared_in=config_path,
     )

@@ -38,8 +38,7 @@ LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in BUILT_IN}
 
 def project_layouts(project: Project) -> dict[str, Layout]:
     """The built-in layouts and the project's own, by name (leafpress.yaml cannot redeclare a built-in)."""
-    declared = {name: declared_layout(name, spec, project.config_path)
-                for name, spec in project.config.layouts.items()}
+    declared = {name: declared_layout(name, spec) for name, spec in project.config.layouts.items()}
     return {**LAYOUTS, **declared}
 
 
