@@ -391,3 +391,21 @@ def test_a_booklet_is_built_in_the_same_process_as_its_leaflet_when_both_are_bui
                                                  ("t/patient-booklet.en", True)]
     only_booklet = run_batch(loaded, [booklet], BatchOptions(out_dir=project.root / "output", force=True))
     assert only_booklet[0].ok and only_booklet[0].pages == results[2].pages
+
+
+def test_a_child_that_exits_right_after_its_result_is_not_taken_for_a_crash(project, monkeypatch):
+    # The parent asks whether the child is alive before reading its pipe: a result sent just
+    # before the child exits is read, never reported as "the worker crashed (exit code 0)".
+    import multiprocessing.process
+
+    project.topic()
+    loaded = load_project(project.root)
+    real = multiprocessing.process.BaseProcess.is_alive
+
+    def slow_is_alive(self):
+        time.sleep(0.5)  # the child sends its result and exits meanwhile
+        return real(self)
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "is_alive", slow_is_alive)
+    (result,) = run_batch(loaded, plan(loaded, [], ["article"]), BatchOptions(out_dir=project.root / "output", jobs=1))
+    assert result.ok, [str(p) for p in result.problems]

@@ -420,6 +420,9 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
             for job in list(running):
                 seconds = now - job.started
                 message = None
+                # Asked before the pipe: a child that sends its last result and exits in between is
+                # then read, not taken for a crash.
+                alive = job.process.is_alive()
                 if job.connection.poll():
                     try:
                         kind, payload = job.connection.recv()
@@ -455,7 +458,7 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
                         message = f"the worker failed: {payload}" + (
                             f"; it may have run out of memory (limit {options.memory_mb} MB per target, --memory)"
                             if options.memory_mb else "")
-                elif not job.process.is_alive():
+                elif not alive:
                     message = f"the worker crashed ({_signal_name(job.process.exitcode)}) while building it"
                 elif seconds > options.timeout + (0 if job.ready else SPAWN_START_SECONDS):
                     _stop_child(job.process)
