@@ -20,6 +20,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from urllib.parse import unquote
 
 import jinja2
 import jinja2.meta
@@ -31,6 +32,9 @@ from ..project.config import Project
 from ..render.jinja import make_environment
 
 MANIFEST_NAME = ".leafpress-manifest.json"
+# What a stylesheet loads: @import "x.css", @import url(x.css), url(font.ttf).
+_CSS_REFERENCE = re.compile(r"""@import\s+["']([^"']+)["']|url\(\s*["']?([^"')\s]+)""")
+MAX_STYLESHEET_BYTES = 2 * 1024 * 1024
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # in the repr of a function or an object
 
 
@@ -74,6 +78,7 @@ class Fingerprinter:
         self._listings: dict[Path, list[Path]] = {}
         self._templates: dict[str, list[str]] = {}
         self._parsed: dict[str, list[str]] = {}
+        self._sheets: dict[Path, list[Path]] = {}
 
     def _file(self, path: Path) -> bytes:
         """The digest of a file's name (relative to the project or the theme) and content; missing files count too.
@@ -101,6 +106,33 @@ class Fingerprinter:
             self._listings[folder] = sorted(path for path in folder.rglob("*") if path.is_file())
         return self._listings[folder]
 
+    def _stylesheet_files(self, sheet: Path) -> list[Path]:
+        """A stylesheet and every file it loads (@import, url()), each where a build reads it, recursively."""
+        if sheet not in self._sheets:
+            self._sheets[sheet] = [sheet]  # a stylesheet that imports itself ends here
+            try:
+                text = sheet.read_bytes()[:MAX_STYLESHEET_BYTES].decode("utf-8", errors="replace")
+            except OSError:
+                text = ""  # missing: the build reports it, and the fingerprint counts it as missing
+            found: list[Path] = [sheet]
+            for match in _CSS_REFERENCE.finditer(text):
+                reference = unquote(match.group(1) or match.group(2))
+                if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", reference) or reference.startswith("#"):
+                    continue  # data: and web addresses are not files; the fetcher refuses the latter
+                path = self._with_fallback((sheet.parent / reference).resolve())
+                found += self._stylesheet_files(path) if path.suffix == ".css" else [path]
+            self._sheets[sheet] = found
+        return self._sheets[sheet]
+
+    def _with_fallback(self, path: Path) -> Path:
+        """``path``, or the theme's file in its place when the project has none there (as the fetcher reads it)."""
+        if path.exists():
+            return path
+        for own, theirs in self.project.theme_fallbacks:
+            if path.is_relative_to(own.resolve()):
+                return theirs.resolve() / path.relative_to(own.resolve())
+        return path
+
     def _templates_of(self, name: str) -> list[str]:
         if name not in self._templates:
             self._templates[name] = sorted(_templates_used(self.env, name, set(), self._parsed))
@@ -123,7 +155,8 @@ class Fingerprinter:
                   if path == target.source or path.suffix != ".md"]
         # Each file where a build finds it: the project's override, else the theme's.
         paths += [project.template(name) for name in self._templates_of(target.layout.template)]
-        paths += [project.stylesheet(sheet) for sheet in target.layout.stylesheets]
+        for sheet in target.layout.stylesheets:
+            paths += self._stylesheet_files(project.stylesheet(sheet))
         for fonts in project.font_dirs:
             paths += self._files_under(fonts)
         if settings.profile.cmyk_intent:
