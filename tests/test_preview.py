@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import shutil
 import socket
 import threading
 import time
@@ -321,6 +322,35 @@ def test_the_watch_loop_rebuilds_when_a_file_is_saved(served, monkeypatch):
     thread.join(5)
     assert not thread.is_alive()
     assert seen and str(article.resolve()) in seen[0]
+
+
+def test_the_watch_loop_sees_a_first_override_and_ignores_the_output(served, monkeypatch):
+    # A project made by 'leafpress init' has no styles/ until its first override.
+    preview, _, project = served
+    shutil.rmtree(project.root / "styles")
+    stop = threading.Event()
+    seen: list[set[str]] = []
+
+    def on_changes(changes):
+        seen.append({path for _, path in changes})
+        stop.set()
+        return False
+
+    monkeypatch.setattr(preview, "on_changes", on_changes)
+    thread = threading.Thread(target=preview.watch_forever, args=(stop,), daemon=True)
+    thread.start()
+    override = project.root / "styles" / "patient.css"
+    deadline = time.monotonic() + 10
+    while not stop.is_set() and time.monotonic() < deadline:  # until the watcher has started
+        (project.root / "output").mkdir(exist_ok=True)
+        (project.root / "output" / "ignored.pdf").write_bytes(b"not news")
+        override.parent.mkdir(exist_ok=True)
+        override.write_text("/* the clinic's own */\n", encoding="utf-8")
+        stop.wait(0.5)
+    thread.join(5)
+    assert not thread.is_alive()
+    assert seen and str(override.resolve()) in seen[0]
+    assert not any("output" in path for path in seen[0])
 
 
 def test_watch_paths(served):

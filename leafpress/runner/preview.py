@@ -301,10 +301,21 @@ class Preview:
         """Rebuild on every save until ``stop_event`` is set (or Ctrl-C)."""
         import watchfiles
 
+        default = watchfiles.DefaultFilter()
+        watched = [self.root / "content", self.root / "templates", self.root / "styles"]
+
+        def relevant(change: watchfiles.Change, path: str) -> bool:
+            # The project folder is watched whole, so that a templates/ or styles/ created while watching
+            # (a first override in a project made by 'leafpress init') is seen; output/ and the rest are not news.
+            changed = Path(path)
+            return default(change, path) and (changed == self.root / CONFIG_NAME or any(
+                changed.is_relative_to(folder) for folder in [*watched, *self.watch_paths()] if folder.is_dir()))
+
         while not (stop_event and stop_event.is_set()):
             restart = False
-            for changes in watchfiles.watch(*self.watch_paths(), debounce=DEBOUNCE_MS, stop_event=stop_event,
-                                            raise_interrupt=True):
+            outside = [path for path in self.watch_paths() if not path.is_relative_to(self.root)]
+            for changes in watchfiles.watch(self.root, *outside, debounce=DEBOUNCE_MS, stop_event=stop_event,
+                                            raise_interrupt=True, watch_filter=relevant):
                 if self.on_changes(changes):
                     # Editors save by replacing the file: watch the new one.
                     restart = True
