@@ -143,7 +143,7 @@ def plan(project: Project, paths: list[Path], layout_names: list[str] | None = N
     batch = batch_layouts(project)
     topics, problems = find_topics(project, paths, batch)
     chosen = []
-    for name in layout_names or list(batch):
+    for name in dict.fromkeys(layout_names or list(batch)):
         if name in batch:
             chosen.append(batch[name])
         else:
@@ -161,6 +161,17 @@ def plan(project: Project, paths: list[Path], layout_names: list[str] | None = N
             for source in sorted(folder.glob(layout.sources)):
                 if only is None or source == only:
                     targets.append(_target(project, folder, source, layout, settings, known, declared))
+    # A file given as well as its folder is one target, not two.
+    targets = list(dict.fromkeys(targets))
+    writers: dict[Path, Target] = {}
+    for target in targets:
+        other = writers.setdefault(target.output, target)
+        if other is not target:
+            problems.append(error(target.source, None, f"{target.source.name} and {other.source.name} would both be "
+                                  f"written to {target.output}: rename one, or make the layout's 'source' "
+                                  "pattern match only one file per language"))
+    if problems:
+        raise LeafpressError(problems)
     return targets
 
 
@@ -236,7 +247,7 @@ class Session:
     _data: dict[Path, tuple[DataFile | None, list[Problem]]] = field(default_factory=dict)
     _libraries: dict[Path, tuple[ReferenceLibrary, list[Problem]]] = field(default_factory=dict)
     # Typeset pages of targets that others finish (the A5 leaflet a booklet imposes), kept until taken.
-    _typeset: dict[Target, tuple[Typeset, tuple[Problem, ...]]] = field(default_factory=dict)
+    _typeset: dict[Target, tuple[Typeset | None, tuple[Problem, ...]]] = field(default_factory=dict)
     _bases: set[Target] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -257,7 +268,7 @@ class Session:
         if target in self._typeset:
             return self._typeset.pop(target)
         pages, problems = _typeset_target(self, target)
-        if target in self._bases and pages is not None and not has_errors(problems):
+        if target in self._bases:  # failed too: the booklet reports the same problems without typesetting again
             self._typeset[target] = (pages, problems)
         return pages, problems
 
@@ -316,8 +327,14 @@ def _language_problems(target: Target, document: Document) -> list[Problem]:
     """A per-language file whose front matter names another language would overwrite that language's PDF."""
     from .source.frontmatter import language_mismatch
 
-    return language_mismatch(target.source, target.layout.language_of(target.source), document.meta.language,
-                             document.front_matter.line_of(("language",)), target.layout.sources)
+    line = document.front_matter.line_of(("language",))
+    named = target.layout.language_of(target.source)
+    if named is None and target.language != document.meta.language:
+        # Planning read the language from a 'language:' line that the YAML parser reads otherwise.
+        return [error(target.source, line, f"the PDF would be named for {quote(target.language)} but the front "
+                      f"matter says 'language: {document.meta.language}': write 'language' once, on a line of "
+                      "its own")]
+    return language_mismatch(target.source, named, document.meta.language, line, target.layout.sources)
 
 
 def render_target(session: Session, target: Target) -> Rendered:
@@ -343,11 +360,7 @@ def render_target(session: Session, target: Target) -> Rendered:
         return Rendered(None, tuple(problems), max_pages)
     try:
         html = render_html(session.env, layout, document, session.project, data)
-    except Exception as exc:
-        import jinja2
-
-        if not isinstance(exc, jinja2.TemplateError):
-            raise
+    except Exception as exc:  # noqa: BLE001 - any error in a template (a project's own, too) is that target's problem
         return Rendered(None, tuple(problems + [template_problem(session.project, layout.template, exc)]),
                         max_pages)
     return Rendered(html, tuple(problems), max_pages)

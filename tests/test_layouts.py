@@ -240,3 +240,65 @@ def test_an_article_in_spanish_is_named_for_its_language(project):
     project.topic("t", language="es")
     (target,) = plan(load_project(project.root), [], ["article"])
     assert (target.language, str(target.output)) == ("es", "t/article.es.pdf")
+
+
+def test_an_error_raised_inside_a_projects_template_is_reported_at_its_line(tmp_path, monkeypatch):
+    card_project(tmp_path / "clinic")
+    template = tmp_path / "clinic" / "templates" / "card.html.j2"
+    template.write_text(CARD_TEMPLATE.replace("{{ meta.title }}", "{{ meta.title / 2 }}"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "clinic")
+    expected = ("templates/card.html.j2:3: error: template error: TypeError: unsupported operand type(s) for /: "
+                "'str' and 'int'")
+    code, _, err = run("build")
+    assert code == 1 and expected in errors(err)
+    code, out, _ = run("check")
+    assert code == 1 and expected in out.splitlines()
+
+
+def test_a_topic_given_twice_is_planned_once(project):
+    article = project.topic("t")
+    targets = plan(load_project(project.root), [article.parent, article], ["article", "article"])
+    assert [target.name for target in targets] == ["t/article"]
+
+
+def test_a_declared_source_is_one_file_or_one_per_language(tmp_path, monkeypatch):
+    card_project(tmp_path / "clinic")
+    config = tmp_path / "clinic" / "leafpress.yaml"
+    text = config.read_text(encoding="utf-8").replace("source: card.*.md", "source: card?.md")
+    config.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("    source: card?.md") + 1
+    monkeypatch.chdir(tmp_path / "clinic")
+    code, _, err = run("build")
+    assert code == 1 and errors(err) == [
+        f"leafpress.yaml:{line}: error: 'layouts.card.source' must be the name of a Markdown file in the topic "
+        "folder, such as poster.md or poster.*.md (one per language), not 'card?.md'"]
+
+
+def test_editing_a_file_a_stylesheet_imports_rebuilds_what_uses_it(tmp_path, monkeypatch):
+    card_project(tmp_path / "clinic", css='@import "card-extra.css";\n' + CARD_CSS)
+    extra = tmp_path / "clinic" / "styles" / "card-extra.css"
+    extra.write_text("h1 { letter-spacing: 0; }\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "clinic")
+    assert run("build")[0] == 0
+    assert "(up to date)" in run("build")[1]
+    extra.write_text("h1 { letter-spacing: 1pt; }\n", encoding="utf-8")
+    code, out, _ = run("build")
+    assert code == 0 and "built  card-topic/card.en" in out
+
+
+def test_a_failed_leaflet_is_not_typeset_again_for_its_booklet(project, monkeypatch):
+    patient_topic(project)
+    (project.root / "styles" / "patient.css").write_text(
+        (ROOT / "styles" / "patient.css").read_text(encoding="utf-8") + "\np { font-size: 9pt !important; }\n",
+        encoding="utf-8")
+    loaded = load_project(project.root)
+    leaflet, booklet = plan(loaded, [], ["patient", "patient-booklet"])
+    typeset_calls = []
+    real = leafpress.typeset.engine.typeset
+    monkeypatch.setattr(leafpress.typeset.engine, "typeset",
+                        lambda *args, **kwargs: typeset_calls.append(1) or real(*args, **kwargs))
+    session = Session(loaded, project.root / "output")
+    session.expect([leaflet, booklet])
+    results = [build_target(session, target) for target in (leaflet, booklet)]
+    assert [r.ok for r in results] == [False, False] and len(typeset_calls) == 1
+    assert "below its minimum of 12 pt" in str(results[1].problems)

@@ -42,7 +42,7 @@ class DeclaredLayout(Schema):
     @field_validator("source")
     @classmethod
     def _one_markdown_file(cls, value: str) -> str:
-        if "/" in value or "\\" in value or not value.endswith(".md") or value.count("*") > 1:
+        if any(char in value for char in "/\\?[]") or not value.endswith(".md") or value.count("*") > 1:
             raise ValueError(f"must be the name of a Markdown file in the topic folder, such as poster.md or "
                              f"poster.*.md (one per language), not {value!r}")
         return value

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
-from ..errors import Problem, display_path, error, quote
+from ..errors import Problem, display_path, error, printable, quote
 from ..layouts.base import Layout, LayoutData
 from ..project.config import Project
 from ..source.document import Document
@@ -41,8 +42,21 @@ def render_html(env: jinja2.Environment, layout: Layout, document: Document, pro
     return env.get_template(layout.template).render(context)
 
 
-def template_problem(project: Project, template: str, exc: jinja2.TemplateError) -> Problem:
-    """A template that is missing or wrong, located in the template file where Jinja knows the line."""
+def template_problem(project: Project, template: str, exc: Exception) -> Problem:
+    """A template that is missing or wrong, located in the template file where Jinja knows the line.
+
+    An error raised while a template runs (``{{ title / 2 }}``, say) is located
+    by the last frame of its traceback that is a template: Jinja maps those
+    frames to the template's file and line.
+    """
+    if not isinstance(exc, jinja2.TemplateError):
+        frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
+                  if frame.filename.endswith(".j2") or any(
+                      Path(frame.filename).is_relative_to(folder) for folder in project.template_dirs)]
+        where = frames[-1] if frames else None
+        path = Path(where.filename) if where else project.template(template)
+        return error(path, where.lineno if where else None,
+                     f"template error: {type(exc).__name__}: {printable(str(exc))[:200]}")
     if isinstance(exc, jinja2.TemplateNotFound):
         folders = " or ".join(display_path(folder) for folder in project.template_dirs)
         return error(project.template(template), None, f"template {quote(exc.name)} not found in {folders}")

@@ -467,7 +467,7 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
     for i, attendee in enumerate(attendees):
         try:
             html = certificate_html(env, context, attendee)
-        except jinja2.TemplateError as exc:
+        except Exception as exc:  # noqa: BLE001 - any error in the template is reported with its file and line
             raise LeafpressError([template_problem(project, TEMPLATE, exc)]) from None
         result = typeset_html(project, LAYOUT, html, activity.folder, UNTAGGED)
         missing = [m for m in map(_missing_character, result.warnings) if m]
