@@ -3,7 +3,9 @@
 :func:`plan` resolves every target once, completely, into a frozen
 :class:`Target`. :func:`build_target` takes one target through every stage
 and :func:`render_target` stops before typesetting; the library, ``build``,
-``watch``, ``check`` and ``certificates`` all go through them. A
+``watch`` and ``check`` go through them, and ``certificates`` (one document
+per roster row, from the certificate layout) through the same typeset and
+verify stages (:func:`typeset_html`, :func:`verify`). A
 :class:`Session` keeps what one process has read and parsed (documents, data
 files, references, the template environment, typeset pages a booklet reuses),
 so each file is read once however many targets use it.
@@ -98,8 +100,9 @@ def find_topics(project: Project, paths: list[Path],
         elif path.is_dir():
             topics = [(p, None) for p in sorted(path.iterdir()) if p.is_dir() and _is_topic(p, layouts)]
             if not topics:
-                problems.append(error(given, None, f"no topic here: a topic is a folder with an {ARTICLE_NAME} "
-                                      "or patient.<language>.md"))
+                sources = ", ".join(dict.fromkeys(layout.sources for layout in layouts.values()))
+                problems.append(error(given, None, f"no topic here: a topic is a folder with a file one of the "
+                                      f"layouts is built from ({sources})"))
             found += topics
         else:
             problems.append(error(given, None, "no such file or folder"))
@@ -116,8 +119,7 @@ def settings_for(project: Project, profile: str | None = None, marks: bool | Non
 
 def output_name(topic: str, layout: Layout, language: str, profile: Profile, default_profile: str) -> Path:
     """<topic>/<layout>.<language>[.<profile>].pdf; the project's default profile has no suffix."""
-    suffix = "" if profile.name == default_profile else f".{profile.name}"
-    return Path(topic) / f"{layout.name}.{language}{suffix}.pdf"
+    return Path(topic) / f"{layout.name}.{language}{profile.suffix(default_profile)}.pdf"
 
 
 def _target(project: Project, folder: Path, source: Path, layout: Layout, settings: Settings,

@@ -20,10 +20,6 @@ if TYPE_CHECKING:
     from ..source.data import DataFile, DataSchema
     from ..source.document import Document
 
-# The audiences a document is written for, as front matter names them.
-AUDIENCES = ("professionals", "patients", "educators")
-
-
 @dataclass(frozen=True)
 class DataSpec:
     """A YAML data file in the topic folder that a layout reads, and the schema it must follow."""

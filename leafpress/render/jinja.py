@@ -1,6 +1,6 @@
 """The Jinja2 environment every template is rendered in: autoescape on, undefined is an error.
 
-Apart from :mod:`leafpress.render` so that fingerprinting (which reads the
+Apart from :mod:`leafpress.render.html` so that fingerprinting (which reads the
 templates to find their includes) does not load the whole rendering pipeline.
 """
 

@@ -9,8 +9,8 @@ no worker pays for again:
   extensions, pikepdf and qpdf), so the server builds a short throw-away
   article, through the whole pipeline, in a temporary folder;
 * each layout's stylesheets parsed, with their fonts loaded
-  (:func:`leafpress.typeset.parsed_styles`);
-* each layout's Jinja template compiled (:func:`leafpress.render.shared_environment`).
+  (:func:`leafpress.typeset.engine.parsed_styles`);
+* each layout's Jinja template compiled (:func:`leafpress.render.jinja.shared_environment`).
 
 These caches check that their files are unchanged each time they are used,
 so a long-lived server (``leafpress watch``) never serves a stale stylesheet

@@ -1,4 +1,5 @@
-"""Content checks that need no PDF: readability of patient text."""
+"""`leafpress check`: every content check that needs no PDF (front matter, links, review dates, data,
+readability of patient text), then each target rendered as the build renders it."""
 
 from __future__ import annotations
 

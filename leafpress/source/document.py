@@ -1,7 +1,8 @@
-"""Load a topic's article: front matter validated, Markdown rendered, citations resolved.
+"""Load a topic's Markdown file: front matter validated, Markdown rendered, citations resolved.
 
-A topic is a folder in ``content/``; its article is ``article.md``: YAML front
-matter between ``---`` lines, then Markdown.
+A topic is a folder in ``content/``; its files (``article.md``,
+``patient.<language>.md``, a declared layout's) hold YAML front matter between
+``---`` lines, then Markdown.
 """
 
 from __future__ import annotations
