@@ -48,7 +48,6 @@ from ..errors import error
 from ..finish.files import remove_stale_temporaries
 from ..pipeline import BuildResult, Target
 from ..project.config import Project
-from ..render.jinja import make_environment
 from .cache import Fingerprinter, Manifest
 from .warm import warm_up, warm_up_spec
 
@@ -349,7 +348,7 @@ def jobs_of(targets: list[Target]) -> list[tuple[Target, ...]]:
 def plan_work(project: Project, targets: list[Target], options: BatchOptions,
               manifest: Manifest) -> tuple[list[tuple[Target, str]], list[BuildResult]]:
     """Split targets into (target, fingerprint) to build and results that are up to date."""
-    fingerprints = Fingerprinter(project, make_environment(project.template_dirs))
+    fingerprints = Fingerprinter(project)
     todo, fresh = [], []
     for target in targets:
         digest = fingerprints.of(target)

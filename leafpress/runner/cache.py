@@ -66,14 +66,11 @@ class Fingerprinter:
     Make one for each build: it remembers files as they were when first read.
     """
 
-    def __init__(self, project: Project, env: jinja2.Environment):
-        """``env``'s settings parse the templates, which are looked up where a build looks them up.
-
-        That is the project's templates/, then the theme's, whatever folders
-        ``env`` itself searches, so the includes of a theme template count too.
-        """
+    def __init__(self, project: Project):
+        """Templates are parsed as a build parses them and looked up where it looks: the project's
+        templates/, then the theme's, so the includes of a theme template count too."""
         self.project = project
-        self.env = env.overlay(loader=make_environment(project.template_dirs).loader)
+        self.env = make_environment(project.template_dirs)
         self._files: dict[Path, bytes] = {}
         self._listings: dict[Path, list[Path]] = {}
         self._templates: dict[str, list[str]] = {}
