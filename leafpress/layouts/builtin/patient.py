@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..base import Finishing, Layout, PageRules
 
 
@@ -24,27 +26,20 @@ LEAFLET = Layout(
     order=40,
 )
 
-LARGE_PRINT = Layout(
+# The large print and the booklet are the leaflet with what differs replaced.
+LARGE_PRINT = replace(
+    LEAFLET,
     name="patient-large-print",
     description="the patient leaflet in large print: A4, body text 16 pt",
-    template="patient.html.j2",
-    stylesheets=("fonts/fonts.css", "base.css", "patient.css", "patient-large-print.css"),
-    sources="patient.*.md",
-    audience="patients",
+    stylesheets=(*LEAFLET.stylesheets, "patient-large-print.css"),
     page=PageRules(min_text_pt=16),
-    readability=True,
     order=41,
 )
 
-BOOKLET = Layout(
+BOOKLET = replace(
+    LEAFLET,
     name="patient-booklet",
     description="the A5 patient leaflet imposed 2-up on A4 landscape for duplex saddle-stitch printing",
-    template=LEAFLET.template,
-    stylesheets=LEAFLET.stylesheets,
-    sources=LEAFLET.sources,
-    audience="patients",
-    page=LEAFLET.page,
-    readability=True,
     finishes=LEAFLET.name,
     # An imposed booklet is a new, untagged file for an office printer: the sheets have no bleed to mark.
     finishing=Finishing(impose=impose_booklet, crop_marks=False),
