@@ -39,6 +39,25 @@ class Theme:
         return self.styles_dir / "fonts"
 
 
+# (project folder, theme folder) pairs: a file missing from the first is read from the second.
+Fallbacks = tuple[tuple[Path, Path], ...]
+
+
+def with_fallback(path: Path, fallbacks: Fallbacks) -> Path:
+    """``path``, or the theme's file in its place when the project has none there.
+
+    ``path`` and the folders are resolved; the theme's file must stay inside the theme's folder.
+    """
+    if path.exists():
+        return path
+    for own, theirs in fallbacks:
+        if path.is_relative_to(own):
+            candidate = (theirs / path.relative_to(own)).resolve()
+            if candidate.is_relative_to(theirs) and candidate.exists():
+                return candidate
+    return path
+
+
 def _is_theme(folder: Path) -> bool:
     return (folder / "templates").is_dir() and (folder / "styles").is_dir()
 

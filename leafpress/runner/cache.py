@@ -28,6 +28,7 @@ from .. import __version__
 from ..finish.files import write_atomic
 from ..pipeline import Target
 from ..project.config import Project
+from ..project.theme import with_fallback
 from ..render.jinja import make_environment
 
 MANIFEST_NAME = ".leafpress-manifest.json"
@@ -80,6 +81,7 @@ class Fingerprinter:
         self._templates: dict[str, list[str]] = {}
         self._parsed: dict[str, list[str]] = {}
         self._sheets: dict[Path, list[Path]] = {}
+        self._fallbacks = tuple((own.resolve(), theirs.resolve()) for own, theirs in project.theme_fallbacks)
 
     def _file(self, path: Path) -> bytes:
         """The digest of a file's name (relative to the project or the theme) and content; missing files count too.
@@ -120,19 +122,10 @@ class Fingerprinter:
                 reference = unquote(match.group(1) or match.group(2))
                 if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", reference) or reference.startswith("#"):
                     continue  # data: and web addresses are not files; the fetcher refuses the latter
-                path = self._with_fallback((sheet.parent / reference).resolve())
+                path = with_fallback((sheet.parent / reference).resolve(), self._fallbacks)
                 found += self._stylesheet_files(path) if path.suffix == ".css" else [path]
             self._sheets[sheet] = found
         return self._sheets[sheet]
-
-    def _with_fallback(self, path: Path) -> Path:
-        """``path``, or the theme's file in its place when the project has none there (as the fetcher reads it)."""
-        if path.exists():
-            return path
-        for own, theirs in self.project.theme_fallbacks:
-            if path.is_relative_to(own.resolve()):
-                return theirs.resolve() / path.relative_to(own.resolve())
-        return path
 
     def _templates_of(self, name: str) -> list[str]:
         if name not in self._templates:

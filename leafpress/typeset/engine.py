@@ -32,6 +32,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..errors import display_path, printable
 from ..finish.profiles import DEFAULT_PROFILE, PROFILES, Profile
+from ..project.theme import Fallbacks, with_fallback
 
 MAX_RESOURCE_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000  # a full-page photo at 300 dpi on A3 is 17 megapixels
@@ -42,7 +43,6 @@ class FetchRefused(ValueError):
     pass
 
 
-Fallbacks = tuple[tuple[Path, Path], ...]
 
 
 @dataclass(frozen=True)
@@ -73,17 +73,6 @@ class ProjectFetcher(URLFetcher):
         self.refused: list[Refusal] = []
         self.read: list[Path] = []  # every file served, so a cache of what was parsed can tell it is stale
 
-    def _fallback(self, path: Path) -> Path:
-        """``path``, or the theme's file in its place when the project has none there."""
-        if path.exists():
-            return path
-        for own, theirs in self.fallbacks:
-            if path.is_relative_to(own):
-                candidate = (theirs / path.relative_to(own)).resolve()
-                if candidate.is_relative_to(theirs) and candidate.exists():
-                    return candidate
-        return path
-
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         try:
             parts = urlsplit(url)
@@ -94,7 +83,7 @@ class ProjectFetcher(URLFetcher):
                 return URLFetcherResponse(url, data, headers=response.headers)
             if parts.scheme != "file" or parts.netloc.lower() not in ("", "localhost"):
                 raise FetchRefused(f"{_short_url(url)} is not a file of this project (no network access)")
-            path = self._fallback(Path(unquote(parts.path)).resolve())
+            path = with_fallback(Path(unquote(parts.path)).resolve(), self.fallbacks)
             if not any(path.is_relative_to(root) for root in self.roots):
                 raise FetchRefused(f"{_short_url(url)} is outside the project's content, styles and templates")
             info = path.stat()
