@@ -138,18 +138,23 @@ def patient_topic(project) -> Path:
     return article.parent
 
 
+def build_counting_typesets(monkeypatch, loaded, out_dir: Path, *targets):
+    """Build ``targets`` in one session; their results and how many documents WeasyPrint typeset."""
+    typeset_calls = []
+    real = leafpress.typeset.engine.typeset
+    monkeypatch.setattr(leafpress.typeset.engine, "typeset",
+                        lambda *args, **kwargs: typeset_calls.append(1) or real(*args, **kwargs))
+    session = Session(loaded, out_dir)
+    session.expect(list(targets))
+    return [build_target(session, target) for target in targets], typeset_calls
+
+
 def test_the_booklet_is_imposed_from_the_leaflet_typeset_in_the_same_run(project, monkeypatch):
     patient_topic(project)
     loaded = load_project(project.root)
     leaflet, booklet = plan(loaded, [], ["patient", "patient-booklet"])
     assert booklet.base == leaflet
-    typeset_calls = []
-    real = leafpress.typeset.engine.typeset
-    monkeypatch.setattr(leafpress.typeset.engine, "typeset",
-                        lambda *args, **kwargs: typeset_calls.append(1) or real(*args, **kwargs))
-    session = Session(loaded, project.root / "output")
-    session.expect([leaflet, booklet])
-    results = [build_target(session, target) for target in (leaflet, booklet)]
+    results, typeset_calls = build_counting_typesets(monkeypatch, loaded, project.root / "output", leaflet, booklet)
     assert [r.ok for r in results] == [True, True] and len(typeset_calls) == 1
     a5_pages, sheet_sides = results[0].pages, results[1].pages
     assert sheet_sides == -(-a5_pages // 4) * 2
@@ -293,12 +298,6 @@ def test_a_failed_leaflet_is_not_typeset_again_for_its_booklet(project, monkeypa
         encoding="utf-8")
     loaded = load_project(project.root)
     leaflet, booklet = plan(loaded, [], ["patient", "patient-booklet"])
-    typeset_calls = []
-    real = leafpress.typeset.engine.typeset
-    monkeypatch.setattr(leafpress.typeset.engine, "typeset",
-                        lambda *args, **kwargs: typeset_calls.append(1) or real(*args, **kwargs))
-    session = Session(loaded, project.root / "output")
-    session.expect([leaflet, booklet])
-    results = [build_target(session, target) for target in (leaflet, booklet)]
+    results, typeset_calls = build_counting_typesets(monkeypatch, loaded, project.root / "output", leaflet, booklet)
     assert [r.ok for r in results] == [False, False] and len(typeset_calls) == 1
     assert "below its minimum of 12 pt" in str(results[1].problems)
