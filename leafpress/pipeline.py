@@ -414,10 +414,11 @@ def _typeset_target(session: Session, target: Target) -> tuple[Typeset | None, t
     if rendered.max_pages and pages.pages > rendered.max_pages:
         problems.append(error(target.source, None, page_limit_message(target, rendered.max_pages, pages)))
     minimum = layout.page.min_text_pt
-    if minimum and pages.smallest_text_pt and pages.smallest_text_pt < minimum - 0.05:
-        problems.append(error(target.source, None, f"the {layout.name} layout prints text at "
-                              f"{pages.smallest_text_pt:.1f} pt, below its minimum of {minimum:g} pt: "
-                              "make the smallest text in its stylesheets larger"))
+    if minimum and pages.smallest_text and pages.smallest_text[0] < minimum - 0.05:
+        size, text = pages.smallest_text
+        problems.append(error(target.source, None, f"the {layout.name} layout prints {quote(text, 40)} at "
+                              f"{size:.1f} pt, below its minimum of {minimum:g} pt: make that text larger in "
+                              "the layout's stylesheets"))
     return pages, tuple(problems)
 
 

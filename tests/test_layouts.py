@@ -90,8 +90,8 @@ def test_a_declared_layout_is_held_to_its_page_limit_and_smallest_text(tmp_path,
     found = errors(err)
     assert any(line.startswith("content/card-topic/card.en.md: error: the card of 'card-topic' takes ")
                and "pages, over its limit of 1 page by" in line for line in found), found
-    assert ("content/card-topic/card.en.md: error: the card layout prints text at 6.0 pt, below its minimum of "
-            "9 pt: make the smallest text in its stylesheets larger") in found
+    assert ("content/card-topic/card.en.md: error: the card layout prints 'Clínica Synaptica' at 6.0 pt, below its "
+            "minimum of 9 pt: make that text larger in the layout's stylesheets") in found
 
 
 @pytest.mark.parametrize("name, message", [

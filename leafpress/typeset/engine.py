@@ -168,8 +168,8 @@ class Typeset:
     refused: tuple[Refusal, ...]
     # Height of the content set on each page, to say how far a document overflows.
     used_mm: tuple[float, ...] = ()
-    # The smallest font size of any text set on the pages, in points (None: no text).
-    smallest_text_pt: float | None = None
+    # The smallest running text on the pages: its size in points and its words (None: no text).
+    smallest_text: tuple[float, str] | None = None
 
     def overflow_beyond(self, pages: int) -> float:
         """Millimetres of content set after the first ``pages`` pages."""
@@ -193,24 +193,25 @@ def _used_height_mm(page: Any) -> float:  # a weasyprint Page
     return float(max(bottoms, default=top) - top) * PX_TO_MM
 
 
-def _smallest_text_pt(pages: list[Any]) -> float | None:  # weasyprint Pages
-    """The smallest font size of the running text on ``pages``, in points.
+def _smallest_text(pages: list[Any]) -> tuple[float, str] | None:  # weasyprint Pages
+    """The smallest running text on ``pages``: its font size in points and the text, to name it in a message.
 
     Running headers and footers are left out, and so are superscripts and
     subscripts (footnote and citation marks), which are meant to be small.
     """
-    sizes: list[float] = []
+    smallest: tuple[float, str] | None = None
     stack = [child for page in pages for child in page._page_box.children if type(child).__name__ != "MarginBox"]
     while stack:
         box = stack.pop()
         if box.style["vertical_align"] in ("super", "sub"):
             continue
         if type(box).__name__ == "TextBox":
-            if box.text.strip():
-                sizes.append(box.style["font_size"])
+            size = box.style["font_size"] * 0.75  # CSS px to pt
+            if box.text.strip() and (smallest is None or size < smallest[0]):
+                smallest = (size, box.text.strip())
         else:
             stack.extend(getattr(box, "children", ()))
-    return min(sizes) * 0.75 if sizes else None  # CSS px to pt
+    return smallest
 
 
 def profile_css(profile: Profile, icc_profile: Path | None) -> str:
@@ -371,4 +372,4 @@ def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tup
     # Refusals also show up as WeasyPrint warnings; report each once, in our words.
     warnings = tuple(m for m in styles.warnings + tuple(collector.messages) if "FetchRefused" not in m)
     return Typeset(pdf, len(rendered.pages), warnings, tuple(dict.fromkeys(styles.refused + tuple(fetcher.refused))),
-                   tuple(_used_height_mm(page) for page in rendered.pages), _smallest_text_pt(rendered.pages))
+                   tuple(_used_height_mm(page) for page in rendered.pages), _smallest_text(rendered.pages))
