@@ -346,13 +346,15 @@ def test_footnote_has_no_trailing_non_breaking_space(project):
     assert '<a href="#ref-1">1</a>]</span>.</span></span> and a claim' in html
 
 
-@pytest.mark.parametrize("caption", ["Table 1. Doses used in the trials", "Tabla 2: Dosis"])
-def test_table_caption_paragraph_becomes_the_tables_caption(project, caption):
+@pytest.mark.parametrize("caption, text", [("Table 1. Doses used in the trials", "Doses used in the trials"),
+                                           ("Tabla 2: Dosis", "Dosis"), ("Table: Doses", "Doses"),
+                                           ("Tabla: Dosis", "Dosis")])
+def test_table_caption_paragraph_becomes_the_tables_numbered_caption(project, caption, text):
     body = f"[@smith2020] [@jones2021]\n\n{caption}\n\n| Drug | Dose |\n|------|------|\n| K | 1 |\n"
     html = loaded(project.topic("t", body=body)).body_html
-    assert f"<table><caption>{caption}</caption><thead>" in html
-    assert f"<p>{caption}" not in html
-    assert html.count(caption) == 1
+    assert '<table class="short-table">\n<caption>' in html
+    assert f'<caption><span class="caption-label">Table&nbsp;1.</span> {text}</caption><thead>' in html
+    assert html.count(text) == 1
 
 
 def test_caption_like_paragraph_without_a_table_stays_a_paragraph(project):

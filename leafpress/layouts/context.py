@@ -24,7 +24,8 @@ class Fragments:
     """Renders inline Markdown fragments in reading order with one citation state."""
 
     def __init__(self, document: Document):
-        self.state = CitationState(known=frozenset(document.references.references))
+        self.state = CitationState(known=frozenset(document.references.references),
+                                   language=document.meta.language)
         self.problems: list[Problem] = []
 
     def text(self, data: DataFile, location: Location, text: str) -> Markup:
@@ -35,6 +36,11 @@ class Fragments:
             self.problems.append(error(data.path, data.line_of(location),
                                        f"unknown reference key {quote(key)}: add it to the references file "
                                        "or fix the spelling"))
+        for key in self.state.unresolved:
+            self.problems.append(error(data.path, data.line_of(location),
+                                       f"cross-reference {quote('@' + key)} points at nothing this layout "
+                                       "shows: figures and tables of the article are not part of this text"))
+        self.state.unresolved.clear()
         for raw in self.state.malformed[malformed_before:]:
             self.problems.append(error(data.path, data.line_of(location),
                                        f"malformed citation {quote(raw)}: write [@key] or [@key1; @key2]"))

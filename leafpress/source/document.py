@@ -345,7 +345,7 @@ def load_document(path: Path, topic: str | None = None,
         return problems
     library, more = _load_library(source, {} if libraries is None else libraries)
     problems += more
-    state = CitationState(known=frozenset(library.references))
+    state = CitationState(known=frozenset(library.references), language=source.meta.language)
     body_html = render_markdown(source.body, state)
     if state.refused:  # not parsed: nothing else in the text can be checked
         return limit_problems(problems + [error(path, _line_of_notice(source, "", notice), notice.message)
@@ -360,6 +360,15 @@ def load_document(path: Path, topic: str | None = None,
         problems.append(error(path, _line_of_key(source, prose, key) if locate else None,
                               f"unknown reference key {quote(key)}: add it to {library.path.name} "
                               "or fix the spelling"))
+    for key, locate in _lines_for(state.unresolved):
+        kind = "figure" if key.startswith("fig:") else "table"
+        problems.append(error(path, _line_of_text(source, prose, f"@{key}") if locate else None,
+                              f"cross-reference {quote('@' + key)} points at no {kind} in this document: give "
+                              f"the {kind} the id {{#{key}}} or fix the spelling"))
+    for width, locate in _lines_for(state.bad_widths):
+        problems.append(error(path, _line_of_text(source, prose, f"width={width}") if locate else None,
+                              f"image width {quote(width)} is not a size: write a percentage of the text width "
+                              "(width=60%) or a length in mm, cm, in or pt (width=80mm)"))
     for raw, locate in _lines_for(state.malformed):
         problems.append(error(path, _line_of_text(source, prose, raw) if locate else None,
                               f"malformed citation {quote(raw)}: write [@key] or [@key1; @key2]"))

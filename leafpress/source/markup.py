@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import bisect
 import copy
-import itertools
 import re
 import xml.etree.ElementTree as etree  # noqa: N813 - the usual name
 from dataclasses import dataclass, field
@@ -40,15 +39,18 @@ from markdown.extensions.footnotes import NBSP_PLACEHOLDER
 from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
 
 from ..cite.references import anchor_for, compress_numbers
 from ..errors import MAX_DEPTH, quote, too_deep
+from .captions import CROSS_REFERENCE_PREFIXES, FiguresAndTables
+from .lists import normalise_list_indentation
+from .typography import Typography
 
 KEY = r"[A-Za-z0-9_][\w:.#$%&+?<>~/-]*"
 CITATION = rf"\[(@{KEY}(?:\s*;\s*@{KEY})*)\]"
 # Anything else that opens like a citation: reported, never printed raw.
 MALFORMED_CITATION = r"\[@[^\]\n]{0,200}\]?"
-CAPTION = re.compile(r"^(Table|Tabla)\s+\d+[.:]\s")
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,20 @@ class CitationState:
     malformed: list[str] = field(default_factory=list)
     removed: list[Notice] = field(default_factory=list)  # warnings: the sanitiser took it out
     refused: list[Notice] = field(default_factory=list)  # errors: the text was not rendered
+    language: str = "en"
+    labels: dict[str, str] = field(default_factory=dict)  # figure and table ids -> "Figure 1"
+    unresolved: list[str] = field(default_factory=list)  # [@fig:x] with no figure x
+    bad_widths: list[str] = field(default_factory=list)  # width=... that is not a size
+
+    @property
+    def figure_word(self) -> str:
+        from ..render.i18n import strings
+        return strings(self.language)["figure_word"]
+
+    @property
+    def table_word(self) -> str:
+        from ..render.i18n import strings
+        return strings(self.language)["table_word"]
 
 
 class _CitationPattern(InlineProcessor):
@@ -84,6 +100,7 @@ class _CitationPattern(InlineProcessor):
     ) -> tuple[etree.Element, int, int]:
         keys = [k.strip().lstrip("@") for k in m.group(1).split(";")]
         span = etree.Element("span", {"class": "citation", "data-keys": " ".join(keys)})
+        span.text = AtomicString(m.group(0))  # what an image's alt text (a figure caption) reads back
         return span, m.start(0), m.end(0)
 
 
@@ -170,7 +187,15 @@ class _NumberCitations(Treeprocessor):
         state = self.state
         for span in [s for s in root.iter("span") if s.get("class") == "citation"]:
             numbers = []
-            for key in span.attrib.pop("data-keys").split():
+            keys = span.attrib.pop("data-keys").split()
+            references = [key for key in keys if not key.startswith(CROSS_REFERENCE_PREFIXES)]
+            cross_references = [key for key in keys if key.startswith(CROSS_REFERENCE_PREFIXES)]
+            group = self._cross_references(cross_references) if cross_references else None
+            if group is not None and not references:  # only "Figure 1": no brackets
+                span.set("class", "cross-reference")
+                span.text, span[:] = None, list(group)
+                continue
+            for key in references:
                 if key not in state.known:
                     state.unknown.append(key)
                     continue
@@ -195,18 +220,24 @@ class _NumberCitations(Treeprocessor):
                 last.tail = "]"
             else:
                 span.text += "]"
+            if group is not None:  # "Figure 1 [3]"
+                group.tail, span.text = " " + (span.text or ""), None
+                span.insert(0, group)
 
-
-class _TableCaptions(Treeprocessor):
-    def run(self, root: etree.Element) -> None:
-        for parent in root.iter():
-            children = list(parent)
-            for before, table in itertools.pairwise(children):
-                if before.tag == "p" and table.tag == "table" and CAPTION.match(before.text or ""):
-                    caption = etree.Element("caption")
-                    caption.text, caption[:] = before.text, list(before)
-                    parent.remove(before)
-                    table.insert(0, caption)
+    def _cross_references(self, keys: list[str]) -> etree.Element:
+        """"Figure 1, Table 2" as links to what they name."""
+        group = etree.Element("span", {"class": "cross-reference"})
+        last: etree.Element | None = None
+        for key in keys:
+            label = self.state.labels.get(key)
+            if label is None:
+                self.state.unresolved.append(key)
+                label = "?"
+            if last is not None:
+                last.tail = ", "
+            last = etree.SubElement(group, "a", {"href": f"#{key}"})
+            last.text = label
+        return group
 
 
 class LeafpressExtension(Extension):
@@ -221,8 +252,10 @@ class LeafpressExtension(Extension):
                                    "citation-malformed", 175.5)
         # After 'inline' (20) and the footnote processors (50, 15).
         md.treeprocessors.register(_PageFootnotes(md), "page-footnotes", 12)
-        md.treeprocessors.register(_TableCaptions(md), "table-captions", 11)
-        md.treeprocessors.register(_NumberCitations(md, self.state), "number-citations", 9)
+        # After 'attr_list' (8), which gives images their width and id.
+        md.treeprocessors.register(FiguresAndTables(md, self.state), "figures-and-tables", 7.8)
+        md.treeprocessors.register(Typography(md), "typography", 7.6)
+        md.treeprocessors.register(_NumberCitations(md, self.state), "number-citations", 7.4)
 
 
 def render_markdown(text: str, state: CitationState) -> str:
@@ -231,6 +264,7 @@ def render_markdown(text: str, state: CitationState) -> str:
     Text over the limits is not parsed at all: the result is empty and
     ``state.refused`` says why.
     """
+    text = normalise_list_indentation(text)
     refused = markdown_limits(text)
     if not refused:
         try:
@@ -249,7 +283,7 @@ def render_markdown(text: str, state: CitationState) -> str:
 def _markdown(state: CitationState) -> markdown.Markdown:
     # 'toc' gives headings their ids, so text can link to a section.
     return markdown.Markdown(
-        extensions=["footnotes", "tables", "attr_list", "def_list", "sane_lists", "smarty", "toc",
+        extensions=["footnotes", "tables", "attr_list", "def_list", "sane_lists", "smarty", "toc", "admonition",
                     LeafpressExtension(state)],
         extension_configs={
             "toc": {"slugify": slugify_unicode, "permalink": False},
@@ -390,7 +424,7 @@ REMOVED_WITH_CONTENT = frozenset({
 ATTRIBUTES: dict[str, set[str]] = {
     "*": {"id", "class", "title", "lang", "dir"},
     "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
+    "img": {"src", "alt", "width", "height", "style"},
     "ol": {"start", "type", "reversed"},
     "li": {"value"},
     "td": {"colspan", "rowspan", "style"},
@@ -403,6 +437,8 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _RASTER_DATA = re.compile(r"data:image/(?:png|jpeg|gif|webp)[;,]", re.I)
 # Python-Markdown's tables write column alignment as a style; nothing else may be one.
 _ALIGN = re.compile(r"text-align:\s*(?:left|center|right);?")
+# ...and a figure's width, from ![caption](file){width=60%}.
+_IMAGE_WIDTH = re.compile(r"width:\s*\d{1,3}(?:\.\d+)?(?:%|mm|cm|in|pt);?")
 _NUMBER_LIMITS = {"colspan": 100, "rowspan": 1000, "span": 100, "start": 10**6, "value": 10**6,
                   "width": 10_000, "height": 10_000}
 _VALUES = {"dir": re.compile(r"ltr|rtl|auto"), "type": re.compile(r"[1aAiI]"),
@@ -440,7 +476,7 @@ def attribute_verdict(tag: str, name: str, value: str) -> str | None:
             return f"image {quote(value)} is not a PNG, JPEG, GIF or WebP image: it was removed; {IMAGE_FIX}"
         return f"image {quote(value)} is not a file of the topic: it was removed; {IMAGE_FIX}"
     if name == "style":
-        if _ALIGN.fullmatch(value.strip()):
+        if _ALIGN.fullmatch(value.strip()) or (tag == "img" and _IMAGE_WIDTH.fullmatch(value.strip())):
             return None
         return "HTML attribute 'style' is not allowed in a leaflet: it was removed"
     if name in _NUMBER_LIMITS:
