@@ -78,7 +78,10 @@ def test_booklet_sheets_carry_the_right_page_pairs_in_order(leaflets, language):
         for half, number in ((0, left), (1, right)):
             text = pdf_text_region(booklet, side, half)
             found = re.findall(rf"{word} (\d+) {of} {pages}", text)
-            assert found == ([str(number)] if number else []), (side, half, text[-80:])
+            # The cover has no page number: it shows the clinic and the version instead.
+            assert found == ([str(number)] if number > 1 else []), (side, half, text[-80:])
+            if number == 1:
+                assert "Clínica Synaptica" in text and re.search(r"Versi(on|ón) 1\.0", text)
 
 
 def pdf_text_region(path, page: int, half: int) -> str:
@@ -88,9 +91,11 @@ def pdf_text_region(path, page: int, half: int) -> str:
                           capture_output=True, text=True, check=True).stdout
 
 
-def test_saddle_stitch_order_pads_to_multiples_of_four():
+def test_saddle_stitch_order_pads_to_multiples_of_four_keeping_the_last_page_as_the_back_cover():
     assert saddle_stitch_order(8) == [(8, 1), (2, 7), (6, 3), (4, 5)]
-    assert saddle_stitch_order(5) == [(0, 1), (2, 0), (0, 3), (4, 5)]
+    assert saddle_stitch_order(5) == [(5, 1), (2, 0), (0, 3), (4, 0)]
+    assert saddle_stitch_order(6) == [(6, 1), (2, 0), (0, 3), (4, 5)]
+    assert saddle_stitch_order(1) == [(0, 1), (0, 0)]
     assert saddle_stitch_order(1) == [(0, 1), (0, 0)]
 
 
@@ -99,7 +104,7 @@ def test_spanish_leaflet_has_no_english_left(leaflets):
     for english in ("Page ", "Version", "Published", "Next review", "Contact us", "Sources", "Document control",
                     "Reviewed by", "Publisher", "Your feedback", "Information for patients", "November"):
         assert english not in text, english
-    for spanish in ("Información para pacientes", "Página 1 de", "Versión 1.0", "Contacto", "Fuentes",
+    for spanish in ("Información para pacientes", "Página 2 de", "Versión 1.0", "Contacto", "Fuentes",
                     "Control del documento", "Revisado por", "Publicado", "25 de noviembre de 2026",
                     "Próxima revisión", "25 de noviembre de 2028", "Su opinión"):
         assert spanish in text, spanish

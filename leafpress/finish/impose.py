@@ -10,14 +10,19 @@ import pikepdf
 def saddle_stitch_order(pages: int) -> list[tuple[int, int]]:
     """(left, right) page numbers for each sheet side, 1-based; 0 is a blank.
 
-    Pages are padded to a multiple of four. Sides alternate front, back, so a
-    duplex printer (flip on the short edge) prints sheets that, stacked and
-    folded once, read 1, 2, 3, ... in order.
+    Pages are padded to a multiple of four with blanks before the last page, so
+    the last page (the clinic's contact details) is the back cover. Sides
+    alternate front, back, so a duplex printer (flip on the short edge) prints
+    sheets that, stacked and folded once, read 1, 2, 3, ... in order.
     """
     total = -(-pages // 4) * 4
 
     def real(number: int) -> int:
-        return number if number <= pages else 0
+        if pages == 1:
+            return number if number == 1 else 0
+        if number == total:
+            return pages
+        return number if number < pages else 0
 
     sides = []
     for sheet in range(total // 4):
