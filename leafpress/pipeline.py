@@ -27,7 +27,7 @@ from .errors import LeafpressError, Problem, display_path, error, has_errors, qu
 from .finish.profiles import PROFILES, Profile
 from .layouts.base import Layout
 from .layouts.registry import batch_layouts, project_layouts
-from .project.config import Project, config_warnings
+from .project.config import Project, config_problems
 
 if TYPE_CHECKING:
     import jinja2
@@ -468,9 +468,13 @@ def build(project: Project, paths: list[Path] | None = None, layouts: list[str] 
 
     ``strict`` refuses patient leaflets that miss their readability targets;
     ``profile`` (screen, print, archive) defaults to the project's; ``marks``
-    adds crop marks under the print profile.
+    adds crop marks under the print profile. Raises, building nothing, when
+    leafpress.yaml has errors found after loading (colours that fail contrast).
     """
     targets = plan(project, paths or [], layouts, settings_for(project, profile, marks, strict))
+    project_problems = config_problems(project, [target.layout for target in targets])
+    if has_errors(project_problems):
+        raise LeafpressError(project_problems)
     session = Session(project, out_dir or project.output_dir)
     session.expect(targets)
-    return [build_target(session, target) for target in targets], config_warnings(project)
+    return [build_target(session, target) for target in targets], project_problems

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import click
 
 from .. import __version__
-from ..errors import LeafpressError, Problem, display_path
+from ..errors import LeafpressError, Problem, display_path, has_errors
 from ..finish.files import write_atomic
 from ..finish.profiles import PROFILES
 from ..layouts.registry import LAYOUTS
 from ..pipeline import BuildResult, plan, plural, result_line, settings_for, summary_line
-from ..project.config import config_warnings, load_project
+from ..project.config import config_problems, load_project
 from ..runner.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, plan_work, run_batch
 from ..runner.cache import Manifest
 
@@ -114,7 +114,10 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
         return
     options = BatchOptions(out_dir=(out_dir or project.output_dir), jobs=jobs, timeout=timeout,
                            memory_mb=memory_mb, force=force)
-    project_problems = config_warnings(project)
+    project_problems = config_problems(project, [target.layout for target in targets])
+    if has_errors(project_problems):  # colours every leaflet would print too faint: build nothing
+        _fail(LeafpressError(project_problems))
+        return
     _print_problems(project_problems)
     # A topic's own problems (its article, its references) concern every
     # layout built from it: print each once, before its first target.
@@ -284,6 +287,8 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
 
     try:
         project = load_project()
+        if has_errors(problems := config_problems(project)):
+            raise LeafpressError([p for p in problems if p.is_error])
         result = make_certificates(project, topic, roster, out_dir, combined)
     except LeafpressError as exc:
         _fail(exc)
@@ -324,6 +329,7 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
     Spanish Szigriszt-Pazos with its INFLESZ band (target 55) and
     Fernández-Huerta (target 60), with the five hardest sentences. Set other
     targets in a document's front matter: 'readability: {flesch_reading_ease: 70}'.
+    And leafpress.yaml's colours, for WCAG AA contrast: one too faint is an error.
     One line per problem, grouped by topic, then a count. Exits 1 on errors
     (and on warnings with --strict).
 
@@ -346,14 +352,19 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
     except LeafpressError as exc:
         _fail(exc)
         return
-    problems = [p for topic in topics for p in topic.problems]
+    # leafpress.yaml's errors (colours too faint) would stop every build; its
+    # warnings, about what the PDFs print of the clinic, come with the build.
+    config_errors = [p for p in config_problems(project) if p.is_error]
+    problems = config_errors + [p for topic in topics for p in topic.problems]
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
     reports = [r for topic in topics for r in topic.readability if r.report]
     below = sum(not r.report.passed for r in reports if r.report)
     if output_format == "json":
-        click.echo(json.dumps(_check_json(topics, errors, warnings), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(_check_json(config_errors, topics, errors, warnings), indent=2, ensure_ascii=False))
     else:
+        for problem in config_errors:
+            click.echo(str(problem))
         for topic in topics:
             click.echo(f"{topic.topic}:")
             for problem in topic.problems:
@@ -384,7 +395,7 @@ def _print_readability(result: ReadabilityCheck) -> None:
         click.echo(f"    {number}. ({sentence.words} words) {text}")
 
 
-def _check_json(topics: list[TopicCheck], errors: int, warnings: int) -> dict[str, Any]:
+def _check_json(config_errors: list[Problem], topics: list[TopicCheck], errors: int, warnings: int) -> dict[str, Any]:
     def problem(p: Problem) -> dict[str, Any]:
         return {"path": str(p.path) if p.path else None, "line": p.line, "level": p.level.value,
                 "message": p.message}
@@ -392,6 +403,7 @@ def _check_json(topics: list[TopicCheck], errors: int, warnings: int) -> dict[st
     return {
         "errors": errors,
         "warnings": warnings,
+        "config": [problem(p) for p in config_errors],
         "topics": [{
             "topic": t.topic,
             "problems": [problem(p) for p in t.problems],

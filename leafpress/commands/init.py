@@ -31,10 +31,14 @@ CONFIG = """\
 clinic:
   # FILL IN: the clinic's name, as every leaflet prints it.
   name: {name}
+  # A shorter name for running headers and footers, if the name is longer
+  # than about 32 characters (`leafpress build` warns):
+  # short_name: "..."
   # FILL IN before printing patient leaflets (`leafpress build` warns while
   # they are missing): the postal address, one line per item, such as
   #   address: ["Street and number", "Postcode and town"]
-  # and at least one way to reach the clinic: phone, email or website.
+  # and a phone number patients can call (patient leaflets print it in their
+  # contact box), with an email or website if the clinic has them.
   address: []
   # phone: "..."
   # email: "..."
@@ -43,10 +47,12 @@ clinic:
   # logo: styles/logo.svg
   # logo_alt: "..."
 
-# Colours as #RRGGBB.
+# Colours as #RRGGBB. Each is checked for WCAG AA contrast (4.5:1) on white
+# and on the tint, where the layouts print text in it: `leafpress build` stops
+# and names the colour while one is too faint.
 colours:
   primary: "#1f5f8b"   # headings, rules, title band
-  accent: "#c8553d"    # notices and highlights
+  accent: "#b74b34"    # notices and highlights
   tint: "#eef3f7"      # background of boxes
 
 # The languages documents are written in (patient leaflets come one per

@@ -12,10 +12,12 @@ file of the same name, and everything else still comes from the theme.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
@@ -23,8 +25,11 @@ from ..errors import LeafpressError, Problem, error, quote, warning
 from ..layouts.declared import NAME as LAYOUT_NAME
 from ..layouts.declared import DeclaredLayout
 from ..source.validation import Schema, validate
-from ..source.yamlfile import YamlData, load_yaml, read_text
+from ..source.yamlfile import Location, YamlData, load_yaml, read_text
 from .theme import Theme, find_theme
+
+if TYPE_CHECKING:
+    from ..layouts.base import Layout
 
 CONFIG_NAME = "leafpress.yaml"
 
@@ -50,12 +55,19 @@ class Colours(Schema):
 
 class Clinic(Schema):
     name: Annotated[str, Field(min_length=1)]
+    # What running headers and footers print instead of a long name.
+    short_name: Annotated[str, Field(min_length=1)] | None = None
     address: list[str] = []
     phone: str | None = None
     email: str | None = None
     website: str | None = None
     logo: str | None = None
     logo_alt: str | None = None
+
+    @property
+    def running_name(self) -> str:
+        """The name in running headers and footers: short_name when set, else name."""
+        return self.short_name or self.name
 
 
 class PrintSettings(Schema):
@@ -80,8 +92,8 @@ class Config(Schema):
 
 
 _EXAMPLES = {"clinic": "{name: My Clinic}", "name": "My Clinic",
-             "colours": "{primary: '#1F5F8B', accent: '#C8553D'}",
-             "primary": "'#1F5F8B'", "accent": "'#C8553D'"}
+             "colours": "{primary: '#1F5F8B', accent: '#B74B34'}",
+             "primary": "'#1F5F8B'", "accent": "'#B74B34'"}
 
 
 def _unique(paths: list[Path]) -> tuple[Path, ...]:
@@ -121,6 +133,8 @@ class Project:
     config: Config
     config_path: Path
     theme: Theme = field(default_factory=find_theme)
+    # The line of each key written in leafpress.yaml, for problems found after loading.
+    config_lines: Mapping[Location, int] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def content_dir(self) -> Path:
@@ -194,6 +208,15 @@ class Project:
     def locale_for(self, language: str) -> str:
         return self.config.locales.get(language, language)
 
+    def config_line(self, *keys: str) -> int | None:
+        """The line of ``keys`` in leafpress.yaml, or of the nearest key above it that is written."""
+        location: Location = keys
+        while location:
+            if location in self.config_lines:
+                return self.config_lines[location]
+            location = location[:-1]
+        return None
+
 
 def find_root(start: Path) -> Path | None:
     """The nearest folder at or above ``start`` holding ``leafpress.yaml``."""
@@ -204,16 +227,115 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
-def config_warnings(project: Project) -> list[Problem]:
-    """Gaps in the clinic's details that leaflets will show."""
+# WCAG 2.x success criterion 1.4.3 (AA): text below 18 pt (14 pt bold) needs this
+# contrast against its background. Every colour below is used for such text.
+MIN_CONTRAST = 4.5
+
+WHITE = "#ffffff"
+
+# (colour, background, where the stylesheets put that colour on that background).
+# "tint" is colours.tint; the page is white. The patient cover's band in the
+# primary colour has no text on it, so white on primary is not a pairing.
+CONTRAST_PAIRS: tuple[tuple[str, str, str], ...] = (
+    ("text", "white", "body text"),
+    ("primary", "white", "headings and links"),
+    ("accent", "white", "audience labels"),
+    ("muted", "white", "8 pt running headers and footers, subtitles"),
+    ("text", "tint", "table headers and boxes"),
+    ("primary", "tint", "links and note numbers in table headers and boxes"),
+    ("accent", "tint", "the summary's safety box heading"),
+)
+
+# How many characters of the clinic's name fit on one line of a running footer.
+# Measured on the A5 patient leaflet, the tightest: 12 pt Atkinson Hyperlegible,
+# the name followed by " · Versión 1.0" and "Página 12 de 12" beside it leave
+# about 195 pt, 34 characters of ordinary Spanish or English words; 32 leaves
+# room for wide letters. (A4 headers at 8 pt fit over 60.)
+RUNNING_NAME_CHARS = 32
+
+
+def _linear(channel: int) -> float:
+    value = channel / 255
+    return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2.2 relative luminance of a #rrggbb sRGB colour: 0 for black, 1 for white."""
+    red, green, blue = (_linear(int(colour[i:i + 2], 16)) for i in (1, 3, 5))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2.2 contrast ratio of two #rrggbb colours, from 1 (none) to 21 (black on white)."""
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _ratio_text(ratio: float) -> str:
+    # Rounded down, so a ratio just short of the minimum never prints as the minimum.
+    return f"{math.floor(ratio * 100) / 100:g}:1"
+
+
+def contrast_problems(project: Project) -> list[Problem]:
+    """An error for each colour too faint on a background the layouts print it on (the worst one)."""
+    colours = project.config.colours.model_dump()
+    worst: dict[str, tuple[float, str, str]] = {}
+    for key, background, where in CONTRAST_PAIRS:
+        ratio = contrast_ratio(colours[key], WHITE if background == "white" else colours[background])
+        if ratio < MIN_CONTRAST and (key not in worst or ratio < worst[key][0]):
+            worst[key] = (ratio, background, where)
+    problems = []
+    for key, (ratio, background, where) in worst.items():
+        colour = colours[key]
+        if background == "white":
+            on, fix, line = "white", "use a darker colour", project.config_line("colours", key)
+        else:
+            on = f"colours.{background} {colours[background]}"
+            if relative_luminance(colour) < relative_luminance(colours[background]):
+                fix = f"use a darker colour or a lighter colours.{background}"
+            else:
+                fix = f"use a lighter colour or a darker colours.{background}"
+            # A colour left at its default is fixed by changing the background.
+            written = ("colours", key) in project.config_lines
+            line = project.config_line("colours", key if written else background)
+        problems.append(error(project.config_path, line,
+                              f"colours.{key} {colour} on {on} ({where}) has contrast {_ratio_text(ratio)}; "
+                              f"small text needs at least {MIN_CONTRAST:g}:1: {fix}"))
+    return problems
+
+
+def config_problems(project: Project, layouts: Iterable[Layout] = ()) -> list[Problem]:
+    """What is wrong in leafpress.yaml for building ``layouts``, found after it loaded.
+
+    Errors (colours that fail WCAG AA contrast) stop a build: every leaflet
+    would fail accessibility. Warnings are gaps in the clinic's details that
+    the leaflets will show.
+    """
     clinic = project.config.clinic
     path = project.config_path
-    problems = []
-    if not (clinic.phone or clinic.email or clinic.website):
-        problems.append(warning(path, None, "the clinic has no phone, email or website: "
+    problems = contrast_problems(project)
+    clinic_line = project.config_line("clinic")
+    for_patients = any(layout.audience == "patients" for layout in layouts)
+    if for_patients and not clinic.phone:
+        problems.append(warning(path, clinic_line, "the clinic has no phone number, so the patient leaflets' "
+                                "contact box gives none to call: add clinic.phone to leafpress.yaml, the number "
+                                "patients should call, in quotes"))
+    elif not (clinic.phone or clinic.email or clinic.website):
+        problems.append(warning(path, clinic_line, "the clinic has no phone, email or website: "
                                 "patients will have no way to contact it; add clinic.phone"))
     if not clinic.address:
-        problems.append(warning(path, None, "the clinic has no address: add clinic.address"))
+        problems.append(warning(path, project.config_line("clinic", "address"),
+                                "the clinic has no address: add clinic.address"))
+    if clinic.short_name is None and len(clinic.name) > RUNNING_NAME_CHARS:
+        problems.append(warning(path, project.config_line("clinic", "name"),
+                                f"clinic.name has {len(clinic.name)} characters, more than the "
+                                f"{RUNNING_NAME_CHARS} that fit in running headers and footers, which would "
+                                "cut it short: add clinic.short_name, a shorter name for them"))
+    elif clinic.short_name is not None and len(clinic.short_name) > RUNNING_NAME_CHARS:
+        problems.append(warning(path, project.config_line("clinic", "short_name"),
+                                f"clinic.short_name has {len(clinic.short_name)} characters, more than the "
+                                f"{RUNNING_NAME_CHARS} that fit in running headers and footers, which would "
+                                "cut it short: shorten it"))
     return problems
 
 
@@ -268,4 +390,5 @@ def load_project(start: Path | None = None) -> Project:
                                       "clinic.logo needs clinic.logo_alt, a text alternative for screen readers"))
     if config is None or any(p.is_error for p in problems):
         raise LeafpressError(problems)
-    return Project(root=root, config=config, config_path=path, theme=theme)
+    lines = dict(data.lines) if data is not None else {}
+    return Project(root=root, config=config, config_path=path, theme=theme, config_lines=lines)

@@ -43,7 +43,7 @@ import click
 
 from ..errors import LeafpressError, Problem, display_path, error
 from ..pipeline import BuildResult, Session, Target, plan, plural, render_target, result_line, summary_line
-from ..project.config import CONFIG_NAME, Project, config_warnings, find_root, load_project
+from ..project.config import CONFIG_NAME, Project, config_problems, find_root, load_project
 from .batch import BatchOptions, run_batch
 
 HOST = "127.0.0.1"
@@ -211,7 +211,9 @@ class Preview:
         except LeafpressError as exc:
             self.snapshot = Snapshot(project, old.targets, old.results, exc.problems)
             return self.snapshot
-        self.snapshot = Snapshot(project, tuple(targets), old.results, ())
+        # Colours too faint for every leaflet: nothing is built until they are fixed.
+        errors = tuple(p for p in config_problems(project, [t.layout for t in targets]) if p.is_error)
+        self.snapshot = Snapshot(project, tuple(targets), old.results, errors)
         return self.snapshot
 
     def rebuild(self, first: bool = False) -> list[BuildResult]:
@@ -242,7 +244,7 @@ class Preview:
             return []
         project = snapshot.project
         assert project is not None
-        for problem in config_warnings(project):
+        for problem in config_problems(project, [target.layout for target in snapshot.targets]):
             if problem not in self._config_printed:
                 echo(str(problem), err=True)
                 self._config_printed.add(problem)
