@@ -343,6 +343,7 @@ def render_target(session: Session, target: Target) -> Rendered:
     """Load, cite and render: the HTML WeasyPrint would receive, or None, with every problem so far."""
     from .render.html import render_html, template_problem
     from .source.checks import readability_problems
+    from .source.glyphs import glyph_problems
 
     loaded = session.document(target)
     if isinstance(loaded, list):
@@ -365,7 +366,20 @@ def render_target(session: Session, target: Target) -> Rendered:
     except Exception as exc:  # noqa: BLE001 - any error in a template (a project's own, too) is that target's problem
         return Rendered(None, tuple(problems + [template_problem(session.project, layout.template, exc)]),
                         max_pages)
+    # A character no bundled font has would be drawn in a system font: refused here, by its line.
+    problems += glyph_problems(session.project, layout, html, _content_files(session.project, target, document),
+                               session.project.template(layout.template))
+    if has_errors(problems):
+        return Rendered(None, tuple(problems), max_pages)
     return Rendered(html, tuple(problems), max_pages)
+
+
+def _content_files(project: Project, target: Target, document: Document) -> list[Path]:
+    """The files a target's words come from, in the order a character is looked for in them."""
+    folder = document.folder.resolve()
+    files = [target.source, *(folder / spec.file for spec in target.layout.data), folder / document.meta.references]
+    inside = [path for path in dict.fromkeys(files) if path.resolve().is_relative_to(folder) and path.is_file()]
+    return [*inside, project.config_path]
 
 
 def page_limit_message(target: Target, limit: int, typeset: Typeset) -> str:

@@ -45,19 +45,47 @@ class FontUse:
     embedded: bool
 
 
-def _fonts_in(resources: pikepdf.Object | None, seen: set[tuple[int, int]]) -> list[FontUse]:
-    found: list[FontUse] = []
+def _fonts_in(resources: pikepdf.Object | None, seen: set[tuple[int, int]]) -> list[tuple[FontUse, pikepdf.Object]]:
+    """Each font of some resources (and of the forms they use), with its PDF font dictionary."""
+    found: list[tuple[FontUse, pikepdf.Object]] = []
     if not isinstance(resources, pikepdf.Dictionary):
         return found
     for font in (resources.get("/Font") or {}).values():
         for leaf in font.get("/DescendantFonts") or [font]:
-            found.append(_font_use(font, leaf))
+            found.append((_font_use(font, leaf), font))
     for xobject in (resources.get("/XObject") or {}).values():
         if xobject.objgen in seen:
             continue
         seen.add(xobject.objgen)
         found += _fonts_in(xobject.get("/Resources"), seen)
     return found
+
+
+def _text_of(font: pikepdf.Object) -> str:
+    """The characters a PDF font draws, from its ToUnicode map (bfchar and bfrange entries)."""
+    stream = font.get("/ToUnicode")
+    if not isinstance(stream, pikepdf.Stream):
+        return ""
+    try:
+        cmap = stream.read_bytes()[:1_000_000].decode("latin-1")
+    except pikepdf.PdfError:
+        return ""
+    found: list[str] = []
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+        found += [_utf16(target) for _, target in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block)]
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for low, high, target in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
+            first = _utf16(target)
+            if len(first) == 1:
+                found += [chr(ord(first) + i) for i in range(min(int(high, 16) - int(low, 16), 255) + 1)]
+    return "".join(dict.fromkeys(char for text in found for char in text if not char.isspace()))
+
+
+def _utf16(hex_text: str) -> str:
+    try:
+        return bytes.fromhex(hex_text).decode("utf-16-be")
+    except ValueError:
+        return ""
 
 
 def _font_use(font: pikepdf.Object, leaf: pikepdf.Object) -> FontUse:
@@ -80,11 +108,17 @@ def _font_use(font: pikepdf.Object, leaf: pikepdf.Object) -> FontUse:
 
 
 def fonts_used(pdf: pikepdf.Pdf) -> list[FontUse]:
+    return list(_fonts_drawing(pdf))
+
+
+def _fonts_drawing(pdf: pikepdf.Pdf) -> dict[FontUse, str]:
+    """Each font of a PDF, with the characters it draws (as its ToUnicode map says)."""
     seen: set[tuple[int, int]] = set()
-    uses: list[FontUse] = []
+    uses: dict[FontUse, str] = {}
     for page in pdf.pages:
-        uses += _fonts_in(page.obj.get("/Resources"), seen)
-    return list(dict.fromkeys(uses))
+        for use, font in _fonts_in(page.obj.get("/Resources"), seen):
+            uses[use] = uses.get(use, "") + _text_of(font)
+    return {use: "".join(dict.fromkeys(text)) for use, text in uses.items()}
 
 
 def verify_pdf(data: bytes, allowed_fonts: frozenset[str] | None, profile: Profile | None = None) -> list[str]:
@@ -105,13 +139,12 @@ def verify_pdf(data: bytes, allowed_fonts: frozenset[str] | None, profile: Profi
         problems += _at_most([f"PDF syntax: {_bounded(str(issue))}" for issue in pdf.check_pdf_syntax()],
                              "syntax problems")
         problems += audit(pdf)
-        for use in fonts_used(pdf):
+        for use, text in _fonts_drawing(pdf).items():
             name = _bounded(use.name, 80)
             if not use.embedded:
                 problems.append(f"font {name} is not embedded")
             elif allowed_fonts is not None and use.name not in allowed_fonts:
-                problems.append(f"font {name} is not one of the bundled fonts: some characters "
-                                "are missing from them and fell back to a system font")
+                problems.append(_fallback_message(name, text))
         if not _title(pdf):
             problems.append("the PDF has no title")
         if not str(pdf.Root.get("/Lang", "")):
@@ -119,6 +152,20 @@ def verify_pdf(data: bytes, allowed_fonts: frozenset[str] | None, profile: Profi
         if profile is not None:
             problems += _profile_problems(pdf, profile)
     return problems
+
+
+def _fallback_message(name: str, text: str) -> str:
+    """What a font that is not bundled drew, and what to do about it."""
+    if not text:
+        return (f"font {name} is not one of the bundled fonts: some characters are missing from them "
+                "and fell back to this system font; remove them, or add a font that has them to styles/fonts/")
+    from ..source.glyphs import describe
+
+    shown = ", ".join(describe(char) for char in text[:10]) + (f" and {len(text) - 10} more" if len(text) > 10 else "")
+    what, it = (f"the character {shown} is", "it") if len(text) == 1 else (f"the characters {shown} are", "them")
+    return (f"font {name} is not one of the bundled fonts: {printable(what)} in none of the fonts of "
+            f"the text around {it} and fell back to this system font: remove {it}, or add a font that has "
+            f"{it} to styles/fonts/")
 
 
 def _bounded(text: str, limit: int = 200) -> str:

@@ -50,6 +50,7 @@ from ..project.config import Project
 from ..render.html import template_problem
 from ..render.i18n import long_date, strings
 from ..render.jinja import make_environment
+from ..source import glyphs
 from ..source.data import data_problems, load_data_file
 from ..source.document import load_source
 
@@ -175,6 +176,7 @@ def read_roster(path: Path) -> tuple[list[RosterRow], list[Problem]]:
                                     f"is not UTF-8 text (bad byte at offset {offset}): save it as UTF-8 "
                                     "(in Excel: 'CSV UTF-8')")]) from None
 
+    text = unicodedata.normalize("NFC", text)  # "e\u0301" becomes "é", the letter the fonts have
     problems: list[Problem] = []
     rows: list[RosterRow] = []
     header: list[str] | None = None
@@ -464,7 +466,14 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
 
     failed = 0
     made: list[tuple[Attendee, Path, bytes]] = []
+    covered = glyphs.coverage(project, LAYOUT)
     for i, attendee in enumerate(attendees):
+        # A letter no bundled font has would be drawn in a system font: refused before typesetting.
+        if absent := glyphs.missing(attendee.name, covered):
+            failed += 1
+            message = glyphs.missing_message(absent, LAYOUT, "styles/fonts/fonts-world.css")
+            problems.append(error(roster, attendee.line, f"no certificate for {quote(attendee.name)}: {message}"))
+            continue
         try:
             html = certificate_html(env, context, attendee)
         except Exception as exc:  # noqa: BLE001 - any error in the template is reported with its file and line

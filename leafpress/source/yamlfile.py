@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,9 +52,9 @@ def read_text(path: Path, folder: Path | None = None, limit: int = MAX_SOURCE_BY
               missing: str = "file not found", utf8_fix: str = "save it as UTF-8") -> str | Problem:
     """The text of a source file, or the problem with it.
 
-    A byte order mark is dropped. Devices, pipes and folders are refused
-    before anything is read (a pipe would block), and so is a file that is a
-    symbolic link out of ``folder``.
+    A byte order mark is dropped and the text is composed (NFC). Devices,
+    pipes and folders are refused before anything is read (a pipe would
+    block), and so is a file that is a symbolic link out of ``folder``.
     """
     try:
         info = path.stat()
@@ -67,7 +68,9 @@ def read_text(path: Path, folder: Path | None = None, limit: int = MAX_SOURCE_BY
             data = stream.read(limit + 1)
         if len(data) > limit:  # it grew after stat
             return error(path, None, f"is larger than {limit // 1024 // 1024} MiB: split it up")
-        return data.decode("utf-8").removeprefix("\ufeff")
+        # Composed (NFC), so a letter typed as a base and a combining accent ("e\u0301") is the one
+        # character "é" that the fonts have, and is drawn as one glyph rather than two.
+        return unicodedata.normalize("NFC", data.decode("utf-8").removeprefix("\ufeff"))
     except FileNotFoundError:
         return error(path, None, missing)
     except UnicodeDecodeError as exc:
