@@ -147,13 +147,22 @@ def test_summary_over_its_page_limit_is_an_error_that_says_by_how_much(project, 
     code, _, err = build("--layout", "summary")
     assert code == 1
     (line,) = [e for e in err.splitlines() if ": error: " in e]
-    assert re.fullmatch(r"content/t/article\.md: error: the summary of 't' takes 2 pages, over its limit of "
-                        r"1 page by \d+ mm of content: shorten the text or the table \(nothing was cut\)", line)
-    assert not (project.root / "output" / "t" / "summary.en.pdf").exists()
-    # Two pages are allowed when the topic says so.
+    # The key points take most of the page: the error is at their line in summary.yaml, not in article.md.
+    assert re.fullmatch(r"content/t/summary\.yaml:2: error: the summary of 't' takes 2 pages, over its limit of "
+                        r"1 page by \d+ mm of content; its largest part is the key points \(\d+ mm\): shorten "
+                        r"or remove key points \(nothing was cut; draft to look at: output/t/summary\.en\.draft\.pdf\)",
+                        line)
+    output = project.root / "output" / "t"
+    assert not (output / "summary.en.pdf").exists()
+    with pikepdf.open(output / "summary.en.draft.pdf") as draft:
+        assert len(draft.pages) == 2
+    assert "Point 7 words" in flat(pdf_text(output / "summary.en.draft.pdf"))
+    assert [p.name for p in output.iterdir()] == ["summary.en.draft.pdf"]  # written whole: no temporary left
+    # Two pages are allowed when the topic says so; the draft, stale now, goes.
     summary = (data_topic.parent / "summary.yaml").read_text()
     (data_topic.parent / "summary.yaml").write_text(summary.replace("max_pages: 1", "max_pages: 2"))
     assert build("--layout", "summary")[0] == 0
+    assert [p.name for p in output.iterdir()] == ["summary.en.pdf"]
 
 
 def test_accredited_activity_shows_credits_and_statement(project, data_topic):

@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 from ...errors import Problem, error, warning
 from ...source.data import DataFile, DataSchema, Key, Number, Text
 from ...source.yamlfile import Location
-from ..base import DataSpec, Layout, LayoutData, LayoutInputs, PageRules
+from ..base import DataSpec, Layout, LayoutData, LayoutInputs, PageRules, Source
 
 if TYPE_CHECKING:
     from ..context import Fragments
@@ -138,8 +138,18 @@ def summary_context(inputs: LayoutInputs) -> LayoutData:
         problems.append(error(document.source, 1, "the summary layout needs 'url' in the front matter: "
                               "the web address of the full article, for its QR code"))
     problems += fragments.problems
+    # What to shorten when the page runs over, by the block that takes most room (see the template's data-source).
+    sources = {
+        "key_points": Source(summary.path, summary.line_of(("key_points",)), "the key points",
+                             "shorten or remove key points"),
+        "safety": Source(summary.path, summary.line_of(("safety",)), "the safety box", "shorten the safety box"),
+        "studies": Source(evidence.path, evidence.line_of(("studies",)), "the studies table",
+                          "shorten the studies' texts or show fewer studies"),
+        "figure": Source(evidence.path, evidence.line_of(("forest_plot",)), "the forest plot",
+                         "shorten the figure's labels and caption or show fewer estimates"),
+    }
     return LayoutData(context, bibliography(document.references, fragments.state.order), tuple(problems),
-                      max_pages=model.max_pages)
+                      max_pages=model.max_pages, sources=sources)
 
 
 def summary_checks(files: dict[str, DataFile]) -> list[Problem]:
