@@ -237,3 +237,59 @@ def test_text_with_a_colon_gets_a_hint_to_quote_it(project, data_topic):
     assert code == 1
     assert "content/t/summary.yaml:3: error: 'key_points[1]' must be text, not a mapping; a ': ' inside text " \
            "makes YAML read it as 'key: value'; put the whole text in quotes" in err
+
+
+# --- the studies the summary shows ------------------------------------------------
+
+STUDY = """\
+  - study: Author {n} et al., 20{n:02d}
+    cite: smith2020
+    design: Randomised, double-blind, placebo-controlled trial in {n} centres
+    participants: {n}0 adults, of whom half received the drug and half a placebo
+    population: Adults with chronic neuropathic pain of at least six months' duration
+    intervention: Drug infusion over four days, titrated to effect, versus placebo infusion
+    result: Pain lower at week 1 (mean difference −1.{n}) and no longer at week 12; more adverse effects
+"""
+
+
+def eleven_studies(chosen: tuple[int, ...] = ()) -> str:
+    studies = "".join(STUDY.format(n=n) + ("    summary: true\n" if n in chosen else "") for n in range(1, 12))
+    return "studies:\n" + studies + "forest_plot:" + EVIDENCE.split("forest_plot:")[1]
+
+
+def test_eleven_studies_overflow_clearly_until_the_summary_chooses_some(project):
+    article = project.topic("t", body="Text [@smith2020] and [@jones2021].\n", url="https://example.org/t")
+    add_data(article, evidence=eleven_studies())
+    output = project.root / "output" / "t"
+    code, _, err = build("--layout", "summary")
+    assert code == 1
+    (line,) = [e for e in err.splitlines() if ": error: " in e]
+    assert re.fullmatch(r"content/t/evidence\.yaml:1: error: the summary of 't' takes 2 pages, over its limit of 1 "
+                        r"page by \d+ mm of content; its largest part is the studies table \(\d+ mm\): show fewer "
+                        r"studies in the summary \(write 'summary: true' on the ones to show\) or shorten their "
+                        r"texts \(nothing was cut; draft to look at: output/t/summary\.en\.draft\.pdf\)", line), line
+    with pikepdf.open(output / "summary.en.draft.pdf") as draft:
+        assert len(draft.pages) == 2
+    assert not (output / "summary.en.pdf").exists()
+
+    (article.parent / "evidence.yaml").write_text(eleven_studies(chosen=(2, 5, 9)), encoding="utf-8")
+    code, _, err = build("--layout", "summary", "--layout", "cpd")
+    assert code == 0, err
+    with pikepdf.open(output / "summary.en.pdf") as pdf:
+        assert len(pdf.pages) == 1
+    assert not (output / "summary.en.draft.pdf").exists()  # stale once the summary fits
+    summary = flat(pdf_text(output / "summary.en.pdf"))
+    assert [n for n in range(1, 12) if f"Author {n} et al." in summary] == [2, 5, 9]
+    handout = flat(pdf_text(output / "cpd.en.pdf"))
+    assert [n for n in range(1, 12) if f"Author {n} et al." in handout] == list(range(1, 12))
+
+
+def test_a_summary_with_every_study_left_out_is_an_error(project):
+    article = project.topic("t", body="Text [@smith2020] and [@jones2021].\n", url="https://example.org/t")
+    add_data(article, evidence=EVIDENCE.replace("    cite: smith2020\n    design",
+                                                "    summary: false\n    cite: smith2020\n    design"), cpd=None)
+    code, _, err = build("--layout", "summary")
+    assert code == 1
+    assert [e for e in err.splitlines() if ": error: " in e] == [
+        "content/t/evidence.yaml:1: error: every study says 'summary: false', so the summary would show none: "
+        "write 'summary: true' on the studies it should show"]

@@ -92,6 +92,7 @@ studies:
     population: Adults with the condition
     intervention: Treatment vs placebo
     result: The main result, with its numbers
+    summary: true  # in the one-page summary (the CPD handout shows every study)
 # The forest plot in the summary is drawn from these estimates.
 forest_plot:
   title: Treatment versus placebo

@@ -3,7 +3,8 @@
 It is drawn from two data files beside the article: ``evidence.yaml`` (the
 studies for the "evidence at a glance" table, and the estimates the forest
 plot is drawn from) and ``summary.yaml`` (key points, the safety box and the
-page limit). The CPD handout reads them too.
+page limit). The CPD handout reads them too, and shows every study; the
+summary shows the ones marked ``summary: true`` (all, when none is marked).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class Study(DataSchema):
     population: Text
     intervention: Text
     result: Text
+    # Shown in the one-page summary? (The CPD handout shows every study.)
+    summary: bool | None = None
 
 
 class Estimate(DataSchema):
@@ -64,6 +67,11 @@ class Evidence(DataSchema):
     studies: Annotated[list[Study], Field(min_length=1)]
     forest_plot: ForestPlot | None = None
 
+    def summary_studies(self) -> list[int]:
+        """The studies the one-page summary shows: those marked ``summary: true``, else all but ``summary: false``."""
+        chosen = [i for i, study in enumerate(self.studies) if study.summary is True]
+        return chosen or [i for i, study in enumerate(self.studies) if study.summary is not False]
+
     def markdown_fields(self) -> list[tuple[Location, str]]:
         fields: list[tuple[Location, str]] = [(("studies", index, name), getattr(study, name))
                                               for index, study in enumerate(self.studies) for name in STUDY_FIELDS]
@@ -76,6 +84,13 @@ class Evidence(DataSchema):
         if self.forest_plot is not None:
             cites.append((("forest_plot", "cite"), self.forest_plot.cite))
         return cites
+
+    def cross_checks(self, data: DataFile, known_keys: frozenset[str]) -> list[Problem]:
+        """A summary with at least one study."""
+        if self.summary_studies():
+            return []
+        return [error(data.path, data.line_of(("studies",)), "every study says 'summary: false', so the summary "
+                      "would show none: write 'summary: true' on the studies it should show")]
 
 
 class Summary(DataSchema):
@@ -128,7 +143,7 @@ def summary_context(inputs: LayoutInputs) -> LayoutData:
         "key_points": fragments.texts(summary, "key_points", model.key_points),
         "safety": fragments.texts(summary, "safety", model.safety),
         "safety_title": model.safety_title,
-        "studies": studies(fragments, evidence),
+        "studies": studies(fragments, evidence, evidence.model.summary_studies()),
         "figure": _figure(fragments, evidence, inputs),
         "max_pages": model.max_pages,
     }
@@ -144,7 +159,8 @@ def summary_context(inputs: LayoutInputs) -> LayoutData:
                              "shorten or remove key points"),
         "safety": Source(summary.path, summary.line_of(("safety",)), "the safety box", "shorten the safety box"),
         "studies": Source(evidence.path, evidence.line_of(("studies",)), "the studies table",
-                          "shorten the studies' texts or show fewer studies"),
+                          "show fewer studies in the summary (write 'summary: true' on the ones to show) "
+                          "or shorten their texts"),
         "figure": Source(evidence.path, evidence.line_of(("forest_plot",)), "the forest plot",
                          "shorten the figure's labels and caption or show fewer estimates"),
     }
@@ -157,8 +173,8 @@ def summary_checks(files: dict[str, DataFile]) -> list[Problem]:
     evidence, summary = files[EVIDENCE.file], files[SUMMARY.file]
     model: Summary = summary.model
     texts = [*model.key_points, *model.safety]
-    for study in evidence.model.studies:
-        texts += [getattr(study, name) for name in STUDY_FIELDS]
+    for index in evidence.model.summary_studies():
+        texts += [getattr(evidence.model.studies[index], name) for name in STUDY_FIELDS]
     words = sum(len(text.split()) for text in texts)
     capacity = WORDS_PER_PAGE * model.max_pages
     if words <= capacity:
