@@ -59,6 +59,11 @@ def test_sample_summary_figure_is_drawn_from_the_data(summary_pdf):
     assert "−2.14 (−2.65 to −1.63)" in text and "−1.68 (−2.25 to −1.12)" in text
     assert "Figure 1. Pooled mean differences in pain intensity" in text
     assert "Favours ketamine" in text
+    # The plot's title and column headings are printed, not only its alt text.
+    lines = [" ".join(line.split()) for line in pdf_text(summary_pdf, layout=True).splitlines()]
+    assert "Ketamine versus standard treatment for neuropathic pain" in lines
+    assert "Time after treatment MD (95% CI)" in lines
+    assert "−3.0 −2.5 −2.0 −1.5 −1.0 −0.5 0.0" in lines
 
 
 @pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbarimg (zbar-tools) is installed by make")
@@ -132,11 +137,11 @@ def test_numbers_in_the_data_change_the_figure(project, data_topic):
     code, _, err = build("--layout", "summary")
     assert code == 0, err
     text = flat(pdf_text(project.root / "output" / "t" / "summary.en.pdf"))
-    assert "−1.25 (−1.90 to −0.60)" in text
+    assert "−1.25 (−1.9 to −0.6)" in text  # with the decimals written in the data
     (data_topic.parent / "evidence.yaml").write_text(EVIDENCE.replace("-1.25", "-0.75"), encoding="utf-8")
     assert build("--layout", "summary")[0] == 0
     text = flat(pdf_text(project.root / "output" / "t" / "summary.en.pdf"))
-    assert "−0.75 (−1.90 to −0.60)" in text and "−1.25 (" not in text
+    assert "−0.75 (−1.9 to −0.6)" in text and "−1.25 (" not in text
 
 
 def test_summary_over_its_page_limit_is_an_error_that_says_by_how_much(project, data_topic):

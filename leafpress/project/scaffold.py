@@ -97,7 +97,9 @@ studies:
 forest_plot:
   title: Treatment versus placebo
   cite: author2024
-  measure: Mean difference in pain, 0-10 scale
+  # MD, SMD or RD (differences, null line at 0); RR, OR or HR (ratios, log axis, null line at 1).
+  measure: MD
+  axis_label: Mean difference in pain, 0-10 scale
   favours_left: Favours treatment
   favours_right: Favours placebo
   caption: What the plot shows [@author2024].
