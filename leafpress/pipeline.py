@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from .cite.references import ReferenceLibrary
-    from .layouts.base import DataSpec, LayoutData
+    from .layouts.base import DataSpec, LayoutData, Source
     from .source.data import DataFile
     from .source.document import Document
     from .typeset.engine import Typeset
@@ -237,6 +237,8 @@ class Rendered:
     html: str | None
     problems: tuple[Problem, ...]
     max_pages: int | None = None
+    # Where the blocks of the page come from (the layout's data), to say what runs over a page limit.
+    sources: dict[str, Source] = field(default_factory=dict, hash=False)
 
 
 @dataclass
@@ -322,7 +324,8 @@ class Session:
         inputs = LayoutInputs(document, files, self.project.locale_for(document.meta.language),
                               strings(document.meta.language), self.project.config.colours.primary)
         built = layout.context(inputs)
-        return LayoutData(built.context, built.bibliography, tuple(problems) + built.problems, built.max_pages)
+        return LayoutData(built.context, built.bibliography, tuple(problems) + built.problems, built.max_pages,
+                          built.sources)
 
 
 def _language_problems(target: Target, document: Document) -> list[Problem]:
@@ -371,7 +374,7 @@ def render_target(session: Session, target: Target) -> Rendered:
                                session.project.template(layout.template))
     if has_errors(problems):
         return Rendered(None, tuple(problems), max_pages)
-    return Rendered(html, tuple(problems), max_pages)
+    return Rendered(html, tuple(problems), max_pages, data.sources)
 
 
 def _content_files(project: Project, target: Target, document: Document) -> list[Path]:
@@ -382,11 +385,34 @@ def _content_files(project: Project, target: Target, document: Document) -> list
     return [*inside, project.config_path]
 
 
-def page_limit_message(target: Target, limit: int, typeset: Typeset) -> str:
+def draft_path(output: Path) -> Path:
+    """Where a document over its page limit is written for its author to look at: summary.en.draft.pdf."""
+    return output.with_name(output.stem + ".draft.pdf")
+
+
+def page_limit_message(target: Target, limit: int, typeset: Typeset, cause: tuple[Source, float] | None = None,
+                       draft: Path | None = None) -> str:
     pages = "page" if limit == 1 else "pages"
+    where = f"; its largest part is {cause[0].what} ({cause[1]:.0f} mm)" if cause else ""
+    advice = cause[0].advice if cause else "shorten the text or the table"
+    seen = f"; draft to look at: {display_path(draft)}" if draft else ""
     return (f"the {target.layout.name} of {quote(target.topic)} takes {typeset.pages} pages, over its limit of "
-            f"{limit} {pages} by {typeset.overflow_beyond(limit):.0f} mm of content: shorten the text or the table "
-            "(nothing was cut)")
+            f"{limit} {pages} by {typeset.overflow_beyond(limit):.0f} mm of content{where}: {advice} "
+            f"(nothing was cut{seen})")
+
+
+def _over_page_limit(session: Session, target: Target, rendered: Rendered, pages: Typeset) -> Problem:
+    """The page limit's error, at the data the overflow comes from; the pages are written as a draft to look at."""
+    from .finish.files import write_atomic
+
+    limit = rendered.max_pages or 0
+    draft = draft_path(session.out_dir / target.output)
+    write_atomic(draft, pages.pdf)
+    # The part of the pages that takes most room, when the layout says which data it comes from.
+    parts = [(rendered.sources[name], height) for name, _, _, height in pages.sources if name in rendered.sources]
+    cause = max(parts, key=lambda part: part[1], default=None)
+    return error(cause[0].path if cause else target.source, cause[0].line if cause else None,
+                 page_limit_message(target, limit, pages, cause, draft))
 
 
 def typeset_html(project: Project, layout: Layout, html: str, folder: Path, profile: Profile) -> Typeset:
@@ -426,7 +452,7 @@ def _typeset_target(session: Session, target: Target) -> tuple[Typeset | None, t
                        f"refused to load {refusal}") for refusal in pages.refused]
     problems += [error(target.source, None, f"WeasyPrint: {message}") for message in pages.warnings]
     if rendered.max_pages and pages.pages > rendered.max_pages:
-        problems.append(error(target.source, None, page_limit_message(target, rendered.max_pages, pages)))
+        problems.append(_over_page_limit(session, target, rendered, pages))
     minimum = layout.page.min_text_pt
     if minimum and pages.smallest_text and pages.smallest_text[0] < minimum - 0.05:
         size, text = pages.smallest_text
@@ -472,6 +498,7 @@ def build_target(session: Session, target: Target) -> BuildResult:
         return failed(problems)
     path = session.out_dir / target.output
     write_atomic(path, pdf)
+    draft_path(path).unlink(missing_ok=True)  # a draft of an earlier overflow is stale now
     return BuildResult(target, path, count, time.perf_counter() - started, tuple(problems))
 
 

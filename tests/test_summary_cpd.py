@@ -59,6 +59,11 @@ def test_sample_summary_figure_is_drawn_from_the_data(summary_pdf):
     assert "−2.14 (−2.65 to −1.63)" in text and "−1.68 (−2.25 to −1.12)" in text
     assert "Figure 1. Pooled mean differences in pain intensity" in text
     assert "Favours ketamine" in text
+    # The plot's title and column headings are printed, not only its alt text.
+    lines = [" ".join(line.split()) for line in pdf_text(summary_pdf, layout=True).splitlines()]
+    assert "Ketamine versus standard treatment for neuropathic pain" in lines
+    assert "Time after treatment MD (95% CI)" in lines
+    assert "−3.0 −2.5 −2.0 −1.5 −1.0 −0.5 0.0" in lines
 
 
 @pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbarimg (zbar-tools) is installed by make")
@@ -132,11 +137,11 @@ def test_numbers_in_the_data_change_the_figure(project, data_topic):
     code, _, err = build("--layout", "summary")
     assert code == 0, err
     text = flat(pdf_text(project.root / "output" / "t" / "summary.en.pdf"))
-    assert "−1.25 (−1.90 to −0.60)" in text
+    assert "−1.25 (−1.9 to −0.6)" in text  # with the decimals written in the data
     (data_topic.parent / "evidence.yaml").write_text(EVIDENCE.replace("-1.25", "-0.75"), encoding="utf-8")
     assert build("--layout", "summary")[0] == 0
     text = flat(pdf_text(project.root / "output" / "t" / "summary.en.pdf"))
-    assert "−0.75 (−1.90 to −0.60)" in text and "−1.25 (" not in text
+    assert "−0.75 (−1.9 to −0.6)" in text and "−1.25 (" not in text
 
 
 def test_summary_over_its_page_limit_is_an_error_that_says_by_how_much(project, data_topic):
@@ -147,13 +152,22 @@ def test_summary_over_its_page_limit_is_an_error_that_says_by_how_much(project, 
     code, _, err = build("--layout", "summary")
     assert code == 1
     (line,) = [e for e in err.splitlines() if ": error: " in e]
-    assert re.fullmatch(r"content/t/article\.md: error: the summary of 't' takes 2 pages, over its limit of "
-                        r"1 page by \d+ mm of content: shorten the text or the table \(nothing was cut\)", line)
-    assert not (project.root / "output" / "t" / "summary.en.pdf").exists()
-    # Two pages are allowed when the topic says so.
+    # The key points take most of the page: the error is at their line in summary.yaml, not in article.md.
+    assert re.fullmatch(r"content/t/summary\.yaml:2: error: the summary of 't' takes 2 pages, over its limit of "
+                        r"1 page by \d+ mm of content; its largest part is the key points \(\d+ mm\): shorten "
+                        r"or remove key points \(nothing was cut; draft to look at: output/t/summary\.en\.draft\.pdf\)",
+                        line)
+    output = project.root / "output" / "t"
+    assert not (output / "summary.en.pdf").exists()
+    with pikepdf.open(output / "summary.en.draft.pdf") as draft:
+        assert len(draft.pages) == 2
+    assert "Point 7 words" in flat(pdf_text(output / "summary.en.draft.pdf"))
+    assert [p.name for p in output.iterdir()] == ["summary.en.draft.pdf"]  # written whole: no temporary left
+    # Two pages are allowed when the topic says so; the draft, stale now, goes.
     summary = (data_topic.parent / "summary.yaml").read_text()
     (data_topic.parent / "summary.yaml").write_text(summary.replace("max_pages: 1", "max_pages: 2"))
     assert build("--layout", "summary")[0] == 0
+    assert [p.name for p in output.iterdir()] == ["summary.en.pdf"]
 
 
 def test_accredited_activity_shows_credits_and_statement(project, data_topic):
@@ -228,3 +242,59 @@ def test_text_with_a_colon_gets_a_hint_to_quote_it(project, data_topic):
     assert code == 1
     assert "content/t/summary.yaml:3: error: 'key_points[1]' must be text, not a mapping; a ': ' inside text " \
            "makes YAML read it as 'key: value'; put the whole text in quotes" in err
+
+
+# --- the studies the summary shows ------------------------------------------------
+
+STUDY = """\
+  - study: Author {n} et al., 20{n:02d}
+    cite: smith2020
+    design: Randomised, double-blind, placebo-controlled trial in {n} centres
+    participants: {n}0 adults, of whom half received the drug and half a placebo
+    population: Adults with chronic neuropathic pain of at least six months' duration
+    intervention: Drug infusion over four days, titrated to effect, versus placebo infusion
+    result: Pain lower at week 1 (mean difference −1.{n}) and no longer at week 12; more adverse effects
+"""
+
+
+def eleven_studies(chosen: tuple[int, ...] = ()) -> str:
+    studies = "".join(STUDY.format(n=n) + ("    summary: true\n" if n in chosen else "") for n in range(1, 12))
+    return "studies:\n" + studies + "forest_plot:" + EVIDENCE.split("forest_plot:")[1]
+
+
+def test_eleven_studies_overflow_clearly_until_the_summary_chooses_some(project):
+    article = project.topic("t", body="Text [@smith2020] and [@jones2021].\n", url="https://example.org/t")
+    add_data(article, evidence=eleven_studies())
+    output = project.root / "output" / "t"
+    code, _, err = build("--layout", "summary")
+    assert code == 1
+    (line,) = [e for e in err.splitlines() if ": error: " in e]
+    assert re.fullmatch(r"content/t/evidence\.yaml:1: error: the summary of 't' takes 2 pages, over its limit of 1 "
+                        r"page by \d+ mm of content; its largest part is the studies table \(\d+ mm\): show fewer "
+                        r"studies in the summary \(write 'summary: true' on the ones to show\) or shorten their "
+                        r"texts \(nothing was cut; draft to look at: output/t/summary\.en\.draft\.pdf\)", line), line
+    with pikepdf.open(output / "summary.en.draft.pdf") as draft:
+        assert len(draft.pages) == 2
+    assert not (output / "summary.en.pdf").exists()
+
+    (article.parent / "evidence.yaml").write_text(eleven_studies(chosen=(2, 5, 9)), encoding="utf-8")
+    code, _, err = build("--layout", "summary", "--layout", "cpd")
+    assert code == 0, err
+    with pikepdf.open(output / "summary.en.pdf") as pdf:
+        assert len(pdf.pages) == 1
+    assert not (output / "summary.en.draft.pdf").exists()  # stale once the summary fits
+    summary = flat(pdf_text(output / "summary.en.pdf"))
+    assert [n for n in range(1, 12) if f"Author {n} et al." in summary] == [2, 5, 9]
+    handout = flat(pdf_text(output / "cpd.en.pdf"))
+    assert [n for n in range(1, 12) if f"Author {n} et al." in handout] == list(range(1, 12))
+
+
+def test_a_summary_with_every_study_left_out_is_an_error(project):
+    article = project.topic("t", body="Text [@smith2020] and [@jones2021].\n", url="https://example.org/t")
+    add_data(article, evidence=EVIDENCE.replace("    cite: smith2020\n    design",
+                                                "    summary: false\n    cite: smith2020\n    design"), cpd=None)
+    code, _, err = build("--layout", "summary")
+    assert code == 1
+    assert [e for e in err.splitlines() if ": error: " in e] == [
+        "content/t/evidence.yaml:1: error: every study says 'summary: false', so the summary would show none: "
+        "write 'summary: true' on the studies it should show"]

@@ -54,6 +54,16 @@ class Finishing:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a block of a layout's pages comes from: named by the page limit's error when it runs over."""
+
+    path: Path
+    line: int
+    what: str  # "the studies table"
+    advice: str  # what the author can do: "show fewer studies..."
+
+
+@dataclass(frozen=True)
 class LayoutData:
     """What a layout's template gets besides the document, the numbered bibliography and the problems."""
 
@@ -62,6 +72,8 @@ class LayoutData:
     problems: tuple[Problem, ...]
     # A data file may lower or raise the page limit within what the layout allows.
     max_pages: int | None = None
+    # Blocks of the template marked data-source="<name>", by name: where they come from.
+    sources: dict[str, Source] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ with one :class:`Fragments` in the order it prints them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from markupsafe import Markup
@@ -60,10 +61,11 @@ class Fragments:
         return self.state.order.index(key) + 1
 
 
-def studies(fragments: Fragments, evidence: DataFile) -> list[dict[str, Any]]:
-    """The rows of the evidence table, each text rendered and the study's citation numbered."""
+def studies(fragments: Fragments, evidence: DataFile, only: Sequence[int] | None = None) -> list[dict[str, Any]]:
+    """The rows of the evidence table (all studies, or those at the indices ``only``), rendered and numbered."""
     rows = []
-    for index, study in enumerate(evidence.model.studies):
+    for index in range(len(evidence.model.studies)) if only is None else only:
+        study = evidence.model.studies[index]
         row: dict[str, Any] = {name: fragments.text(evidence, ("studies", index, name), getattr(study, name))
                                for name in STUDY_FIELDS}
         row["number"] = fragments.number(study.cite)

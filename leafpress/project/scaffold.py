@@ -92,11 +92,14 @@ studies:
     population: Adults with the condition
     intervention: Treatment vs placebo
     result: The main result, with its numbers
+    summary: true  # in the one-page summary (the CPD handout shows every study)
 # The forest plot in the summary is drawn from these estimates.
 forest_plot:
   title: Treatment versus placebo
   cite: author2024
-  measure: Mean difference in pain, 0-10 scale
+  # MD, SMD or RD (differences, null line at 0); RR, OR or HR (ratios, log axis, null line at 1).
+  measure: MD
+  axis_label: Mean difference in pain, 0-10 scale
   favours_left: Favours treatment
   favours_right: Favours placebo
   caption: What the plot shows [@author2024].

@@ -170,6 +170,9 @@ class Typeset:
     used_mm: tuple[float, ...] = ()
     # The smallest running text on the pages: its size in points and its words (None: no text).
     smallest_text: tuple[float, str] | None = None
+    # Elements marked data-source="<name>", in document order: the name, the first and last
+    # page it is set on, and its height in mm (to tell which part of a document takes most room).
+    sources: tuple[tuple[str, int, int, float], ...] = ()
 
     def overflow_beyond(self, pages: int) -> float:
         """Millimetres of content set after the first ``pages`` pages."""
@@ -191,6 +194,26 @@ def _used_height_mm(page: Any) -> float:  # a weasyprint Page
                for box in child.descendants()
                if type(box).__name__ in ("LineBox", "InlineReplacedBox", "BlockReplacedBox")]
     return float(max(bottoms, default=top) - top) * PX_TO_MM
+
+
+def _sources(pages: list[Any]) -> tuple[tuple[str, int, int, float], ...]:  # weasyprint Pages
+    """Elements marked ``data-source``: (name, first page, last page, height in mm over all its pages)."""
+    found: dict[str, list[float]] = {}
+
+    def walk(box: Any, number: int) -> None:
+        element = getattr(box, "element", None)
+        name = element.get("data-source") if element is not None else None
+        if name:  # the element's outermost box: its height holds its descendants'
+            span = found.setdefault(name, [number, number, 0.0])
+            span[1] = number
+            span[2] += float(box.margin_height()) * PX_TO_MM
+            return
+        for child in getattr(box, "children", ()):
+            walk(child, number)
+
+    for number, page in enumerate(pages, start=1):
+        walk(page._page_box, number)
+    return tuple((name, int(first), int(last), height) for name, (first, last, height) in found.items())
 
 
 def _smallest_text(pages: list[Any]) -> tuple[float, str] | None:  # weasyprint Pages
@@ -372,4 +395,5 @@ def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tup
     # Refusals also show up as WeasyPrint warnings; report each once, in our words.
     warnings = tuple(m for m in styles.warnings + tuple(collector.messages) if "FetchRefused" not in m)
     return Typeset(pdf, len(rendered.pages), warnings, tuple(dict.fromkeys(styles.refused + tuple(fetcher.refused))),
-                   tuple(_used_height_mm(page) for page in rendered.pages), _smallest_text(rendered.pages))
+                   tuple(_used_height_mm(page) for page in rendered.pages), _smallest_text(rendered.pages),
+                   _sources(rendered.pages) if "data-source=" in html else ())
