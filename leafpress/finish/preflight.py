@@ -332,7 +332,7 @@ def _read_roles(pdf: pikepdf.Pdf, pages: list[_Page]) -> None:
             key = int(pdf_page.obj.get("/StructParents", -1))
         except (TypeError, ValueError):
             continue
-        elements = parents[key] if key in parents else None
+        elements = parents.get(key, None)
         if isinstance(elements, pikepdf.Array):
             page.roles = _Roles(elements, cache)
 
@@ -400,11 +400,14 @@ def _furniture(pages: list[_Page]) -> None:
     candidates: list[tuple[_Page, int, str, float]] = []  # page, line index, which end, its outer edge
     for page in pages:
         order = sorted(range(len(page.lines)), key=lambda i: -page.lines[i].box[3])
-        if len(order) < 2:
+        if not order:
             continue
         band = (0.1 if len(pages) == 1 else 0.2) * (page.trim[3] - page.trim[1])
-        for end, outer, inner in (("top", order[0], order[1]), ("bottom", order[-1], order[-2])):
-            line, neighbour = page.lines[outer], page.lines[inner]
+        # A page with one line of text (the rest a picture, or blank) has no neighbour to measure from.
+        alone: Box = (0.0, math.inf, 0.0, -math.inf)
+        for end, outer, inner in (("top", order[0], order[1:2]), ("bottom", order[-1], order[-2:-1])):
+            line = page.lines[outer]
+            neighbour = page.lines[inner[0]] if inner else _Line(box=alone)
             height = line.box[3] - line.box[1]
             gap = line.box[1] - neighbour.box[3] if end == "top" else neighbour.box[1] - line.box[3]
             edge = line.box[3] if end == "top" else line.box[1]
