@@ -116,6 +116,14 @@ def test_a_heading_with_its_content_is_fine(tagged):
 
 
 @TAGGED
+def test_a_heading_over_small_print_that_runs_over_the_page_is_fine(tagged):
+    # Untagged, small print at the foot of a page is taken for footnotes only when set apart from the text.
+    sources = "".join(f"<li>Author {n}. A study of leaflets. J Test. 2020;{n}:1-9.</li>" for n in range(8))
+    data = typeset(FILLER * 5 + f"<h2>Sources</h2><ol style=\"font-size: 9pt\">{sources}</ol>" + FILLER * 6, tagged)
+    assert messages(data, minimum=9) == []
+
+
+@TAGGED
 def test_a_page_less_than_a_third_full(tagged):
     data = typeset(FILLER + '<p style="break-before: page">Next</p>' + FILLER * 3, tagged)
     assert messages(data) == ["page 1: the page is only 23% full, and a page other than the last should be at "

@@ -537,12 +537,18 @@ def _flow_lines(page: _Page, tagged: bool, body: float, from_bottom: bool = Fals
     """Lines of the flow, top down (or bottom up): not running headers or footers, nor footnotes.
 
     Tagged: lines inside a block-level tag (a footnote is outside every one).
-    Untagged: small print at the foot of the page (footnotes) is left out.
+    Untagged: small print at the foot of the page, set apart from the text
+    above it by more than two and a half times the body size, is taken for
+    footnotes and left out (a list of sources in small print right under its
+    heading is not).
     """
     lines = sorted(page.body(), key=lambda line: (-line.box[1], line.box[0]))
     if not tagged:
-        while lines and lines[-1].size < 0.9 * body:
-            lines.pop()
+        small = len(lines)
+        while small > 0 and lines[small - 1].size < 0.9 * body:
+            small -= 1
+        if 0 < small < len(lines) and lines[small - 1].box[1] - lines[small].box[3] > 2.5 * body:
+            del lines[small:]
     for line in reversed(lines) if from_bottom else lines:
         if not tagged or any(page.roles.get(r.mcid).block for r in line.runs):
             yield line
