@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import LeafpressError, Problem, display_path, error, has_errors, quote
+from .errors import LeafpressError, Problem, display_path, error, has_errors, quote, warning
 from .finish.profiles import PROFILES, Profile
 from .layouts.base import Layout
 from .layouts.registry import batch_layouts, project_layouts
@@ -439,6 +439,16 @@ def verify(project: Project, pdf: bytes, profile: Profile | None) -> list[str]:
     return verify_pdf(pdf, bundled_font_names(project.font_dirs), profile)
 
 
+def preflight(pdf: bytes, path: Path, layout: Layout, imposed: bool = False, strict: bool = False) -> list[Problem]:
+    """The preflight part of the verify stage: what a designer checks by eye, each finding a warning of
+    ``path`` (an error with ``strict``). Imposed sheets are not checked as a flow of pages."""
+    from .finish.preflight import DEFAULT_MIN_TEXT_PT, Rules
+    from .finish.preflight import preflight as check
+
+    rules = Rules(layout.page.min_text_pt or DEFAULT_MIN_TEXT_PT, flow=not imposed)
+    return [(error if strict else warning)(path, None, str(finding)) for finding in check(pdf, rules)]
+
+
 def _typeset_target(session: Session, target: Target) -> tuple[Typeset | None, tuple[Problem, ...]]:
     """Render and typeset ``target``; the pages (None when errors stopped it) and every problem."""
     rendered = render_target(session, target)
@@ -493,10 +503,12 @@ def build_target(session: Session, target: Target) -> BuildResult:
         except ImpositionError as exc:
             return failed(problems + [error(target.source, None, f"the {layout.name} cannot be imposed: {exc}")])
         checked_as = None
+    path = session.out_dir / target.output
     problems += [error(target.source, None, message) for message in verify(project, pdf, checked_as)]
+    problems += preflight(pdf, path, layout, imposed=layout.finishing.impose is not None,
+                          strict=target.settings.strict)
     if has_errors(problems):
         return failed(problems)
-    path = session.out_dir / target.output
     write_atomic(path, pdf)
     draft_path(path).unlink(missing_ok=True)  # a draft of an earlier overflow is stale now
     return BuildResult(target, path, count, time.perf_counter() - started, tuple(problems))

@@ -83,7 +83,8 @@ def main() -> None:
                    "Default: 'profile' in leafpress.yaml, else screen.")
 @click.option("--marks", is_flag=True, default=None, help="With --profile print: crop marks outside the bleed.")
 @click.option("--strict", is_flag=True,
-              help="Refuse patient leaflets that miss their readability targets.")
+              help="Refuse patient leaflets that miss their readability targets, and PDFs with preflight "
+                   "findings (small text, text cut off, stranded headings...).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
               help="Targets built at once, each in its own process.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
@@ -155,7 +156,9 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
     sys.exit(0 if all(r.ok for r in results) else 1)
 
 
-def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None) -> None:
+def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None, strict: bool = False,
+                min_text: float | None = None) -> None:
+    from ..finish.preflight import DEFAULT_MIN_TEXT_PT, Rules, preflight
     from ..finish.verify import bundled_font_names, detect_profile, verify_pdf
     from ..project.config import find_root, font_dirs
     from ..project.theme import find_theme
@@ -164,7 +167,8 @@ def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None) -> None:
         raise click.UsageError("give the PDF files to check")
     root = find_root(Path.cwd())
     fonts = bundled_font_names(font_dirs(root, find_theme())) if root else None
-    failed = 0
+    rules = Rules(min_text if min_text is not None else DEFAULT_MIN_TEXT_PT)
+    failed = warned = 0
     for path in paths:
         try:
             data = path.read_bytes()
@@ -174,12 +178,20 @@ def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None) -> None:
             continue
         profile = PROFILES[profile_name] if profile_name else detect_profile(data)
         problems = verify_pdf(data, fonts, profile)
+        findings = preflight(data, rules)
+        # Preflight findings are warnings, as in a build; --strict makes them errors.
+        bad = bool(problems) or (strict and bool(findings))
         claimed = f"as {profile.name} ({profile.pdf_variant})" if profile else "with no profile claimed"
-        click.echo(f"{display_path(path)}: {'ok' if not problems else 'FAILED'}, checked {claimed}")
+        verdict = "FAILED" if bad else ("ok" if not findings else f"ok, {plural(len(findings), 'warning')}")
+        click.echo(f"{display_path(path)}: {verdict}, checked {claimed}")
         for problem in problems:
             click.echo(f"{display_path(path)}: error: {problem}", err=True)
-        failed += bool(problems)
-    click.echo(f"{plural(len(paths), 'PDF')} checked, {failed} with problems.")
+        for finding in findings:
+            click.echo(f"{display_path(path)}: {'error' if strict else 'warning'}: {finding}", err=True)
+        failed += bad
+        warned += bool(findings) and not bad
+    click.echo(f"{plural(len(paths), 'PDF')} checked, {failed} with problems"
+               + (f", {warned} with warnings." if warned else "."))
     sys.exit(1 if failed else 0)
 
 
@@ -315,10 +327,13 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
               help="PATHS are PDF files: verify them as every build verifies its output.")
 @click.option("--profile", type=click.Choice(sorted(PROFILES)),
               help="With --pdf: the profile to check against (default: the one the file claims).")
+@click.option("--min-text", "min_text", type=click.FloatRange(min=0, min_open=True, max=72), metavar="PT",
+              help="With --pdf: the smallest text allowed, in points (default 6; a layout's own minimum, "
+                   "such as 12 for patient leaflets, is not known from the file).")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), hidden=True,
               help="Check review dates as of this day (for tests).")
 def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool, profile: str | None,
-          today: datetime.datetime | None) -> None:
+          min_text: float | None, today: datetime.datetime | None) -> None:
     """Check topics without building PDFs: every content check, in a second.
 
     Front matter, citations (unknown, uncited, no DOI/PMID/URL), images
@@ -335,13 +350,17 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
 
     With --pdf, checks PDF files instead: qpdf's syntax check, fonts embedded
     (and bundled, inside a project), title and language, and what the profile
-    needs (structure tree, output intent, bleed and trim boxes).
+    needs (structure tree, output intent, bleed and trim boxes); those are
+    errors. Then the preflight every build runs, as warnings (errors with
+    --strict): text below --min-text, text or images cut off at the page
+    edge, headings stranded at the foot of a page, pages less than a third
+    full, text that does not extract as Unicode.
 
     Example: leafpress check content/ketamine-neuropathic-pain
     Example: leafpress check --pdf output/ketamine-neuropathic-pain/article.en.print.pdf
     """
     if pdfs:
-        _check_pdfs(paths, profile)
+        _check_pdfs(paths, profile, strict, min_text)
         return
     from ..source.checks import check_topics
 

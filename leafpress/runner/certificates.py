@@ -45,7 +45,7 @@ from ..finish.files import write_atomic
 from ..finish.profiles import DEFAULT_PROFILE, PROFILES
 from ..layouts.builtin.certificate import LAYOUT
 from ..layouts.builtin.cpd import CPD, CPD_DATA
-from ..pipeline import ARTICLE_NAME, typeset_html, verify
+from ..pipeline import ARTICLE_NAME, preflight, typeset_html, verify
 from ..project.config import Project
 from ..render.html import template_problem
 from ..render.i18n import long_date, strings
@@ -501,6 +501,7 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
             problems += [error(roster, attendee.line, f"no certificate for {quote(attendee.name)}: {reason}")
                          for reason in reasons]
             continue
+        problems += preflight(data, out_dir / names[i], LAYOUT)
         made.append((attendee, out_dir / names[i], data))
 
     certificates = []
