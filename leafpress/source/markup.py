@@ -235,7 +235,9 @@ class _NumberCitations(Treeprocessor):
                 label = "?"
             if last is not None:
                 last.tail = ", "
-            last = etree.SubElement(group, "a", {"href": f"#{key}"})
+            # No link to what is not there: the error names it once.
+            last = etree.SubElement(group, "a", {"href": f"#{key}"}) if label != "?" else \
+                etree.SubElement(group, "span")
             last.text = label
         return group
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import itertools
 import logging
 import os
 import re
@@ -173,6 +174,8 @@ class Typeset:
     # Elements marked data-source="<name>", in document order: the name, the first and last
     # page it is set on, and its height in mm (to tell which part of a document takes most room).
     sources: tuple[tuple[str, int, int, float], ...] = ()
+    # Raster images printed below print resolution: their URL, pixels across, printed width in mm, ppi.
+    low_resolution: tuple[tuple[str, int, float, float], ...] = ()
 
     def overflow_beyond(self, pages: int) -> float:
         """Millimetres of content set after the first ``pages`` pages."""
@@ -214,6 +217,79 @@ def _sources(pages: list[Any]) -> tuple[tuple[str, int, int, float], ...]:  # we
     for number, page in enumerate(pages, start=1):
         walk(page._page_box, number)
     return tuple((name, int(first), int(last), height) for name, (first, last, height) in found.items())
+
+
+def _flow_lines(page: Any) -> list[Any]:  # a weasyprint Page -> its LineBoxes with text, top to bottom
+    """The lines of a page's main text: not its running headers and footers, not its footnotes."""
+    lines = []
+    stack = [child for child in page._page_box.children
+             if type(child).__name__ not in ("MarginBox", "FootnoteAreaBox")]
+    while stack:
+        box = stack.pop()
+        if type(box).__name__ == "LineBox":
+            if any(type(c).__name__ == "TextBox" and c.text.strip() for c in box.descendants()):
+                lines.append(box)
+        elif box.style["float"] != "footnote":
+            stack.extend(getattr(box, "children", ()))
+    return sorted(lines, key=lambda line: line.position_y)
+
+
+def _line_text(line: Any) -> str:
+    return "".join(box.text for box in line.descendants() if type(box).__name__ == "TextBox")
+
+
+def words_hyphenated_across_pages(pages: list[Any], html: str) -> list[str]:  # weasyprint Pages
+    """Words that hyphenation split between the last line of a page and the first of the next.
+
+    A word that has its own hyphen there ("parallel-group") may break at it;
+    only a hyphen added by hyphenation counts.
+    """
+    words = []
+    for page, following in itertools.pairwise(pages):
+        lines, next_lines = _flow_lines(page), _flow_lines(following)
+        if not lines or not next_lines:
+            continue
+        end = _line_text(lines[-1]).rstrip()
+        if not end.endswith(("-", "\u2010")):
+            continue
+        head = re.findall(r"\w+$", end[:-1])
+        tail = re.match(r"\w+", _line_text(next_lines[0]).lstrip())
+        if head and tail and f"{head[0]}-{tail.group(0)}" not in html:
+            words.append(head[0] + tail.group(0))
+    return words
+
+
+_TAG_OR_RAW_TEXT = re.compile(r"(<(?:style|script|head)\b.*?</(?:style|script|head)>|<[^>]*>)", re.S | re.I)
+
+
+def keep_words_whole(html: str, words: list[str]) -> str:
+    """``html`` with each of ``words``, wherever it is text, set so it is never hyphenated."""
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b")
+    parts = _TAG_OR_RAW_TEXT.split(html)
+    return "".join(part if index % 2 else pattern.sub(r'<span style="hyphens: manual">\1</span>', part)
+                   for index, part in enumerate(parts))
+
+
+# Below this, a photograph or a chart looks soft in print (300 ppi is best).
+PRINT_PPI = 200
+
+
+def _low_resolution_images(pages: list[Any]) -> tuple[tuple[str, int, float, float], ...]:  # weasyprint Pages
+    """Raster images set wider than their pixels can print sharply, each once (its lowest resolution)."""
+    found: dict[str, tuple[str, int, float, float]] = {}
+    stack = [child for page in pages for child in page._page_box.children]
+    while stack:
+        box = stack.pop()
+        image = getattr(box, "replacement", None)
+        pixels = getattr(image, "width", None)
+        if isinstance(pixels, int) and pixels > 0 and box.width and type(image).__name__ == "RasterImage":
+            inches = box.width / 96
+            ppi = pixels / inches
+            url = box.element.get("src", "") if box.element is not None else ""
+            if ppi < PRINT_PPI and (url not in found or ppi < found[url][3]):
+                found[url] = (url, pixels, inches * 25.4, ppi)
+        stack.extend(getattr(box, "children", ()))
+    return tuple(found.values())
 
 
 def _smallest_text(pages: list[Any]) -> tuple[float, str] | None:  # weasyprint Pages
@@ -389,6 +465,15 @@ def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tup
             sheets.append(CSS(string=page_css, url_fetcher=fetcher, font_config=styles.fonts))
         rendered = document.render(stylesheets=sheets, font_config=styles.fonts,
                                    color_profiles=styles.colour_profiles, pdf_variant=profile.pdf_variant)
+        # A word hyphenated across a page break is kept whole and the pages laid out again (rarely needed twice).
+        for _ in range(3):
+            words = words_hyphenated_across_pages(rendered.pages, html)
+            if not words:
+                break
+            html = keep_words_whole(html, words)
+            document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
+            rendered = document.render(stylesheets=sheets, font_config=styles.fonts,
+                                       color_profiles=styles.colour_profiles, pdf_variant=profile.pdf_variant)
         pdf = rendered.write_pdf(pdf_forms=forms, pdf_variant=profile.pdf_variant)
     finally:
         logger.removeHandler(collector)
@@ -396,4 +481,5 @@ def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tup
     warnings = tuple(m for m in styles.warnings + tuple(collector.messages) if "FetchRefused" not in m)
     return Typeset(pdf, len(rendered.pages), warnings, tuple(dict.fromkeys(styles.refused + tuple(fetcher.refused))),
                    tuple(_used_height_mm(page) for page in rendered.pages), _smallest_text(rendered.pages),
-                   _sources(rendered.pages) if "data-source=" in html else ())
+                   _sources(rendered.pages) if "data-source=" in html else (),
+                   _low_resolution_images(rendered.pages) if "<img" in html else ())
