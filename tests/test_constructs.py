@@ -6,6 +6,7 @@ Test content here is not medical content: it only exercises the constructs.
 from __future__ import annotations
 
 import re
+import subprocess
 import struct
 import zlib
 from pathlib import Path
@@ -201,3 +202,36 @@ def test_an_image_too_small_for_print_is_a_warning_at_its_line_and_a_sharp_one_i
     assert lines == ["content/t/article.md:18: warning: image 'small.png' is 300 pixels across, printed 79 mm "
                      "wide: 96 ppi, below the 200 ppi print needs: supply it at least 625 pixels wide (300 ppi "
                      "is best), or give it a smaller width"]
+
+
+DRAWING = """<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<!-- Test fixture in the way a drawing tool writes: the families of the machine that drew it. -->
+<svg xmlns="http://www.w3.org/2000/svg" width="400" height="120" viewBox="0 0 400 120">
+  <style>.label { font: 14px "Segoe UI"; }</style>
+  <rect x="5" y="5" width="390" height="110" fill="none" stroke="#1f5f8b" stroke-width="2"/>
+  <text x="20" y="30" style="font-family:Arial, Helvetica, sans-serif;font-size:16px">Arial box</text>
+  <text x="20" y="55" font-family="'Times New Roman', Times, serif" font-size="16">Times box</text>
+  <text x="20" y="80" font-size="16">No family at all</text>
+  <text x="20" y="105" class="label">Shorthand font</text>
+</svg>
+"""
+
+
+@pytest.mark.parametrize("source, layout", [("article.md", "article"), ("patient.en.md", "patient")])
+def test_svg_text_from_drawing_tools_is_set_in_the_bundled_fonts(project, source, layout):
+    audience = "professionals" if layout == "article" else "patients"
+    article = project.topic("t", body="[@smith2020] [@jones2021]\n\n![A flow chart](flow.svg)\n",
+                            audience=audience)
+    if source != "article.md":
+        article.rename(article.with_name(source))
+    (article.parent / "flow.svg").write_text(DRAWING, encoding="utf-8")
+    code, _, stderr = run("build", "--layout", layout)
+    assert code == 0, stderr
+    (pdf,) = (project.root / "output" / "t").glob(f"{layout}*.pdf")
+    text = " ".join(pdf_text(pdf).split())
+    for words in ("Arial box", "Times box", "No family at all", "Shorthand font"):
+        assert words in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    names = {line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:]}
+    assert names and all(name.startswith(("Source", "Atkinson")) for name in names), names
+    assert any("Serif" in name for name in names), names  # the Times text

@@ -34,6 +34,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from ..errors import display_path, printable
 from ..finish.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from ..project.theme import Fallbacks, with_fallback
+from .svg_fonts import bundled_fonts_in_svg_file, is_svg
 
 MAX_RESOURCE_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000  # a full-page photo at 300 dpi on A3 is 17 megapixels
@@ -81,6 +82,8 @@ class ProjectFetcher(URLFetcher):
                 response = super().fetch(url, headers)
                 data = response.read()
                 _check_image(url, data)
+                if is_svg(data, ""):
+                    data = bundled_fonts_in_svg_file(data)
                 return URLFetcherResponse(url, data, headers=response.headers)
             if parts.scheme != "file" or parts.netloc.lower() not in ("", "localhost"):
                 raise FetchRefused(f"{_short_url(url)} is not a file of this project (no network access)")
@@ -95,6 +98,8 @@ class ProjectFetcher(URLFetcher):
             data = path.read_bytes()
             self.read.append(path)
             _check_image(url, data)
+            if is_svg(data, path.name):
+                data = bundled_fonts_in_svg_file(data)
             return URLFetcherResponse(path.as_uri(), data)
         except FetchRefused as exc:
             self.refused.append(Refusal(url, str(exc)))
