@@ -346,6 +346,17 @@ def plot_axis(spec: PlotSpec, plot_width: float) -> Axis:
     low = spec.axis_min if spec.axis_min is not None else min(lows)
     high = spec.axis_max if spec.axis_max is not None else max(highs)
     scale = (lambda v: math.log10(v)) if spec.ratio else (lambda v: v)
+
+    def unscale(position: float) -> float:
+        return 10.0 ** position if spec.ratio else position
+    # All the data on one side of the null line: the axis goes on past it, so a reader
+    # sees the scale on the other side too (and the line is not the plot's edge).
+    span = scale(high) - scale(low)
+    if span > 0 and math.isfinite(span):
+        if spec.axis_max is None and max(row.high for row in spec.rows) <= spec.null:
+            high = unscale(scale(high) + span / 8)
+        if spec.axis_min is None and min(row.low for row in spec.rows) >= spec.null:
+            low = unscale(scale(low) - span / 8)
     for most in range(MAX_TICKS, 1, -1):
         ticks = (log_ticks if spec.ratio else linear_ticks)(low, high, most)
         labels = _tick_labels(ticks, spec)
