@@ -467,7 +467,8 @@ def _typeset_target(session: Session, target: Target) -> tuple[Typeset | None, t
     for url, pixels, width_mm, ppi in pages.low_resolution:
         line = None if isinstance(document, list) else document.line_naming(url)
         needed = math.ceil(pixels * PRINT_PPI / ppi)
-        problems.append(warning(target.source, line, f"image {quote(url.rsplit('/', 1)[-1])} is {pixels} pixels "
+        name = "an embedded image" if url.startswith("data:") else f"image {quote(url.rsplit('/', 1)[-1])}"
+        problems.append(warning(target.source, line, f"{name} is {pixels} pixels "
                                 f"across, printed {width_mm:.0f} mm wide: {ppi:.0f} ppi, below the {PRINT_PPI} "
                                 f"ppi print needs: supply it at least {needed} pixels wide (300 ppi is best), "
                                 "or give it a smaller width"))

@@ -6,8 +6,8 @@ Test content here is not medical content: it only exercises the constructs.
 from __future__ import annotations
 
 import re
-import subprocess
 import struct
+import subprocess
 import zlib
 from pathlib import Path
 
@@ -23,7 +23,8 @@ from leafpress.typeset.engine import keep_words_whole, words_hyphenated_across_p
 NBSP = "\u00a0"
 
 
-def html_of(text: str, language: str = "en", known: frozenset[str] = frozenset({"a", "b"})) -> tuple[str, CitationState]:
+def html_of(text: str, language: str = "en",
+            known: frozenset[str] = frozenset({"a", "b"})) -> tuple[str, CitationState]:
     state = CitationState(known=known, language=language)
     return render_markdown(text, state), state
 

@@ -38,10 +38,11 @@ def test_citations_footnotes_headings_and_links_survive_unchanged():
 
 def test_table_caption_and_alignment_survive():
     html, state = render("Table 1. Doses\n\n| Drug | mg |\n|:-----|---:|\n| K | 5 |\n")
-    assert html == ('<table><caption>Table 1. Doses</caption><thead>\n<tr>\n<th style="text-align: left;">Drug'
+    assert html == ('<div class="table-block"><table class="short-table">\n<caption><span class="caption-label">'
+                    'Table&nbsp;1.</span> Doses</caption><thead>\n<tr>\n<th style="text-align: left;">Drug'
                     '</th>\n<th style="text-align: right;">mg</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n'
                     '<td style="text-align: left;">K</td>\n<td style="text-align: right;">5</td>\n</tr>\n</tbody>\n'
-                    '</table>')
+                    '</table></div>')
     assert state.removed == []
 
 

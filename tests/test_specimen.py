@@ -118,12 +118,7 @@ def test_every_target_is_built(specimen):
 
 
 @pytest.mark.parametrize("pdf", PDFS)
-def test_no_preflight_findings(specimen, pdf, request):
-    if re.fullmatch(rf"{TOPIC}/patient\.(en|es)\.pdf", pdf):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "leafpress bug (styles/patient.css): the back matter (contact box and document control) is one "
-            "unbreakable block about 110 mm tall, so when it does not fit under the Sources list, page 5 "
-            "holds the Sources alone (23% full) and the preflight reports it")))
+def test_no_preflight_findings(specimen, pdf):
     findings = [m.group(0) for m in FINDING.finditer(specimen.log) if m.group("pdf").endswith(pdf)]
     assert not findings
 
@@ -216,21 +211,12 @@ def test_spanish_numbers_use_a_decimal_comma_in_the_forest_plot(specimen):
     assert "0,62 (0,41 a 0,94)" in text and "OR (IC 95%)" in text and "escala logarítmica" in text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "leafpress bug: the Vancouver bibliography prints 'Available from:' before a URL in every "
-    "language (leafpress/cite/references.py); a Spanish document needs 'Disponible en:'"))
 def test_spanish_bibliography_has_no_english_words(specimen):
     for pdf in (f"{TOPIC_ES}/article.es.pdf", f"{TOPIC_ES}/summary.es.pdf", f"{TOPIC}/patient.es.pdf"):
         assert "Available from" not in specimen.text(pdf), pdf
+    assert "Disponible en:" in specimen.text(f"{TOPIC_ES}/article.es.pdf")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "leafpress bug: text in an SVG figure whose style names only fonts the project does not bundle "
-    "(font-family:Arial, Helvetica, sans-serif, as Inkscape and draw.io export it) is drawn in a "
-    "system font (NimbusSans), and the build fails with an error that names neither the SVG nor the font-family"))
-def test_an_svg_exported_with_arial_builds(tmp_path):
-    root = copy_specimen(tmp_path / "project")
-    svg = root / "content" / TOPIC / "flow.svg"
-    svg.write_text(svg.read_text(encoding="utf-8").replace("'Source Sans 3', Arial", "Arial"), encoding="utf-8")
-    result = leafpress(root, "build", f"content/{TOPIC}", "--layout", "article", "--jobs", "1")
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_the_small_chart_is_reported_as_too_coarse_for_print_and_the_wide_one_is_not(specimen):
+    warnings = [line for line in specimen.log.splitlines() if "ppi" in line]
+    assert warnings and all("'chart-small.png' is 300 pixels across" in line for line in warnings), warnings

@@ -239,8 +239,17 @@ def _link(url: str, label: str) -> Markup:
     return Markup('<a href="{}">{}</a>').format(url, label)
 
 
-def format_reference(ref: Reference) -> Markup:
-    """One bibliography entry as HTML, in NLM/Vancouver style."""
+# The fixed words of an entry, in the document's language (Citing Medicine's, and
+# their usual Spanish forms); a language not listed here uses the English ones.
+LABELS: dict[str, dict[str, str]] = {
+    "en": {"in": "In", "editors": "editors", "available": "Available from:"},
+    "es": {"in": "En", "editors": "editores", "available": "Disponible en:"},
+}
+
+
+def format_reference(ref: Reference, language: str = "en") -> Markup:
+    """One bibliography entry as HTML, in NLM/Vancouver style, its fixed words in ``language``."""
+    words = LABELS.get(language, LABELS["en"])
     csl = ref.csl
     kind = csl.get("type")
     parts: list[Markup | str] = []
@@ -272,7 +281,8 @@ def format_reference(ref: Reference) -> Markup:
         parts.append(_sentence(title))
         editors = format_names(csl.get("editor") or [])
         book = str(csl.get("container-title", "")).strip()
-        parts.append(_sentence(f"In: {editors}, editors. {book}" if editors else f"In: {book}"))
+        parts.append(_sentence(f"{words['in']}: {editors}, {words['editors']}. {book}" if editors
+                               else f"{words['in']}: {book}"))
         parts.append(_sentence(_publication(csl, date)))
         if csl.get("page"):
             parts.append(f"p. {format_pages(str(csl['page']))}.")
@@ -286,7 +296,7 @@ def format_reference(ref: Reference) -> Markup:
     if ref.pmid:
         parts.append(Markup("PMID: ") + _link(f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/", ref.pmid))
     if ref.url and not ref.doi:
-        parts.append(Markup("Available from: ") + _link(ref.url, ref.url))
+        parts.append(Markup(words["available"] + " ") + _link(ref.url, ref.url))
     return Markup(" ").join(escape(p) for p in parts if p)
 
 
@@ -296,9 +306,9 @@ def _publication(csl: dict[str, Any], date: str) -> str:
     return "; ".join(p for p in (imprint, date) if p)
 
 
-def bibliography(library: ReferenceLibrary, order: list[str]) -> tuple[BibliographyEntry, ...]:
+def bibliography(library: ReferenceLibrary, order: list[str], language: str = "en") -> tuple[BibliographyEntry, ...]:
     """Entries for the cited keys, numbered in order of first citation."""
-    return tuple(BibliographyEntry(n, library[key], format_reference(library[key]))
+    return tuple(BibliographyEntry(n, library[key], format_reference(library[key], language))
                  for n, key in enumerate(order, start=1))
 
 

@@ -26,7 +26,7 @@ _UNIT_AFTER_NUMBER = re.compile(r"(?<=\d) (?=(?:" + "|".join(
     re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")(?![\w/]))")
 _SIGN_BEFORE_NUMBER = re.compile(rf"(?<=[{SIGNS}]) (?=[−\-+.]?\d)")
 _SPACE_BEFORE_SIGN = re.compile(rf"(?<=[\w)]) (?=[{SIGNS}] ?[−\-+.]?\d)")
-_HYPHENATED_WORD = re.compile(r"\w+(?:[-\u2010]\w+)+")
+_HYPHENATED_WORD = re.compile(r"(?<!\w)\w++(?:[-\u2010]\w++)+")  # possessive, from word starts: linear
 _LEFT_ALONE = frozenset({"code", "pre", "kbd", "samp", "script", "style"})
 
 

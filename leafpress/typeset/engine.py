@@ -277,6 +277,7 @@ def keep_words_whole(html: str, words: list[str]) -> str:
 
 # Below this, a photograph or a chart looks soft in print (300 ppi is best).
 PRINT_PPI = 200
+MIN_CHECKED_PX = 96 / 2.54  # 1 cm
 
 
 def _low_resolution_images(pages: list[Any]) -> tuple[tuple[str, int, float, float], ...]:  # weasyprint Pages
@@ -287,7 +288,9 @@ def _low_resolution_images(pages: list[Any]) -> tuple[tuple[str, int, float, flo
         box = stack.pop()
         image = getattr(box, "replacement", None)
         pixels = getattr(image, "width", None)
-        if isinstance(pixels, int) and pixels > 0 and box.width and type(image).__name__ == "RasterImage":
+        # Icons and spacers under a centimetre across are left alone: sharpness there is not seen.
+        if (isinstance(pixels, int) and pixels > 0 and box.width and box.width > MIN_CHECKED_PX
+                and type(image).__name__ == "RasterImage"):
             inches = box.width / 96
             ppi = pixels / inches
             url = box.element.get("src", "") if box.element is not None else ""

@@ -141,7 +141,8 @@ def cpd_context(inputs: LayoutInputs) -> LayoutData:
         {"explanation": fragments.text(cpd, ("questions", i, "explanation"), q.explanation),
          "number": fragments.number(q.cite)}
         for i, q in enumerate(model.questions)]
-    return LayoutData(context, bibliography(document.references, fragments.state.order), tuple(fragments.problems))
+    entries = bibliography(document.references, fragments.state.order, document.meta.language)
+    return LayoutData(context, entries, tuple(fragments.problems))
 
 
 LAYOUT = Layout(

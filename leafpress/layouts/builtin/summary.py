@@ -353,7 +353,8 @@ def summary_context(inputs: LayoutInputs) -> LayoutData:
         "figure": Source(evidence.path, evidence.line_of(("forest_plot",)), "the forest plot",
                          "shorten the figure's labels and caption or show fewer estimates"),
     }
-    return LayoutData(context, bibliography(document.references, fragments.state.order), tuple(problems),
+    entries = bibliography(document.references, fragments.state.order, document.meta.language)
+    return LayoutData(context, entries, tuple(problems),
                       max_pages=model.max_pages, sources=sources)
 
 
