@@ -18,7 +18,13 @@ from conftest import errors, pdf_text, run
 from leafpress.source.lists import normalise_list_indentation
 from leafpress.source.markup import CitationState, render_markdown
 from leafpress.source.typography import keep_together
-from leafpress.typeset.engine import keep_words_whole, words_hyphenated_across_pages
+from leafpress.typeset.engine import (
+    keep_words_whole,
+    mark_tables_too_wide,
+    number_tables,
+    tables_too_wide,
+    words_hyphenated_across_pages,
+)
 
 NBSP = "\u00a0"
 
@@ -236,3 +242,34 @@ def test_svg_text_from_drawing_tools_is_set_in_the_bundled_fonts(project, source
     names = {line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:]}
     assert names and all(name.startswith(("Source", "Atkinson")) for name in names), names
     assert any("Serif" in name for name in names), names  # the Times text
+
+
+WIDE_TABLE = """\
+Table: Seven columns in a narrow leaflet (test fixture)
+
+| Day | Morning | Afternoon | Evening | Room | Contact person | Notes |
+|---|---|---|---|---|---|---|
+| Monday | 09:00–12:00 | 14:00–17:00 | none | Outpatients-Building-North | Anastasopoulou | Bring your list |
+| Wednesday | 09:00–12:00 | 14:00–17:00 | 18:00–20:00 | Physiotherapy | Vanderbilt-Oyelaran | Side entrance |
+"""
+
+
+def test_a_table_too_wide_for_the_leaflet_breaks_its_words_rather_than_the_page(project):
+    article = project.topic("t", body=f"[@smith2020] [@jones2021]\n\nA table.\n\n{WIDE_TABLE}\n",
+                            audience="patients")
+    article.rename(article.with_name("patient.en.md"))
+    code, _, stderr = run("build", "--layout", "patient")
+    assert code == 0, stderr
+    assert "outside the trim box" not in stderr and "preflight" not in stderr, stderr
+    text = pdf_text(project.root / "output" / "t" / "patient.en.pdf")  # read cell by cell, line by line
+    assert "Outpatients-" in text and "Oyelaran" in text and "Side" in text
+
+
+def test_only_tables_that_do_not_fit_are_marked():
+    html = number_tables("<table><tr><td>a</td></tr></table><TABLE class=x></TABLE>")
+    assert html == '<table data-table="0"><tr><td>a</td></tr></table><TABLE data-table="1" class=x></TABLE>'
+    assert mark_tables_too_wide(html, ["1"]).count("data-too-wide") == 1
+    narrow = '<html><style>@page { size: 60mm 60mm; margin: 5mm }</style>' + number_tables(
+        "<table style='width: 100%'><tr><td>Extraordinarily</td><td>Incomprehensibilities</td>"
+        "<td>Uncharacteristically</td></tr></table><table><tr><td>fits</td></tr></table>") + "</html>"
+    assert tables_too_wide(HTML(string=narrow).render().pages) == ["0"]

@@ -267,8 +267,41 @@ def words_hyphenated_across_pages(pages: list[Any], html: str) -> list[str]:  # 
 _TAG_OR_RAW_TEXT = re.compile(r"(<(?:style|script|head)\b.*?</(?:style|script|head)>|<[^>]*>)", re.S | re.I)
 
 
+def tables_too_wide(pages: list[Any]) -> list[str]:  # weasyprint Pages
+    """The data-table numbers (see :func:`number_tables`) of tables laid out wider than the block they are in."""
+    wide = set()
+    # Each box with its parent and grandparent: a table sits in a wrapper box, in the block that sizes it.
+    stack: list[tuple[Any, Any, Any]] = [(child, page._page_box, None) for page in pages
+                                         for child in page._page_box.children]
+    while stack:
+        box, parent, grandparent = stack.pop()
+        if (type(box).__name__ == "TableBox" and box.element is not None and grandparent is not None
+                and box.margin_width() > grandparent.width + 0.5):
+            wide.add(box.element.get("data-table") or "")
+        stack.extend((child, box, parent) for child in getattr(box, "children", ()))
+    return sorted(wide - {""})
+
+
+_TABLE_TAG = re.compile(r"<table\b", re.I)
+
+
+def number_tables(html: str) -> str:
+    """``html`` with each table numbered (data-table="0", "1", ...) so its layout can be found again."""
+    numbers = itertools.count()
+    return _TABLE_TAG.sub(lambda match: f'{match.group(0)} data-table="{next(numbers)}"', html)
+
+
+def mark_tables_too_wide(html: str, numbers: list[str]) -> str:
+    """``html`` with the tables numbered ``numbers`` marked data-too-wide, to break their words anywhere."""
+    for number in numbers:
+        html = html.replace(f'data-table="{number}"', f'data-table="{number}" data-too-wide', 1)
+    return html
+
+
 def keep_words_whole(html: str, words: list[str]) -> str:
     """``html`` with each of ``words``, wherever it is text, set so it is never hyphenated."""
+    if not words:
+        return html
     pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b")
     parts = _TAG_OR_RAW_TEXT.split(html)
     return "".join(part if index % 2 else pattern.sub(r'<span style="hyphens: manual">\1</span>', part)
@@ -467,18 +500,22 @@ def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tup
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     try:
+        if "<table" in html:
+            html = number_tables(html)
         document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
         sheets = list(styles.sheets)
         if page_css:
             sheets.append(CSS(string=page_css, url_fetcher=fetcher, font_config=styles.fonts))
         rendered = document.render(stylesheets=sheets, font_config=styles.fonts,
                                    color_profiles=styles.colour_profiles, pdf_variant=profile.pdf_variant)
-        # A word hyphenated across a page break is kept whole and the pages laid out again (rarely needed twice).
+        # Laid out again (rarely more than once) when the first layout shows a table wider than its
+        # page, or a word hyphenated across a page break.
         for _ in range(3):
+            wide = tables_too_wide(rendered.pages)
             words = words_hyphenated_across_pages(rendered.pages, html)
-            if not words:
+            if not wide and not words:
                 break
-            html = keep_words_whole(html, words)
+            html = keep_words_whole(mark_tables_too_wide(html, wide), words)
             document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
             rendered = document.render(stylesheets=sheets, font_config=styles.fonts,
                                        color_profiles=styles.colour_profiles, pdf_variant=profile.pdf_variant)
