@@ -240,6 +240,8 @@ class Rendered:
     max_pages: int | None = None
     # Where the blocks of the page come from (the layout's data), to say what runs over a page limit.
     sources: dict[str, Source] = field(default_factory=dict, hash=False)
+    # How much smaller the layout could make it, if it runs over (LayoutData.shrink_steps).
+    shrink_steps: int = 0
 
 
 @dataclass
@@ -297,7 +299,7 @@ class Session:
             self._data[path] = load_data_file(path, spec.schema)
         return self._data[path]
 
-    def layout_data(self, target: Target, document: Document) -> LayoutData:
+    def layout_data(self, target: Target, document: Document, shrink: int = 0) -> LayoutData:
         """Everything the layout shows beyond the document, from the topic's data files."""
         from .layouts.base import LayoutData, LayoutInputs
         from .render.i18n import strings
@@ -323,10 +325,10 @@ class Session:
         if len(files) < len(layout.data) or layout.context is None:
             return LayoutData({}, document.bibliography if layout.context is None else (), tuple(problems))
         inputs = LayoutInputs(document, files, self.project.locale_for(document.meta.language),
-                              strings(document.meta.language), self.project.config.colours.primary)
+                              strings(document.meta.language), self.project.config.colours.primary, shrink)
         built = layout.context(inputs)
         return LayoutData(built.context, built.bibliography, tuple(problems) + built.problems, built.max_pages,
-                          built.sources)
+                          built.sources, built.shrink_steps)
 
 
 def _language_problems(target: Target, document: Document) -> list[Problem]:
@@ -343,7 +345,7 @@ def _language_problems(target: Target, document: Document) -> list[Problem]:
     return language_mismatch(target.source, named, document.meta.language, line, target.layout.sources)
 
 
-def render_target(session: Session, target: Target) -> Rendered:
+def render_target(session: Session, target: Target, shrink: int = 0) -> Rendered:
     """Load, cite and render: the HTML WeasyPrint would receive, or None, with every problem so far."""
     from .render.html import render_html, template_problem
     from .source.checks import readability_problems
@@ -360,7 +362,7 @@ def render_target(session: Session, target: Target) -> Rendered:
                                   f"the {layout.name} layout needs {quote(field_name)} in the front matter"))
     if layout.readability:
         problems += readability_problems(document, target.settings.strict)
-    data = session.layout_data(target, document)
+    data = session.layout_data(target, document, shrink)
     problems += data.problems
     max_pages = data.max_pages or layout.page.max_pages
     if has_errors(problems):
@@ -375,7 +377,7 @@ def render_target(session: Session, target: Target) -> Rendered:
                                session.project.template(layout.template))
     if has_errors(problems):
         return Rendered(None, tuple(problems), max_pages)
-    return Rendered(html, tuple(problems), max_pages, data.sources)
+    return Rendered(html, tuple(problems), max_pages, data.sources, data.shrink_steps)
 
 
 def _content_files(project: Project, target: Target, document: Document) -> list[Path]:
@@ -458,6 +460,9 @@ def _typeset_target(session: Session, target: Target) -> tuple[Typeset | None, t
         return None, tuple(problems)
     layout = target.layout
     pages = typeset_html(session.project, layout, rendered.html, target.source.parent, target.profile)
+    if rendered.max_pages and pages.pages > rendered.max_pages and rendered.shrink_steps:
+        rendered, pages = _fit_page_limit(session, target, rendered, pages)
+        problems = list(rendered.problems)
     document = session.document(target)
     problems += [error(target.source, None if isinstance(document, list) else document.line_naming(refusal.url),
                        f"refused to load {refusal}") for refusal in pages.refused]
@@ -481,6 +486,30 @@ def _typeset_target(session: Session, target: Target) -> tuple[Typeset | None, t
                               f"{size:.1f} pt, below its minimum of {minimum:g} pt: make that text larger in "
                               "the layout's stylesheets"))
     return pages, tuple(problems)
+
+
+def _fit_page_limit(session: Session, target: Target, rendered: Rendered,
+                    pages: Typeset) -> tuple[Rendered, Typeset]:
+    """The largest version of the content that fits the page limit, when the layout can make it smaller.
+
+    A binary search over the layout's steps (the summary: fewer studies), so a
+    few typesettings at most; when even the smallest does not fit, the full
+    content and its pages, to be reported as over the limit.
+    """
+    low, high = 1, rendered.shrink_steps
+    best: tuple[Rendered, Typeset] | None = None
+    while low <= high:
+        step = (low + high) // 2
+        smaller = render_target(session, target, step)
+        if smaller.html is None:
+            break
+        smaller_pages = typeset_html(session.project, target.layout, smaller.html, target.source.parent,
+                                     target.profile)
+        if smaller.max_pages and smaller_pages.pages <= smaller.max_pages:
+            best, high = (smaller, smaller_pages), step - 1
+        else:
+            low = step + 1
+    return best or (rendered, pages)
 
 
 def build_target(session: Session, target: Target) -> BuildResult:

@@ -262,10 +262,25 @@ def eleven_studies(chosen: tuple[int, ...] = ()) -> str:
     return "studies:\n" + studies + "forest_plot:" + EVIDENCE.split("forest_plot:")[1]
 
 
-def test_eleven_studies_overflow_clearly_until_the_summary_chooses_some(project):
+def test_eleven_studies_fit_by_showing_the_first_ones_unless_the_data_chooses(project):
     article = project.topic("t", body="Text [@smith2020] and [@jones2021].\n", url="https://example.org/t")
     add_data(article, evidence=eleven_studies())
     output = project.root / "output" / "t"
+    # None chosen: as many as fit, the first ones, with a warning that says how to choose.
+    code, _, err = build("--layout", "summary")
+    assert code == 0, err
+    (line,) = [e for e in err.splitlines() if "as many as fit" in e]
+    shown = int(re.fullmatch(r"content/t/evidence\.yaml:1: warning: the summary shows the first (\d+) of 11 "
+                             r"studies, as many as fit on its page: write 'summary: true' on the ones it should "
+                             r"show", line).group(1))
+    assert 1 <= shown < 11
+    with pikepdf.open(output / "summary.en.pdf") as pdf:
+        assert len(pdf.pages) == 1
+    summary = flat(pdf_text(output / "summary.en.pdf"))
+    assert [n for n in range(1, 12) if f"Author {n} et al." in summary] == list(range(1, shown + 1))
+
+    # All eleven chosen: the data asks for more than fits, which is an error, with a draft to look at.
+    (article.parent / "evidence.yaml").write_text(eleven_studies(chosen=tuple(range(1, 12))), encoding="utf-8")
     code, _, err = build("--layout", "summary")
     assert code == 1
     (line,) = [e for e in err.splitlines() if ": error: " in e]
@@ -275,7 +290,6 @@ def test_eleven_studies_overflow_clearly_until_the_summary_chooses_some(project)
                         r"texts \(nothing was cut; draft to look at: output/t/summary\.en\.draft\.pdf\)", line), line
     with pikepdf.open(output / "summary.en.draft.pdf") as draft:
         assert len(draft.pages) == 2
-    assert not (output / "summary.en.pdf").exists()
 
     (article.parent / "evidence.yaml").write_text(eleven_studies(chosen=(2, 5, 9)), encoding="utf-8")
     code, _, err = build("--layout", "summary", "--layout", "cpd")

@@ -74,6 +74,9 @@ class LayoutData:
     max_pages: int | None = None
     # Blocks of the template marked data-source="<name>", by name: where they come from.
     sources: dict[str, Source] = field(default_factory=dict, hash=False)
+    # How many steps smaller the layout could make its content when it runs over its page
+    # limit and the data leaves the choice to it (see LayoutInputs.shrink); 0: none.
+    shrink_steps: int = 0
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,9 @@ class LayoutInputs:
     locale: str
     strings: dict[str, str] = field(hash=False)
     colour: str
+    # Asked for by the build when the full content ran over the page limit: show this many
+    # steps less (the summary: this many fewer studies, when the data chose none).
+    shrink: int = 0
 
 
 ContextFunction = Callable[[LayoutInputs], LayoutData]

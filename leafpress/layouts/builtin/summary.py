@@ -328,11 +328,19 @@ def summary_context(inputs: LayoutInputs) -> LayoutData:
     model: Summary = summary.model
     fragments = Fragments(document)
     problems: list[Problem] = []
+    chosen = evidence.model.summary_studies()
+    # None marked 'summary: true': when all of them do not fit, the build asks for fewer (inputs.shrink).
+    open_choice = not any(study.summary is True for study in evidence.model.studies)
+    shown = chosen[: max(1, len(chosen) - inputs.shrink)] if open_choice else chosen
+    if len(shown) < len(chosen):
+        problems.append(warning(evidence.path, evidence.line_of(("studies",)),
+                                f"the summary shows the first {len(shown)} of {len(chosen)} studies, as many as "
+                                "fit on its page: write 'summary: true' on the ones it should show"))
     context: dict[str, Any] = {
         "key_points": fragments.texts(summary, "key_points", model.key_points),
         "safety": fragments.texts(summary, "safety", model.safety),
         "safety_title": model.safety_title,
-        "studies": studies(fragments, evidence, evidence.model.summary_studies()),
+        "studies": studies(fragments, evidence, shown),
         "figure": _figure(fragments, evidence, inputs, problems),
         "max_pages": model.max_pages,
     }
@@ -354,8 +362,8 @@ def summary_context(inputs: LayoutInputs) -> LayoutData:
                          "shorten the figure's labels and caption or show fewer estimates"),
     }
     entries = bibliography(document.references, fragments.state.order, document.meta.language)
-    return LayoutData(context, entries, tuple(problems),
-                      max_pages=model.max_pages, sources=sources)
+    return LayoutData(context, entries, tuple(problems), max_pages=model.max_pages, sources=sources,
+                      shrink_steps=len(shown) - 1 if open_choice else 0)
 
 
 def summary_checks(files: dict[str, DataFile]) -> list[Problem]:
