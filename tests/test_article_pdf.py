@@ -155,3 +155,21 @@ def test_sample_build_reports_the_real_gaps(sample_build):
     for key in ("keizer2020", "castellanos2020", "kooijman2023", "stratton2024"):
         assert any(f"reference '{key}' has no DOI, PMID or URL" in m for m in messages)
     assert not any("'sigtermans2009' has no DOI" in m for m in messages)
+
+
+def test_body_text_runs_60_to_75_characters_a_line(pages_text):
+    # Full lines of running text (a line that ends a paragraph is shorter; tables and notes differ).
+    lengths = sorted(len(line) for text in pages_text[:3] for line in text.splitlines() if len(line) > 50)
+    median = lengths[len(lengths) // 2]
+    assert 60 <= median <= 75, median
+
+
+def test_no_word_is_hyphenated_across_a_page_break(article_pdf, pages_text):
+    # The last line of each page before its footer (or its footnotes, which are checked the same way).
+    ends = [subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(article_pdf), "-"],
+                           capture_output=True, text=True, check=True).stdout
+            for n in range(1, len(pages_text) + 1)]
+    for text in ends:
+        body = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith(
+            ("Version", "Page"))]
+        assert body and not re.search(r"[a-z]-$", body[-1]), body[-1]
