@@ -21,9 +21,12 @@ from ..pipeline import BuildResult, plan, plural, result_line, settings_for, sum
 from ..project.config import config_problems, load_project
 from ..runner.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, plan_work, run_batch
 from ..runner.cache import Manifest
+from ..source.safefile import FileRefused, read_bytes
 
 if TYPE_CHECKING:
     from ..source.checks import ReadabilityCheck, TopicCheck
+
+MAX_PDF_BYTES = 512 * 1024 * 1024  # a PDF given to `leafpress verify`
 
 
 def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
@@ -171,7 +174,11 @@ def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None, strict: bool 
     failed = warned = 0
     for path in paths:
         try:
-            data = path.read_bytes()
+            data = read_bytes(path, MAX_PDF_BYTES)  # a regular file: a pipe would never end
+        except FileRefused as exc:
+            click.echo(f"{display_path(path)}: error: {exc.reason}", err=True)
+            failed += 1
+            continue
         except OSError as exc:
             click.echo(f"{display_path(path)}: error: cannot be read: {exc.strerror}", err=True)
             failed += 1

@@ -13,9 +13,11 @@ import pikepdf
 from fontTools.ttLib import TTFont
 
 from ..errors import printable, quote
+from ..source.safefile import FileRefused, list_files, read_bytes
 from .profiles import Profile
 
 FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".otf")
+MAX_FONT_BYTES = 20 * 1024 * 1024  # as any file the build loads
 
 
 def bundled_font_names(fonts_dirs: Path | Iterable[Path]) -> frozenset[str]:
@@ -25,16 +27,28 @@ def bundled_font_names(fonts_dirs: Path | Iterable[Path]) -> frozenset[str]:
     its own styles/fonts/, if it has one, and the theme's. A missing folder has none.
     """
     folders = [fonts_dirs] if isinstance(fonts_dirs, Path) else list(fonts_dirs)
-    files = sorted({path for folder in folders for path in folder.rglob("*") if path.suffix in FONT_SUFFIXES})
+    files = sorted({path for folder in folders for path in list_files(folder) if path.suffix in FONT_SUFFIXES})
     # Read again only when a font file is added, removed or changed (`leafpress watch` runs for hours).
-    return _font_names(tuple((path, path.stat().st_mtime_ns, path.stat().st_size) for path in files))
+    return _font_names(tuple(state for state in map(_state, files) if state is not None))
+
+
+def _state(path: Path) -> tuple[Path, int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return path, info.st_mtime_ns, info.st_size
 
 
 @lru_cache(maxsize=8)
 def _font_names(files: tuple[tuple[Path, int, int], ...]) -> frozenset[str]:
     names = set()
     for path, _, _ in files:
-        with TTFont(path, lazy=True) as font:
+        try:
+            data = read_bytes(path, MAX_FONT_BYTES)  # a regular file, not a hard link, not too large
+        except (OSError, FileRefused):
+            continue  # not a font the build could load either
+        with TTFont(io.BytesIO(data), lazy=True) as font:
             names.add(str(font["name"].getDebugName(6)))
     return frozenset(names)
 

@@ -13,6 +13,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from ..source.safefile import FileRefused, FileTooLarge, read_resolved, size_words
+
 
 def css_string(value: Any) -> Markup:
     """Quote ``value`` as a CSS string that is safe inside a <style> element.
@@ -33,6 +35,48 @@ def _folders(template_dirs: Path | Sequence[Path]) -> tuple[Path, ...]:
     return (template_dirs,) if isinstance(template_dirs, Path) else tuple(template_dirs)
 
 
+MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
+
+
+class _FolderLoader(jinja2.BaseLoader):
+    """Templates from one folder, read as every file is (:func:`leafpress.source.safefile.read_bytes`).
+
+    A link inside the folder to another of its files is followed; one out of
+    it, a hard link, a pipe or a file over 2 MiB is an error naming the template.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        path = self.folder.joinpath(*jinja2.loaders.split_template_path(template))
+        try:
+            info = path.stat()
+        except (OSError, ValueError):
+            raise jinja2.TemplateNotFound(template) from None
+        try:
+            real, data = read_resolved(path, MAX_TEMPLATE_BYTES, self.folder)
+            source = data.decode("utf-8")
+        except FileTooLarge:
+            raise jinja2.TemplateError(f"template {template} is larger than {size_words(MAX_TEMPLATE_BYTES)}: "
+                                       "split it up") from None
+        except FileRefused as exc:
+            raise jinja2.TemplateError(f"template {template} {exc.reason}") from None
+        except UnicodeDecodeError as exc:
+            raise jinja2.TemplateError(f"template {template} is not UTF-8 text (bad byte at offset {exc.start}): "
+                                       "save it as UTF-8") from None
+        except OSError as exc:
+            raise jinja2.TemplateError(f"template {template} cannot be read: {exc.strerror or exc}") from None
+
+        def uptodate() -> bool:
+            try:
+                return path.stat().st_mtime_ns == info.st_mtime_ns
+            except OSError:
+                return False
+
+        return source, str(real), uptodate
+
+
 class _OverridableLoader(jinja2.ChoiceLoader):
     """Templates from the first of several folders that has them (a project's, then the theme's).
 
@@ -42,7 +86,7 @@ class _OverridableLoader(jinja2.ChoiceLoader):
     """
 
     def __init__(self, folders: tuple[Path, ...]):
-        super().__init__([jinja2.FileSystemLoader(folder) for folder in folders])
+        super().__init__([_FolderLoader(folder) for folder in folders])
         self.folders = folders
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:

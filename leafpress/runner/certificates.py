@@ -53,6 +53,7 @@ from ..render.jinja import make_environment
 from ..source import glyphs
 from ..source.data import data_problems, load_data_file
 from ..source.document import load_source
+from ..source.safefile import NOT_REGULAR, FileRefused, FileTooLarge, read_bytes
 
 TEMPLATE = LAYOUT.template
 REGISTER_NAME = "register.csv"
@@ -159,10 +160,13 @@ def read_roster(path: Path) -> tuple[list[RosterRow], list[Problem]]:
     non-UTF-8 file, no header row, no name column, or no attendees.
     """
     try:
-        if path.stat().st_size > MAX_ROSTER_BYTES:
-            raise LeafpressError([error(path, None, f"is larger than {MAX_ROSTER_BYTES // 2**20} MiB: "
-                                        "is this really a list of attendees?")])
-        data = path.read_bytes()
+        data = read_bytes(path, MAX_ROSTER_BYTES)  # a regular file: a pipe would never end
+    except FileTooLarge:
+        raise LeafpressError([error(path, None, f"is larger than {MAX_ROSTER_BYTES // 2**20} MiB: "
+                                    "is this really a list of attendees?")]) from None
+    except FileRefused as exc:
+        fix = ": save the list of attendees as a CSV file" if exc.reason == NOT_REGULAR else ""
+        raise LeafpressError([error(path, None, exc.reason + fix)]) from None
     except FileNotFoundError:
         raise LeafpressError([error(path, None, "file not found")]) from None
     except OSError as exc:

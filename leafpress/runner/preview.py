@@ -44,6 +44,7 @@ import click
 from ..errors import LeafpressError, Problem, display_path, error
 from ..pipeline import BuildResult, Session, Target, plan, plural, render_target, result_line, summary_line
 from ..project.config import CONFIG_NAME, Project, config_problems, find_root, load_project
+from ..source.safefile import FileRefused, read_bytes
 from .batch import BatchOptions, run_batch
 
 HOST = "127.0.0.1"
@@ -576,8 +577,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._not_found()
             return
         try:
-            data = path.read_bytes()
-        except OSError:
+            data = read_bytes(path, MAX_FILE_BYTES)  # as every file is read: no pipe, no hard link
+        except (OSError, FileRefused):
             self._not_found()
             return
         kind = TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"

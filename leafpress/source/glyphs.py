@@ -16,6 +16,7 @@ are never looked up: text shaping draws them without a glyph of their own.
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -30,6 +31,7 @@ from ..errors import Problem, error
 from ..layouts.base import Layout
 from ..project.config import Project
 from ..project.theme import Fallbacks, with_fallback
+from .safefile import FileRefused, read_bytes
 from .yamlfile import read_text
 
 FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".otf")
@@ -38,6 +40,7 @@ FONT_SUFFIXES = (".woff2", ".woff", ".ttf", ".otf")
 UNDRAWN_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
 MAX_CHARACTERS_REPORTED = 20
 MAX_STYLESHEET_BYTES = 2 * 1024 * 1024
+MAX_FONT_BYTES = 20 * 1024 * 1024  # as any file the build loads
 
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _IMPORT = re.compile(r"""@import\s+(?:url\(\s*)?["']?([^"')\s;]+)""")
@@ -75,8 +78,8 @@ def _faces(sheet: Path, fallbacks: Fallbacks, seen: set[Path]) -> list[tuple[Pat
         return []
     seen.add(sheet)
     try:
-        text = sheet.read_bytes()[:MAX_STYLESHEET_BYTES].decode("utf-8", errors="replace")
-    except OSError:
+        text = read_bytes(sheet, MAX_STYLESHEET_BYTES).decode("utf-8", errors="replace")
+    except (OSError, FileRefused):
         return []  # a missing stylesheet is reported by the build
     text = _COMMENT.sub("", text)
     faces: list[tuple[Path, frozenset[int] | None]] = []
@@ -110,7 +113,7 @@ def _declared(sheets: tuple[tuple[Path, int, int], ...],
 @lru_cache(maxsize=256)
 def _cmap(path: Path, mtime_ns: int, size: int) -> frozenset[int]:
     try:
-        with TTFont(path, lazy=True) as font:
+        with TTFont(io.BytesIO(read_bytes(path, MAX_FONT_BYTES)), lazy=True) as font:
             return frozenset(font.getBestCmap() or ())
     except Exception:  # noqa: BLE001 - a broken font file covers nothing; WeasyPrint reports it when loading
         return frozenset()

@@ -20,7 +20,6 @@ resolved.
 from __future__ import annotations
 
 import re
-import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 import yaml
 
 from ..errors import MAX_DEPTH, Problem, error, limit_problems, printable, quote, too_deep
+from .safefile import NOT_REGULAR, FileRefused, FileTooLarge, read_resolved, size_words
 
 Location = tuple[str | int, ...]
 
@@ -52,25 +52,21 @@ def read_text(path: Path, folder: Path | None = None, limit: int = MAX_SOURCE_BY
               missing: str = "file not found", utf8_fix: str = "save it as UTF-8") -> str | Problem:
     """The text of a source file, or the problem with it.
 
-    A byte order mark is dropped and the text is composed (NFC). Devices,
-    pipes and folders are refused before anything is read (a pipe would
-    block), and so is a file that is a symbolic link out of ``folder``.
+    A byte order mark is dropped and the text is composed (NFC). It is read
+    as :func:`leafpress.source.safefile.read_bytes` reads every file: devices,
+    pipes, folders and hard links are refused before anything is read, and so
+    is a file that is a symbolic link out of ``folder``.
     """
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            return error(path, None, "is not a regular file: replace it with a text file")
-        if folder is not None and not path.resolve().is_relative_to(folder.resolve()):
-            return error(path, None, "is a link to a file outside its folder: copy the file into the folder instead")
-        if info.st_size > limit:
-            return error(path, None, f"is larger than {limit // 1024 // 1024} MiB: split it up")
-        with path.open("rb") as stream:
-            data = stream.read(limit + 1)
-        if len(data) > limit:  # it grew after stat
-            return error(path, None, f"is larger than {limit // 1024 // 1024} MiB: split it up")
+        data = read_resolved(path, limit, folder)[1]
         # Composed (NFC), so a letter typed as a base and a combining accent ("e\u0301") is the one
         # character "é" that the fonts have, and is drawn as one glyph rather than two.
         return unicodedata.normalize("NFC", data.decode("utf-8").removeprefix("\ufeff"))
+    except FileTooLarge:
+        return error(path, None, f"is larger than {size_words(limit)}: split it up")
+    except FileRefused as exc:
+        fix = ": replace it with a text file" if exc.reason == NOT_REGULAR else ""
+        return error(path, None, exc.reason + fix)
     except FileNotFoundError:
         return error(path, None, missing)
     except UnicodeDecodeError as exc:

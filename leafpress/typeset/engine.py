@@ -2,7 +2,9 @@
 
 WeasyPrint's default fetcher reads any file: URL and any web address a
 document names. Ours reads only regular files under a few allowed folders
-(after resolving '..' and symbolic links), plus inline data: URLs, and
+(after resolving '..' and symbolic links), never a hard link (which could be
+any file of the disk), as leafpress reads every file
+(:func:`leafpress.source.safefile.read_bytes`), plus inline data: URLs, and
 records every refusal so the build can report it. A file missing from the
 project's styles/ or templates/ is read from the same place in leafpress's
 theme, which a project overrides file by file. A raster image over 40
@@ -18,7 +20,6 @@ import itertools
 import logging
 import os
 import re
-import stat
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from ..errors import display_path, printable
 from ..finish.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from ..project.theme import Fallbacks, with_fallback
+from ..source.safefile import FileRefused, read_bytes
 from .svg_fonts import bundled_fonts_in_svg_file, is_svg
 
 MAX_RESOURCE_BYTES = 20 * 1024 * 1024
@@ -90,12 +92,10 @@ class ProjectFetcher(URLFetcher):
             path = with_fallback(Path(unquote(parts.path)).resolve(), self.fallbacks)
             if not any(path.is_relative_to(root) for root in self.roots):
                 raise FetchRefused(f"{_short_url(url)} is outside the project's content, styles and templates")
-            info = path.stat()
-            if not stat.S_ISREG(info.st_mode):
-                raise FetchRefused(f"{_short_url(url)} is not a regular file")
-            if info.st_size > MAX_RESOURCE_BYTES:
-                raise FetchRefused(f"{_short_url(url)} is larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
-            data = path.read_bytes()
+            try:
+                data = read_bytes(path, MAX_RESOURCE_BYTES)  # a regular file, not a hard link, not too large
+            except FileRefused as exc:
+                raise FetchRefused(f"{_short_url(url)} {exc.reason}") from None
             self.read.append(path)
             _check_image(url, data)
             if is_svg(data, path.name):
