@@ -19,6 +19,7 @@ nothing to do) never loads WeasyPrint.
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,25 @@ def _is_topic(folder: Path, layouts: dict[str, Layout]) -> bool:
     return any(next(folder.glob(layout.sources), None) is not None for layout in layouts.values())
 
 
+def _linked_out(folder: Path, problems: list[Problem], layouts: dict[str, Layout] | None = None) -> bool:
+    """Whether a topic folder is a symbolic link to a place outside the folder it is in (then a problem says so).
+
+    Such a folder would make a root of whatever it points at: it is not built, watched or served.
+    With ``layouts``, a folder that would not be a topic anyway is passed over in silence.
+    """
+    parent = folder.parent.resolve()
+    try:
+        inside = folder.resolve().is_relative_to(parent)
+    except (OSError, RuntimeError):  # a loop of links
+        inside = False
+    if inside:
+        return False
+    if layouts is None or _is_topic(folder, layouts):
+        problems.append(error(folder, None, f"is a link to a folder outside {display_path(parent)}: move or copy "
+                              "the topic into it instead of linking it"))
+    return True
+
+
 def find_topics(project: Project, paths: list[Path],
                 layouts: dict[str, Layout] | None = None) -> tuple[list[tuple[Path, Path | None]], list[Problem]]:
     """Topic folders for the given paths, each with the one file asked for, if any.
@@ -95,11 +115,16 @@ def find_topics(project: Project, paths: list[Path],
     for given in paths or [project.content_dir]:
         path = given.resolve()
         if path.is_file() and path.suffix == ".md":
+            if _linked_out(Path(os.path.abspath(given)).parent, problems):
+                continue
             found.append((path.parent, path))
         elif path.is_dir() and _is_topic(path, layouts):
+            if _linked_out(Path(os.path.abspath(given)), problems):
+                continue
             found.append((path, None))
         elif path.is_dir():
-            topics = [(p, None) for p in sorted(path.iterdir()) if p.is_dir() and _is_topic(p, layouts)]
+            topics = [(p, None) for p in sorted(path.iterdir())
+                      if p.is_dir() and not _linked_out(p, problems, layouts) and _is_topic(p, layouts)]
             if not topics:
                 sources = ", ".join(dict.fromkeys(layout.sources for layout in layouts.values()))
                 problems.append(error(given, None, f"no topic here: a topic is a folder with a file one of the "
