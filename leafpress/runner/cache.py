@@ -30,11 +30,17 @@ from ..pipeline import Target
 from ..project.config import Project
 from ..project.theme import with_fallback
 from ..render.jinja import make_environment
+from ..source.safefile import FileRefused, list_files, read_bytes, read_resolved
 
 MANIFEST_NAME = ".leafpress-manifest.json"
 # What a stylesheet loads: @import "x.css", @import url(x.css), url(font.ttf).
 _CSS_REFERENCE = re.compile(r"""@import\s+["']([^"']+)["']|url\(\s*["']?([^"')\s]+)""")
 MAX_STYLESHEET_BYTES = 2 * 1024 * 1024
+MAX_INPUT_BYTES = 20 * 1024 * 1024  # no file a build reads is larger (typeset.engine.MAX_RESOURCE_BYTES)
+# Where a source or data file may name another file of its topic: a Markdown link's target, a quoted or
+# <bracketed> text, a YAML value (the rest of its line), any word.
+_NAME = re.compile(r"""\]\(\s*<?([^)>"\n]{1,1000})|"([^"\n]{1,1000})"|'([^'\n]{1,1000})'|<([^<>\n]{1,1000})>|"""
+                   r""":[ \t]+([^\n#]{1,1000})|([^\s"'()<>\[\]{}|,;=*`]{1,1000})""")
 # {% extends "base.html.j2" %}, {% include ["a.j2", "b.j2"] %}, {% from "m.j2" import x %}
 _TEMPLATE_REFERENCE = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+(\[[^\]]*\]|"[^"]*"|'[^']*')""")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # in the repr of a function or an object
@@ -78,16 +84,18 @@ class Fingerprinter:
         self.env = make_environment(project.template_dirs)
         self._files: dict[Path, bytes] = {}
         self._listings: dict[Path, list[Path]] = {}
+        self._names: dict[Path, set[str]] = {}
         self._templates: dict[str, list[str]] = {}
         self._parsed: dict[str, list[str]] = {}
         self._sheets: dict[Path, list[Path]] = {}
         self._fallbacks = tuple((own.resolve(), theirs.resolve()) for own, theirs in project.theme_fallbacks)
 
-    def _file(self, path: Path) -> bytes:
+    def _file(self, path: Path, folder: Path | None = None) -> bytes:
         """The digest of a file's name (relative to the project or the theme) and content; missing files count too.
 
         A theme file is named apart from a project's, so an override added or
         removed changes the fingerprint even when the two files are the same.
+        A file of a topic (``folder``) may be a link to another of its files, not to one outside it.
         """
         if path not in self._files:
             root, theme = self.project.root, self.project.theme.root
@@ -98,24 +106,62 @@ class Fingerprinter:
             else:
                 name = os.fsencode(path)
             try:
-                content = hashlib.sha256(path.read_bytes()).digest()
+                # As the build reads it: a link out of its topic, a hard link, a pipe or a file too
+                # large is not read, and counts as refused.
+                content = hashlib.sha256(read_resolved(path, MAX_INPUT_BYTES, folder)[1]).digest()
+            except FileRefused as exc:
+                content = b"<refused>" + exc.reason.encode()
             except OSError:
                 content = b"<missing>"
             self._files[path] = hashlib.sha256(name + b"\0" + content).digest()
         return self._files[path]
 
-    def _files_under(self, folder: Path) -> list[Path]:
+    def _files_under(self, folder: Path, links: bool = False) -> list[Path]:
+        """The files in a folder and below, listed without following links (and bounded: see list_files)."""
         if folder not in self._listings:
-            self._listings[folder] = sorted(path for path in folder.rglob("*") if path.is_file())
+            self._listings[folder] = sorted(list_files(folder, links=links))
         return self._listings[folder]
+
+    def _topic_files(self, target: Target) -> list[Path]:
+        """The files of a target's topic that it uses: its source, its data files, the references, and
+        the files (images, attachments) these name.
+
+        Nothing else in the topic is read: a file of gigabytes there that no
+        document names costs nothing. A file counts as named when its path
+        relative to the topic (or that path %-encoded) is written in one of them.
+        """
+        folder = target.source.parent
+        used = [target.source, folder / "references.json", *(folder / name for name in target.layout.data_files)]
+        if target.base is not None:
+            used += [folder / name for name in target.base.layout.data_files]
+        listed = {path.relative_to(folder).as_posix(): path for path in self._files_under(folder, links=True)}
+        named: list[Path] = []
+        for path in dict.fromkeys(used):
+            named += [listed[name] for name in self._names_in(path, folder) if name in listed]
+        return list(dict.fromkeys(used + named))
+
+    def _names_in(self, path: Path, folder: Path) -> set[str]:
+        """Everything in a source or data file that could be a file's path relative to the topic."""
+        if path not in self._names:
+            try:
+                text = read_resolved(path, MAX_INPUT_BYTES, folder)[1].decode("utf-8", errors="replace")
+            except (OSError, FileRefused):
+                text = ""
+            found: set[str] = set()
+            for match in _NAME.finditer(text):
+                name = next(group for group in match.groups() if group is not None).strip()
+                found.update((name, unquote(name), name.removeprefix("./"), unquote(name).removeprefix("./"),
+                              name.rstrip(".,:;!?")))
+            self._names[path] = found
+        return self._names[path]
 
     def _stylesheet_files(self, sheet: Path) -> list[Path]:
         """A stylesheet and every file it loads (@import, url()), each where a build reads it, recursively."""
         if sheet not in self._sheets:
             self._sheets[sheet] = [sheet]  # a stylesheet that imports itself ends here
             try:
-                text = sheet.read_bytes()[:MAX_STYLESHEET_BYTES].decode("utf-8", errors="replace")
-            except OSError:
+                text = read_bytes(sheet, MAX_STYLESHEET_BYTES).decode("utf-8", errors="replace")
+            except (OSError, FileRefused):
                 text = ""  # missing: the build reports it, and the fingerprint counts it as missing
             found: list[Path] = [sheet]
             for match in _CSS_REFERENCE.finditer(text):
@@ -144,9 +190,9 @@ class Fingerprinter:
                                   "marks": settings.marks, "strict": settings.strict},
                                  sort_keys=True, default=str).encode())
         paths = [project.config_path]
-        # The topic's own files, except other documents: references, data, images.
-        paths += [path for path in self._files_under(target.source.parent)
-                  if path == target.source or path.suffix != ".md"]
+        # The topic's files the target uses: its source, references, data, the images they name.
+        for path in self._topic_files(target):
+            digest.update(self._file(path, target.source.parent))
         # Each file where a build finds it: the project's override, else the theme's.
         paths += [project.template(name) for name in self._templates_of(target.layout.template)]
         for sheet in target.layout.stylesheets:
@@ -171,11 +217,15 @@ class Entry:
     seconds: float = 0.0  # how long the build took, to start the longest targets first next time
 
 
+MAX_OUTPUT_BYTES = 512 * 1024 * 1024
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+
+
 def _file_digest(path: Path) -> str:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
+        return hashlib.sha256(read_bytes(path, MAX_OUTPUT_BYTES)).hexdigest()
+    except (OSError, FileRefused):
+        return ""  # not a PDF this build wrote
 
 
 class Manifest:
@@ -193,10 +243,10 @@ class Manifest:
         self.entries: dict[str, Entry] = {}
         self._saved: bytes | None = None  # the file as read, so an unchanged manifest is not rewritten
         try:
-            self._saved = self.path.read_bytes()
+            self._saved = read_bytes(self.path, MAX_MANIFEST_BYTES)
             raw = json.loads(self._saved.decode("utf-8"))
             self.entries = {k: Entry(**v) for k, v in raw.get("targets", {}).items()}
-        except (OSError, ValueError, TypeError, AttributeError):
+        except (OSError, FileRefused, ValueError, TypeError, AttributeError):
             self.entries = {}  # no manifest or a damaged one: everything is rebuilt
 
     def output_of(self, entry: Entry) -> Path | None:
