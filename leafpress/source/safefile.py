@@ -56,8 +56,10 @@ class FileTooLarge(FileRefused):
 
 
 def size_words(limit: int) -> str:
-    """2097152 -> '2 MiB'; 300000 -> '292 KiB'."""
-    return f"{limit // 2**20} MiB" if limit >= 2**20 else f"{limit // 1024} KiB"
+    """2097152 -> '2 MiB'; 300000 -> '292 KiB'; 4 -> '4 bytes'."""
+    if limit >= 2**20:
+        return f"{limit // 2**20} MiB"
+    return f"{limit // 1024} KiB" if limit >= 1024 else f"{limit} bytes"
 
 
 def _theme_file(path: Path) -> bool:
