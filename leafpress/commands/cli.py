@@ -26,7 +26,7 @@ from ..source.safefile import FileRefused, read_bytes
 if TYPE_CHECKING:
     from ..source.checks import ReadabilityCheck, TopicCheck
 
-MAX_PDF_BYTES = 512 * 1024 * 1024  # a PDF given to `leafpress verify`
+MAX_PDF_BYTES = 512 * 1024 * 1024  # a PDF given to `leafpress check`
 
 
 def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
