@@ -36,6 +36,30 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(escape, text)
 
 
+def echo(text: str = "", err: bool = False) -> None:
+    """Print one line: the one way leafpress writes to the terminal.
+
+    Every line passes :func:`printable` whole, so nothing that came from the
+    input (a folder or file name, a value, a library's message) can move the
+    cursor, set the window's title, overwrite a line with a carriage return or
+    start a line of its own. Several lines are several calls.
+    """
+    import click
+
+    click.echo(printable(text), err=err)
+
+
+def printable_data(value: object) -> object:
+    """``value`` (JSON-like data) with :func:`printable` applied to every string in it, keys too."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable_data(key): printable_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [printable_data(item) for item in value]
+    return value
+
+
 def quote(value: object, limit: int = MAX_QUOTED) -> str:
     """Return ``value`` as a short quoted string for an error message."""
     text = printable(str(value)[: limit * 4])
@@ -80,7 +104,8 @@ class Problem:
             where = "…" + where[-(MAX_PATH_SHOWN - 1):]
         if self.line is not None:
             where = f"{where}:{self.line}"
-        return f"{where}: {self.level.value}: {self.message}"
+        # The message quotes values with quote(); a library's own words may still hold anything.
+        return f"{where}: {self.level.value}: {printable(self.message)}"
 
 
 def error(path: Path | None, line: int | None, message: str) -> Problem:

@@ -366,6 +366,57 @@ def test_help_has_an_example():
     assert "--port" in result.output and "--layout" in result.output
 
 
+def test_a_page_that_fails_to_render_has_the_problems_box_and_reloads(served, monkeypatch):
+    from leafpress.runner import preview as module
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("\x1b]0;owned\x07 the renderer broke")
+
+    monkeypatch.setattr(module, "preview_page", broken)
+    _, server, _ = served
+    status, headers, body = request(server, "/preview/topic/article")
+    assert status == 500
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert f'<section id="{PROBLEMS_ID}" role="alert"' in body
+    assert ("<li style=\"margin:0.2em 0\">leafpress: error: this page could not be made: RuntimeError: "
+            "\\x1b]0;owned\\x07 the renderer broke; it reloads after the next save</li>") in body
+    nonce = re.search(r"script-src 'nonce-([^']+)'", headers["Content-Security-Policy"]).group(1)
+    assert f'<script src="{RELOAD_SCRIPT_PATH}" nonce="{nonce}" data-version="' in body
+    monkeypatch.undo()
+    assert request(server, "/preview/topic/article")[0] == 200  # fixed: the reload finds the page
+
+
+def test_idle_and_slow_clients_do_not_stall_a_request(served):
+    _, server, _ = served
+    idle = []
+    try:
+        for number in range(40):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            if number % 2:
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # half a request, never finished
+            idle.append(sock)
+        time.sleep(0.2)
+        start = time.monotonic()
+        status, _, body = request(server, "/", timeout=5)
+        assert status == 200 and "leafpress preview" in body
+        assert time.monotonic() - start < 2
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_a_client_that_never_sends_its_request_is_dropped(served, monkeypatch):
+    from leafpress.runner import preview as module
+
+    monkeypatch.setattr(module, "HEAD_SECONDS", 0.3)
+    _, server, _ = served
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(b"GET / HT")
+        start = time.monotonic()
+        assert sock.recv(100) == b""  # closed by the server
+        assert time.monotonic() - start < 3
+
+
 def test_a_port_in_use_is_one_clear_error(project):
     project.topic()
     with socket.socket() as busy:

@@ -53,6 +53,49 @@ def test_config_errors_name_line_and_fix(project, change, expected):
         assert lines == expected.splitlines()
 
 
+WEB = "must be a web address starting with https:// or http://, not"
+EMAIL = ("must be a plain email address, such as info@example.org, not 'a@example.org?attach=/etc/passwd': write "
+         "the address alone, without 'mailto:', a name or '?...'")
+
+
+@pytest.mark.parametrize("change, expected", [
+    (("  phone:", "  website: www.example.org\n  phone:"),
+     f"leafpress.yaml:4: error: 'clinic.website' {WEB} 'www.example.org': add https:// in front: "
+     "'https://www.example.org'"),
+    (("  phone:", "  website: 'javascript:alert(1)'\n  phone:"),
+     f"leafpress.yaml:4: error: 'clinic.website' {WEB} 'javascript:alert(1)': write the clinic's web address, "
+     "such as https://www.example.org"),
+    (("  phone:", "  website: https://exa mple.org\n  phone:"),
+     f"leafpress.yaml:4: error: 'clinic.website' {WEB} 'https://exa mple.org': write the clinic's web address, "
+     "such as https://www.example.org"),
+    (("  phone:", "  email: a@example.org?attach=/etc/passwd\n  phone:"),
+     f"leafpress.yaml:4: error: 'clinic.email' {EMAIL}"),
+    (("languages: [en, es]", "languages: [en, es]\nlocales: {en: en_GB, es: xx_YY}"),
+     "leafpress.yaml:10: error: 'locales.es' must be a locale leafpress knows, such as en_GB, en_US, es_ES or "
+     "es_MX, not 'xx_YY'"),
+    (("languages: [en, es]", "languages: [en, es]\nlayouts:\n  poster:\n    description: A3 poster\n"
+                             "    template: poster.html.j2\n    max_pages: 900\n    min_text_pt: 0"),
+     "leafpress.yaml:14: error: 'layouts.poster.max_pages' must be at most 500, not 900\n"
+     "leafpress.yaml:15: error: 'layouts.poster.min_text_pt' must be more than 0, not 0"),
+])
+def test_clinic_addresses_locales_and_numbers_are_validated_at_their_line(project, change, expected):
+    (project.root / "leafpress.yaml").write_text(CONFIG.replace(*change), encoding="utf-8")
+    project.topic("t")
+    code, err = build(project)
+    assert code == 1
+    assert [line for line in err.splitlines() if ": error: " in line] == expected.splitlines()
+
+
+@pytest.mark.parametrize("line", ["  website: https://www.example.org/clinic?x=1", "  website: http://example.org",
+                                  "  email: first.last+leaflets@example.co.uk", "locales: {en: en_US, es: es_MX}"])
+def test_ordinary_addresses_and_locales_load(project, line):
+    from leafpress import load_project
+
+    text = CONFIG.replace("  phone:", line + "\n  phone:") if line.startswith(" ") else CONFIG + line + "\n"
+    (project.root / "leafpress.yaml").write_text(text, encoding="utf-8")
+    load_project(project.root)
+
+
 def test_logo_needs_alt_text(project):
     (project.root / "styles" / "logo.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="10"><rect width="40" height="10"/></svg>')

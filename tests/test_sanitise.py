@@ -108,6 +108,25 @@ def test_each_removal_is_reported(source, message):
         assert forbidden not in html
 
 
+MAILTO_ALONE = "must be an email address alone, such as mailto:info@example.org: it was removed; write one address " \
+               "and nothing after it"
+
+
+@pytest.mark.parametrize("source, link", [
+    ("[write](mailto:a@example.org?attach=/etc/passwd)", "mailto:a@example.org?attach=/etc/passwd"),
+    ('<a href="mailto:a@example.org?body=x">write</a>', "mailto:a@example.org?body=x"),
+    ("[write](MAILTO:a@example.org,b@example.org)", "MAILTO:a@example.org,b@example.org"),
+])
+def test_a_mailto_link_carries_an_address_and_nothing_else(source, link):
+    assert f"link '{link}' {MAILTO_ALONE}" in removed(source)
+    assert "mailto:" not in render(source)[0].lower()
+
+
+def test_a_plain_mailto_link_is_kept():
+    assert removed("[write](mailto:info@example.org)") == []
+    assert 'href="mailto:info@example.org"' in render("[write](mailto:info@example.org)")[0]
+
+
 def test_a_removal_is_reported_once_however_often_it_occurs():
     assert removed("<p onclick=1>a</p>\n\n<p onclick=2>b</p>\n") == [
         "HTML attribute 'onclick' is not allowed in a leaflet: it was removed"]

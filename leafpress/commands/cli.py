@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import click
 
 from .. import __version__
-from ..errors import LeafpressError, Problem, display_path, has_errors
+from ..errors import LeafpressError, Problem, display_path, echo, has_errors, printable, printable_data
 from ..finish.files import write_atomic
 from ..finish.profiles import PROFILES
 from ..layouts.registry import LAYOUTS
@@ -31,13 +31,13 @@ MAX_PDF_BYTES = 512 * 1024 * 1024  # a PDF given to `leafpress check`
 
 def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
     for problem in problems:
-        click.echo(str(problem), err=True)
+        echo(str(problem), err=True)
 
 
 def _fail(exc: LeafpressError) -> None:
     _print_problems(exc.problems)
     count = sum(p.is_error for p in exc.problems)
-    click.echo(f"Stopped: {plural(count, 'error')}.", err=True)
+    echo(f"Stopped: {plural(count, 'error')}.", err=True)
     sys.exit(1)
 
 
@@ -135,7 +135,7 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
         printed.update(result.problems)
         _print_problems(new)  # to stderr, so the bar on stdout stays whole
         if not interactive:
-            click.echo(result_line(result))
+            echo(result_line(result))
 
     try:
         if interactive:
@@ -149,11 +149,13 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
             results = run_batch(project, targets, options, progress=report_one)
     except KeyboardInterrupt:
         # run_batch has stopped the workers and saved what finished.
-        click.echo(f"\nInterrupted: {sum(r.ok for r in done)} of {len(targets)} targets done. Every PDF in "
+        echo()
+        echo(f"Interrupted: {sum(r.ok for r in done)} of {len(targets)} targets done. Every PDF in "
                    f"{display_path(options.out_dir)} is whole; the next build carries on from there.", err=True)
         sys.exit(130)
-    click.echo(_table(results))
-    click.echo(summary_line(results, sum(not p.is_error for p in printed)))
+    for line in _table(results):
+        echo(line)
+    echo(summary_line(results, sum(not p.is_error for p in printed)))
     if report:
         write_report(report, results, project_problems)
     sys.exit(0 if all(r.ok for r in results) else 1)
@@ -180,7 +182,7 @@ def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None, strict: bool 
             failed += 1
             continue
         except OSError as exc:
-            click.echo(f"{display_path(path)}: error: cannot be read: {exc.strerror}", err=True)
+            echo(f"{display_path(path)}: error: cannot be read: {exc.strerror}", err=True)
             failed += 1
             continue
         profile = PROFILES[profile_name] if profile_name else detect_profile(data)
@@ -190,24 +192,25 @@ def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None, strict: bool 
         bad = bool(problems) or (strict and bool(findings))
         claimed = f"as {profile.name} ({profile.pdf_variant})" if profile else "with no profile claimed"
         verdict = "FAILED" if bad else ("ok" if not findings else f"ok, {plural(len(findings), 'warning')}")
-        click.echo(f"{display_path(path)}: {verdict}, checked {claimed}")
+        echo(f"{display_path(path)}: {verdict}, checked {claimed}")
         for problem in problems:
-            click.echo(f"{display_path(path)}: error: {problem}", err=True)
+            echo(f"{display_path(path)}: error: {problem}", err=True)
         for finding in findings:
-            click.echo(f"{display_path(path)}: {'error' if strict else 'warning'}: {finding}", err=True)
+            echo(f"{display_path(path)}: {'error' if strict else 'warning'}: {finding}", err=True)
         failed += bad
         warned += bool(findings) and not bad
-    click.echo(f"{plural(len(paths), 'PDF')} checked, {failed} with problems"
+    echo(f"{plural(len(paths), 'PDF')} checked, {failed} with problems"
                + (f", {warned} with warnings." if warned else "."))
     sys.exit(1 if failed else 0)
 
 
-def _table(results: list[BuildResult]) -> str:
-    width = max([len("target")] + [len(r.name) for r in results])
+def _table(results: list[BuildResult]) -> list[str]:
+    names = [printable(r.name) for r in results]  # as echo prints them: the columns line up
+    width = max([len("target")] + [len(name) for name in names])
     lines = [f"{'target':<{width}}  pages  seconds  status"]
-    for r in results:
-        lines.append(f"{r.name:<{width}}  {r.pages:>5}  {r.seconds:>7.1f}  {r.status}")
-    return "\n".join(lines)
+    for name, r in zip(names, results, strict=True):
+        lines.append(f"{name:<{width}}  {r.pages:>5}  {r.seconds:>7.1f}  {r.status}")
+    return lines
 
 
 def write_report(path: Path, results: list[BuildResult], project_problems: list[Problem]) -> None:
@@ -227,7 +230,8 @@ def write_report(path: Path, results: list[BuildResult], project_problems: list[
         } for r in results],
         "project_problems": [str(p) for p in project_problems],
     }
-    write_atomic(path.resolve(), json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8"))
+    # Every string escaped as the terminal shows it: a CI log prints this file too.
+    write_atomic(path.resolve(), json.dumps(printable_data(data), indent=2, ensure_ascii=False).encode("utf-8"))
 
 
 @main.command()
@@ -254,8 +258,8 @@ def new(topic: str, title: str | None, language: str | None) -> None:
         _fail(exc)
         return
     for path in scaffold.files:
-        click.echo(f"wrote  {display_path(path)}")
-    click.echo(f"Next: edit {display_path(scaffold.folder / 'article.md')}, then run "
+        echo(f"wrote  {display_path(path)}")
+    echo(f"Next: edit {display_path(scaffold.folder / 'article.md')}, then run "
                f"'leafpress check {display_path(scaffold.folder)}' and "
                f"'leafpress build {display_path(scaffold.folder)}'.")
 
@@ -279,11 +283,11 @@ def list_targets(paths: tuple[Path, ...], out_dir: Path | None, profile: str | N
     options = BatchOptions(out_dir=(out_dir or project.output_dir).resolve())
     todo, _ = plan_work(project, targets, options, Manifest(options.out_dir))
     stale = {target for target, _ in todo}
-    width = max([len("target")] + [len(t.name) for t in targets])
-    click.echo(f"{'target':<{width}}  status")
+    width = max([len("target")] + [len(printable(t.name)) for t in targets])
+    echo(f"{'target':<{width}}  status")
     for target in targets:
-        click.echo(f"{target.name:<{width}}  {'needs building' if target in stale else 'up to date'}")
-    click.echo(f"{len(targets)} targets, {len(stale)} to build.")
+        echo(f"{printable(target.name):<{width}}  {'needs building' if target in stale else 'up to date'}")
+    echo(f"{len(targets)} targets, {len(stale)} to build.")
 
 
 @main.command()
@@ -315,13 +319,13 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
     _print_problems(result.problems)
     made = len(result.certificates)
     if made:
-        click.echo(f"made   {plural(made, 'certificate')} -> {display_path(result.out_dir)} "
+        echo(f"made   {plural(made, 'certificate')} -> {display_path(result.out_dir)} "
                    f"({result.seconds:.1f} s)")
     for path in (result.register, result.combined):
         if path is not None:
-            click.echo(f"wrote  {display_path(path)}")
+            echo(f"wrote  {display_path(path)}")
     warnings = sum(not p.is_error for p in result.problems)
-    click.echo(f"{made} made, {result.failed} failed, {plural(warnings, 'warning')}.")
+    echo(f"{made} made, {result.failed} failed, {plural(warnings, 'warning')}.")
     sys.exit(0 if result.ok else 1)
 
 
@@ -387,17 +391,19 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
     reports = [r for topic in topics for r in topic.readability if r.report]
     below = sum(not r.report.passed for r in reports if r.report)
     if output_format == "json":
-        click.echo(json.dumps(_check_json(config_errors, topics, errors, warnings), indent=2, ensure_ascii=False))
+        # Every string escaped as echo would: the JSON's own line breaks stay.
+        click.echo(json.dumps(printable_data(_check_json(config_errors, topics, errors, warnings)), indent=2,
+                              ensure_ascii=False))
     else:
         for problem in config_errors:
-            click.echo(str(problem))
+            echo(str(problem))
         for topic in topics:
-            click.echo(f"{topic.topic}:")
+            echo(f"{topic.topic}:")
             for problem in topic.problems:
-                click.echo(str(problem))
+                echo(str(problem))
             for result in topic.readability:
                 _print_readability(result)
-        click.echo(f"{plural(len(topics), 'topic')} checked: "
+        echo(f"{plural(len(topics), 'topic')} checked: "
                    f"{plural(errors, 'error')}, {plural(warnings, 'warning')}; "
                    f"{plural(len(reports), 'patient document')} scored, {below} below target.")
     sys.exit(1 if errors or (strict and warnings) else 0)
@@ -408,17 +414,17 @@ def _print_readability(result: ReadabilityCheck) -> None:
     if report is None:
         return
     counts = report.counts
-    click.echo(f"{display_path(result.source)}: readability: {counts.sentences} sentences, {counts.words} words, "
+    echo(f"{display_path(result.source)}: readability: {counts.sentences} sentences, {counts.words} words, "
                f"{counts.syllables} syllables")
     for score in report.scores:
         target = f"target {score.target:g} or more" if score.target is not None else "for information"
         verdict = "" if score.target is None else ("  ok" if score.passed else "  BELOW TARGET")
         band = f" ({report.band})" if report.band and "INFLESZ" in score.name else ""
-        click.echo(f"  {score.name}: {score.value:.1f}{band}, {target}{verdict}")
-    click.echo("  Hardest sentences:")
+        echo(f"  {score.name}: {score.value:.1f}{band}, {target}{verdict}")
+    echo("  Hardest sentences:")
     for number, sentence in enumerate(report.hardest, start=1):
         text = sentence.text if len(sentence.text) <= 160 else sentence.text[:159] + "…"
-        click.echo(f"    {number}. ({sentence.words} words) {text}")
+        echo(f"    {number}. ({sentence.words} words) {text}")
 
 
 def _check_json(config_errors: list[Problem], topics: list[TopicCheck], errors: int, warnings: int) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import LeafpressError, display_path, error, quote
+from ..errors import LeafpressError, display_path, echo, error, quote
 from ..project.config import CONFIG_NAME
 from ..project.scaffold import FRONT_MATTER, _yaml_text, _years_later
 
@@ -245,12 +245,12 @@ def init(directory: Path, clinic_name: str | None) -> None:
         project = init_project(directory, clinic_name)
     except LeafpressError as exc:
         for problem in exc.problems:
-            click.echo(str(problem), err=True)
+            echo(str(problem), err=True)
         count = sum(p.is_error for p in exc.problems)
-        click.echo(f"Stopped: {count} error{'' if count == 1 else 's'}.", err=True)
+        echo(f"Stopped: {count} error{'' if count == 1 else 's'}.", err=True)
         sys.exit(1)
     for path in project.files:
-        click.echo(f"wrote  {display_path(path)}")
+        echo(f"wrote  {display_path(path)}")
     where = display_path(project.root)
     first = f"cd {where}, then " if where != "." else ""
-    click.echo(f"Next: {first}fill in the clinic's details in {CONFIG_NAME}, and run 'leafpress build'.")
+    echo(f"Next: {first}fill in the clinic's details in {CONFIG_NAME}, and run 'leafpress build'.")

@@ -45,6 +45,54 @@ def _hex_colour(value: str) -> str:
 HexColour = Annotated[str, AfterValidator(_hex_colour)]
 
 
+# A host name: labels of letters, digits and hyphens, at least one dot (or localhost).
+_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?|localhost", re.I)
+# What a leaflet may print after the host: no spaces, quotes, angle brackets or control characters.
+_URL_REST = re.compile(r"[^\s\"'<>\\\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*")
+
+
+def _web_address(value: str) -> str:
+    """An http:// or https:// address of a web page; anything else would be a broken or unsafe link."""
+    scheme, _, rest = value.partition("://")
+    host, _, path = rest.partition("/")
+    host, _, port = host.partition(":")
+    if (scheme.lower() not in ("http", "https") or not _HOST.fullmatch(host) or (port and not port.isdigit())
+            or not _URL_REST.fullmatch(path)):
+        bare = "://" not in value and _HOST.fullmatch(value.split("/")[0]) and _URL_REST.fullmatch(value)
+        fix = (f"add https:// in front: 'https://{value}'" if bare
+               else "write the clinic's web address, such as https://www.example.org")
+        raise ValueError(f"must be a web address starting with https:// or http://, not {quote(value)}: {fix}")
+    return value
+
+
+# A plain address: a local part, '@', a domain; no '?' (mailto: headers such as ?attach=), no spaces or brackets.
+_EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=^_`{|}~.-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+                    r"[A-Za-z]{2,63}")
+
+
+def _email_address(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise ValueError(f"must be a plain email address, such as info@example.org, not {quote(value)}: "
+                         "write the address alone, without 'mailto:', a name or '?...'")
+    return value
+
+
+def _known_locale(value: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(value)
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise ValueError(f"must be a locale leafpress knows, such as en_GB, en_US, es_ES or es_MX, "
+                         f"not {quote(value)}") from None
+    return value
+
+
+WebAddress = Annotated[str, AfterValidator(_web_address)]
+EmailAddress = Annotated[str, AfterValidator(_email_address)]
+LocaleName = Annotated[str, AfterValidator(_known_locale)]
+
+
 class Colours(Schema):
     primary: HexColour
     accent: HexColour
@@ -59,8 +107,8 @@ class Clinic(Schema):
     short_name: Annotated[str, Field(min_length=1)] | None = None
     address: list[str] = []
     phone: str | None = None
-    email: str | None = None
-    website: str | None = None
+    email: EmailAddress | None = None
+    website: WebAddress | None = None
     logo: str | None = None
     logo_alt: str | None = None
 
@@ -86,7 +134,7 @@ class Config(Schema):
     default_language: LanguageCode = "en"
     languages: list[LanguageCode] = ["en"]
     # Babel locale used for dates and number formats, per language.
-    locales: dict[str, str] = {"en": "en_GB", "es": "es_ES"}
+    locales: dict[LanguageCode, LocaleName] = {"en": "en_GB", "es": "es_ES"}
     # The project's own layouts, beside the built-in ones (see leafpress.layouts.declared).
     layouts: dict[str, DeclaredLayout] = {}
 

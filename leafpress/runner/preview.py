@@ -8,10 +8,15 @@ on ``/events`` (Server-Sent Events) and reloads itself.
 
 The server is local and small: it binds 127.0.0.1 only, answers GET only,
 refuses requests whose Host is not 127.0.0.1 or localhost (a web page
-cannot reach it through DNS rebinding), holds a bounded number of
-connections, and serves files by the rule WeasyPrint's ProjectFetcher
+cannot reach it through DNS rebinding), and serves files by the rule WeasyPrint's ProjectFetcher
 follows: regular files inside styles/, templates/ or a planned topic's
 folder, after resolving '..' and symbolic links, and nothing else.
+
+A slow or idle client cannot stall the others: one thread waits on every
+connection at once (a selector) until its request has arrived, with a
+deadline, and only a whole request goes to the bounded pool of threads
+that answer; a client that does not read its answer is dropped after
+SOCKET_TIMEOUT seconds.
 
 A preview page is the HTML WeasyPrint receives for a target (pipeline.render_target,
 as a build renders it), with the layout's
@@ -21,19 +26,24 @@ its last build and of the render in a box at the top, and the reload script.
 
 from __future__ import annotations
 
+import contextlib
 import html
+import io
 import mimetypes
+import queue
 import re
 import secrets
+import selectors
 import signal
 import socket
 import stat
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote as url_quote
@@ -41,7 +51,7 @@ from urllib.parse import unquote, urlsplit
 
 import click
 
-from ..errors import LeafpressError, Problem, display_path, error
+from ..errors import LeafpressError, Problem, display_path, echo, error, printable
 from ..pipeline import BuildResult, Session, Target, plan, plural, render_target, result_line, summary_line
 from ..project.config import CONFIG_NAME, Project, config_problems, find_root, load_project
 from ..source.safefile import FileRefused, read_bytes
@@ -49,10 +59,13 @@ from .batch import BatchOptions, run_batch
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-MAX_CONNECTIONS = 32      # requests handled at once; more are dropped
+MAX_WORKERS = 32          # requests answered at once; whole requests beyond wait their turn
+MAX_WAITING = 256         # connections still sending their request; past this the oldest is dropped
+MAX_HEAD_BYTES = 64 * 1024  # a request line and headers longer than this are answered as they are (400)
+HEAD_SECONDS = 10         # seconds a client may take to send its request line and headers
 MAX_EVENT_STREAMS = 16    # open /events streams (one per preview tab)
 KEEPALIVE_SECONDS = 15    # a comment on idle event streams, so dead ones are noticed
-SOCKET_TIMEOUT = 30       # seconds a client may take to send its request or read a reply
+SOCKET_TIMEOUT = 10       # seconds a client may take to read a reply
 MAX_FILE_BYTES = 20 * 1024 * 1024  # as ProjectFetcher
 DEBOUNCE_MS = 300         # saves within this time are one change
 
@@ -162,7 +175,7 @@ class Preview:
     """Plans and builds the watched targets; pages wait on its version."""
 
     def __init__(self, root: Path, paths: Iterable[Path] = (), layouts: Iterable[str] = (),
-                 jobs: int | None = None, echo: Callable[..., None] = click.echo):
+                 jobs: int | None = None, echo: Callable[..., None] = echo):
         self.root = root.resolve()
         self.paths = [Path(p) for p in paths]
         self.layouts = list(layouts)
@@ -368,7 +381,8 @@ def _inject(page: str, head: str, body_start: str) -> str:
 
 
 def _skeleton(title: str) -> str:
-    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title></head>"
+    title = html.escape(printable(title))
+    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head>"
             "<body style=\"font-family:sans-serif;margin:1em\"></body></html>")
 
 
@@ -404,6 +418,11 @@ def preview_page(snapshot: Snapshot, target: Target, version: str, nonce: str) -
     return _inject(page, head + _reload_tag(version, nonce), problems_box(problems))
 
 
+def error_page(problems: Iterable[Problem], title: str, version: str, nonce: str) -> str:
+    """A page that could not be made: the problems box and the reload script, as on every page."""
+    return _inject(_skeleton(title), _reload_tag(version, nonce), problems_box(problems))
+
+
 def index_page(snapshot: Snapshot, version: str, nonce: str) -> str:
     rows = []
     for target in snapshot.targets:
@@ -416,7 +435,7 @@ def index_page(snapshot: Snapshot, version: str, nonce: str) -> str:
             status = result.status + (f", {plural(errors, 'error')}" if errors else "") + \
                 (f", {plural(warnings, 'warning')}" if warnings else "")
         href = "/preview/" + url_quote(target.name)
-        rows.append(f'<li><a href="{html.escape(href)}">{html.escape(target.name)}</a> '
+        rows.append(f'<li><a href="{html.escape(href)}">{html.escape(printable(target.name))}</a> '
                     f"<span>({html.escape(status)})</span></li>")
     listing = f"<ul>{''.join(rows)}</ul>" if rows else "<p>No targets.</p>"
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>leafpress preview</title>"
@@ -431,17 +450,41 @@ def index_page(snapshot: Snapshot, version: str, nonce: str) -> str:
 _Request = socket.socket | tuple[bytes, socket.socket]  # socketserver's request
 
 
-class PreviewServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer on 127.0.0.1 with a bound on the requests it handles at once."""
+_HEAD_END = re.compile(rb"\n\r?\n")
 
-    daemon_threads = True
-    block_on_close = False
+
+@dataclass
+class _Waiting:
+    """A connection whose request has not all arrived yet."""
+
+    address: Any
+    deadline: float
+    head: bytearray = field(default_factory=bytearray)
+
+
+class PreviewServer(HTTPServer):
+    """An HTTP server on 127.0.0.1 that no slow or idle client can stall.
+
+    Accepted connections wait in one selector until their request line and
+    headers have arrived (HEAD_SECONDS at most; MAX_WAITING at once, the
+    oldest dropped first), costing no thread. A whole request goes to a pool
+    of at most MAX_WORKERS threads, which answer it and close the connection.
+    """
 
     def __init__(self, preview: Preview, port: int = DEFAULT_PORT):
         self.preview = preview
-        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.streams = threading.BoundedSemaphore(MAX_EVENT_STREAMS)
-        super().__init__((HOST, port), PreviewHandler)
+        self._incoming: queue.SimpleQueue[tuple[socket.socket, Any]] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[tuple[socket.socket, Any, bytes] | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._workers = self._idle = 0
+        self._closed = threading.Event()
+        self._wake_in, self._wake_out = socket.socketpair()
+        for end in (self._wake_in, self._wake_out):
+            end.setblocking(False)
+        self._reader = threading.Thread(target=self._read_requests, name="leafpress-preview-requests", daemon=True)
+        super().__init__((HOST, port), PreviewHandler)  # closes everything itself if the port is taken
+        self._reader.start()
 
     @property
     def port(self) -> int:
@@ -451,23 +494,118 @@ class PreviewServer(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://{HOST}:{self.port}/"
 
-    def process_request(self, request: _Request, client_address: Any) -> None:
-        if not self.slots.acquire(blocking=False):
-            self.shutdown_request(request)  # too many at once: drop it
-            return
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self.slots.release()
-            raise
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Hand a new connection to the thread that waits for requests."""
+        request.setblocking(False)
+        self._incoming.put((request, client_address))
+        self._wake()
 
-    def process_request_thread(self, request: _Request, client_address: Any) -> None:
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):  # full (it is already awake) or closed
+            self._wake_in.send(b"x")
+
+    def _read_requests(self) -> None:
+        """Wait on every connection at once until its request has arrived, then queue it for a worker."""
+        selector = selectors.DefaultSelector()
+        selector.register(self._wake_out, selectors.EVENT_READ)
+        waiting: dict[socket.socket, _Waiting] = {}  # oldest first
+
+        def forget(sock: socket.socket) -> _Waiting:
+            selector.unregister(sock)
+            return waiting.pop(sock)
+
         try:
-            super().process_request_thread(request, client_address)
+            while not self._closed.is_set():
+                now = time.monotonic()
+                soonest = min((entry.deadline for entry in waiting.values()), default=now + 1)
+                for key, _ in selector.select(max(0.0, soonest - now)):
+                    if key.fileobj is self._wake_out:
+                        self._drain_wake()
+                        while True:
+                            try:
+                                sock, address = self._incoming.get_nowait()
+                            except queue.Empty:
+                                break
+                            if len(waiting) >= MAX_WAITING:
+                                oldest = next(iter(waiting))
+                                forget(oldest)
+                                self.shutdown_request(oldest)
+                            waiting[sock] = _Waiting(address, time.monotonic() + HEAD_SECONDS)
+                            selector.register(sock, selectors.EVENT_READ)
+                        continue
+                    sock = key.fileobj  # type: ignore[assignment]
+                    entry = waiting.get(sock)
+                    if entry is None:
+                        continue
+                    try:
+                        data = sock.recv(MAX_HEAD_BYTES - len(entry.head))
+                    except BlockingIOError:
+                        continue
+                    except OSError:
+                        data = b""
+                    if not data:  # the client went away before asking anything
+                        forget(sock)
+                        self.shutdown_request(sock)
+                        continue
+                    entry.head += data
+                    if _HEAD_END.search(entry.head) or len(entry.head) >= MAX_HEAD_BYTES:
+                        forget(sock)
+                        self._dispatch(sock, entry.address, bytes(entry.head))
+                now = time.monotonic()
+                for sock in [sock for sock, entry in waiting.items() if entry.deadline <= now]:
+                    forget(sock)
+                    self.shutdown_request(sock)  # too slow to ask: dropped
         finally:
-            self.slots.release()
+            for sock in list(waiting):
+                self.shutdown_request(sock)
+            selector.close()
 
-    def handle_error(self, request: _Request, client_address: Any) -> None:
+    def _drain_wake(self) -> None:
+        try:
+            while self._wake_out.recv(4096):
+                pass
+        except OSError:
+            pass
+
+    def _dispatch(self, sock: socket.socket, address: Any, head: bytes) -> None:
+        sock.setblocking(True)
+        with self._lock:
+            if self._idle == 0 and self._workers < MAX_WORKERS:
+                self._workers += 1
+                threading.Thread(target=self._work, name="leafpress-preview-worker", daemon=True).start()
+        self._jobs.put((sock, address, head))
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                self._idle += 1
+            job = self._jobs.get()
+            with self._lock:
+                self._idle -= 1
+            if job is None:
+                return
+            sock, address, head = job
+            try:
+                PreviewHandler(sock, address, self, head)
+            except Exception:  # noqa: BLE001 - one bad connection must not stop a worker
+                self.handle_error(sock, address)
+            finally:
+                self.shutdown_request(sock)
+
+    def server_close(self) -> None:
+        self._closed.set()
+        self._wake()
+        super().server_close()
+        if self._reader.ident is not None:
+            self._reader.join(timeout=2)
+        with self._lock:
+            workers = self._workers
+        for _ in range(workers):
+            self._jobs.put(None)
+        self._wake_in.close()
+        self._wake_out.close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that went away is not worth a traceback
 
 
@@ -476,6 +614,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
     server_version = "leafpress-preview"
     sys_version = ""
     timeout = SOCKET_TIMEOUT
+
+    def __init__(self, request: socket.socket, client_address: Any, server: PreviewServer, head: bytes = b""):
+        self.head = head  # the request line and headers, already read by the server
+        super().__init__(request, client_address, server)
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = io.BytesIO(self.head)  # one request per connection (HTTP/1.0): no more to read
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         pass  # the terminal is for builds and problems
@@ -517,8 +663,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
             pass
         except Exception as exc:  # noqa: BLE001 - one bad page must not stop the server
-            message = f"leafpress could not make this page: {type(exc).__name__}: {exc}"
-            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, (message + "\n").encode(), "text/plain; charset=utf-8")
+            # A page like any other: the problem in the box, and the reload script, so the page
+            # comes back by itself once a save fixes it.
+            problem = error(None, None, f"this page could not be made: {type(exc).__name__}: {exc}; "
+                                        "it reloads after the next save")
+            self._send_html(error_page, [*snapshot.problems, problem], f"{path}: not rendered", preview.version,
+                            status=HTTPStatus.INTERNAL_SERVER_ERROR)
 
     def _host_allowed(self) -> bool:
         host = self.headers.get("Host")
@@ -586,12 +736,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
             kind += "; charset=utf-8"
         self._send(HTTPStatus.OK, data, kind, policy=FILE_POLICY)
 
-    def _send_html(self, make_page: Callable[..., str], *args: object) -> None:
+    def _send_html(self, make_page: Callable[..., str], *args: object, status: HTTPStatus = HTTPStatus.OK) -> None:
         """A page made with a fresh nonce, which only its reload script carries."""
         nonce = secrets.token_urlsafe(16)
         page = make_page(*args, nonce=nonce)
-        self._send(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8",
-                   policy=PAGE_POLICY.format(nonce=nonce))
+        self._send(status, page.encode("utf-8"), "text/html; charset=utf-8", policy=PAGE_POLICY.format(nonce=nonce))
 
     def _not_found(self) -> None:
         self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8")
@@ -615,8 +764,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
 def _fail(problems: Iterable[Problem]) -> None:
     problems = list(problems)
     for problem in problems:
-        click.echo(str(problem), err=True)
-    click.echo(f"Stopped: {plural(sum(p.is_error for p in problems), 'error')}.", err=True)
+        echo(str(problem), err=True)
+    echo(f"Stopped: {plural(sum(p.is_error for p in problems), 'error')}.", err=True)
     sys.exit(1)
 
 
@@ -665,10 +814,10 @@ def watch(paths: tuple[Path, ...], port: int, layouts: tuple[str, ...]) -> None:
     if threading.current_thread() is threading.main_thread():
         previous_term = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        click.echo(f"Preview: {server.url} (this computer only; Ctrl-C to stop)")
+        echo(f"Preview: {server.url} (this computer only; Ctrl-C to stop)")
         preview.rebuild(first=True)
         watched = ", ".join(display_path(p) + ("/" if p.is_dir() else "") for p in preview.watch_paths())
-        click.echo(f"Watching {watched} for changes.")
+        echo(f"Watching {watched} for changes.")
         preview.watch_forever()
     except KeyboardInterrupt:
         pass
@@ -678,7 +827,7 @@ def watch(paths: tuple[Path, ...], port: int, layouts: tuple[str, ...]) -> None:
         server.server_close()
         if previous_term is not None:
             signal.signal(signal.SIGTERM, previous_term)
-    click.echo("Stopped.")
+    echo("Stopped.")
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -453,6 +453,10 @@ IMAGE_FIX = "put the image file in the topic folder"
 _C0_AND_SPACE = "".join(map(chr, range(0x21)))
 
 
+# mailto: with one plain address: no '?' (headers such as ?attach= or ?body=), no second address.
+_MAILTO = re.compile(r"mailto:[A-Za-z0-9!#$&'*+/=^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,253}", re.I)
+
+
 def _url(value: str) -> tuple[str, str | None]:
     """The URL as a browser reads it (tabs and newlines dropped, ends trimmed) and its scheme."""
     url = re.sub(r"[\t\n\r]", "", value).strip(_C0_AND_SPACE)
@@ -464,6 +468,9 @@ def attribute_verdict(tag: str, name: str, value: str) -> str | None:
     """Why an allowed attribute's value must go, or None to keep it."""
     if tag == "a" and name == "href":
         url, scheme = _url(value)
+        if scheme == "mailto" and not _MAILTO.fullmatch(url):
+            return (f"link {quote(value)} must be an email address alone, such as mailto:info@example.org: "
+                    "it was removed; write one address and nothing after it")
         if url.startswith("#") or scheme in WEB_SCHEMES:
             return None
         kind = "relative link" if scheme is None else "link"

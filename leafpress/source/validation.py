@@ -121,8 +121,13 @@ def _message(err: ErrorDetails, data: YamlData, model: type[BaseModel],
     if kind == "too_short":
         least = err.get("ctx", {}).get("min_length", 1)
         return location, f"{quote(name)} must have at least {least} {'entry' if least == 1 else 'entries'}"
-    if kind in ("greater_than", "greater_than_equal"):
-        return location, f"{quote(name)} must be more than {err.get('ctx', {}).get('gt', 0)}"
+    bounds = {"greater_than": ("gt", "more than"), "greater_than_equal": ("ge", "at least"),
+              "less_than": ("lt", "less than"), "less_than_equal": ("le", "at most")}
+    if kind in bounds:
+        key, words = bounds[kind]
+        limit = err.get("ctx", {}).get(key, 0)
+        shown = written if isinstance(given, (int, float)) and not isinstance(given, bool) else quote(written)
+        return location, f"{quote(name)} must be {words} {limit:g}, not {shown}"
     # Our own validators raise ValueError with a finished sentence.
     text = str(err.get("ctx", {}).get("error", err["msg"]))
     text = text.removeprefix("Value error, ")
