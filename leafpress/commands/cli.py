@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import importlib
+import io
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -68,6 +71,32 @@ def main() -> None:
 
         leafpress build content/ketamine-neuropathic-pain
     """
+    _survive_any_text()
+
+
+def _survive_any_text() -> None:
+    """Print anything: a lone surrogate (from a file's bytes or a \\ud800 escape) is written as an escape.
+
+    Content quoted in a message can hold characters no encoding can write;
+    stdout's strict default would end the command with a traceback.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_text(data: object) -> str:
+    """``data`` as JSON text any encoder can write: a lone surrogate becomes the visible text \\ud800.
+
+    Surrogates occur only inside JSON strings, where an escaped backslash
+    keeps the escape as text for every JSON reader.
+    """
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _SURROGATE.sub(lambda match: f"\\\\u{ord(match.group(0)):04x}", text)
 
 
 @main.command()
@@ -220,7 +249,7 @@ def write_report(path: Path, results: list[BuildResult], project_problems: list[
         } for r in results],
         "project_problems": [str(p) for p in project_problems],
     }
-    write_atomic(path.resolve(), json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8"))
+    write_atomic(path.resolve(), json_text(data).encode("utf-8"))
 
 
 @main.command()
@@ -380,7 +409,7 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
     reports = [r for topic in topics for r in topic.readability if r.report]
     below = sum(not r.report.passed for r in reports if r.report)
     if output_format == "json":
-        click.echo(json.dumps(_check_json(config_errors, topics, errors, warnings), indent=2, ensure_ascii=False))
+        click.echo(json_text(_check_json(config_errors, topics, errors, warnings)))
     else:
         for problem in config_errors:
             click.echo(str(problem))
