@@ -350,6 +350,15 @@ def _language_problems(target: Target, document: Document) -> list[Problem]:
     return language_mismatch(target.source, named, document.meta.language, line, target.layout.sources)
 
 
+def _unexpected(project: Project, target: Target, exc: Exception) -> Problem:
+    """What escaped a stage, at the file to fix: leafpress.yaml's line for a locale Babel does not know."""
+    if type(exc).__name__ == "UnknownLocaleError":  # babel.core's; leafpress.yaml's 'locales' names it
+        return error(project.config_path, project.config_line("locales"),
+                     f"locale {quote(getattr(exc, 'identifier', exc))} is not one leafpress knows: write a "
+                     "language and a country in 'locales', such as en_GB or es_ES")
+    return unexpected_problem(target.source, exc)
+
+
 def render_target(session: Session, target: Target, shrink: int = 0) -> Rendered:
     """Load, cite and render: the HTML WeasyPrint would receive, or None, with every problem so far.
 
@@ -362,7 +371,7 @@ def render_target(session: Session, target: Target, shrink: int = 0) -> Rendered
     except Exception as exc:  # reported as this target's problem, in the user's terms
         if near_memory_limit(memory_limit_now()):  # a library refused memory in its own way
             raise MemoryError from exc
-        return Rendered(None, (unexpected_problem(target.source, exc),))
+        return Rendered(None, (_unexpected(session.project, target, exc),))
 
 
 def _render_target(session: Session, target: Target, shrink: int = 0) -> Rendered:
@@ -389,8 +398,9 @@ def _render_target(session: Session, target: Target, shrink: int = 0) -> Rendere
     try:
         html = render_html(session.env, layout, document, session.project, data)
     except Exception as exc:  # noqa: BLE001 - any error in a template (a project's own, too) is that target's problem
-        return Rendered(None, tuple(problems + [template_problem(session.project, layout.template, exc)]),
-                        max_pages)
+        problem = (_unexpected(session.project, target, exc) if type(exc).__name__ == "UnknownLocaleError"
+                   else template_problem(session.project, layout.template, exc))
+        return Rendered(None, tuple(problems + [problem]), max_pages)
     # A character no bundled font has would be drawn in a system font: refused here, by its line.
     problems += glyph_problems(session.project, layout, html, _content_files(session.project, target, document),
                                session.project.template(layout.template))
@@ -545,7 +555,7 @@ def build_target(session: Session, target: Target) -> BuildResult:
         if near_memory_limit(memory_limit_now()):  # a library refused memory in its own way
             raise MemoryError from exc
         return BuildResult(target, None, 0, time.perf_counter() - started,
-                           (unexpected_problem(target.source, exc),))
+                           (_unexpected(session.project, target, exc),))
 
 
 def _build_target(session: Session, target: Target) -> BuildResult:
