@@ -26,9 +26,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import LeafpressError, Problem, display_path, error, has_errors, quote, warning
+from .failures import memory_limit_now, near_memory_limit, unexpected_problem
 from .finish.profiles import PROFILES, Profile
 from .layouts.base import Layout
 from .layouts.registry import batch_layouts, project_layouts
+from .paths import LINK_LOOP, is_link_loop, resolve
 from .project.config import Project, config_problems
 
 if TYPE_CHECKING:
@@ -337,6 +339,9 @@ class Session:
         problems: list[Problem] = []
         known = frozenset(document.references.references)
         for spec in layout.data:
+            if is_link_loop(document.folder / spec.file):
+                problems.append(error(document.folder / spec.file, None, LINK_LOOP))
+                continue
             if not (document.folder / spec.file).is_file():
                 problems.append(error(document.folder / spec.file, None, f"the {layout.name} layout needs "
                                       f"{spec.file} in the topic folder: create it (see the sample topic for its "
@@ -370,8 +375,31 @@ def _language_problems(target: Target, document: Document) -> list[Problem]:
     return language_mismatch(target.source, named, document.meta.language, line, target.layout.sources)
 
 
+def _unexpected(project: Project, target: Target, exc: Exception) -> Problem:
+    """What escaped a stage, at the file to fix: leafpress.yaml's line for a locale Babel does not know."""
+    if type(exc).__name__ == "UnknownLocaleError":  # babel.core's; leafpress.yaml's 'locales' names it
+        return error(project.config_path, project.config_line("locales"),
+                     f"locale {quote(getattr(exc, 'identifier', exc))} is not one leafpress knows: write a "
+                     "language and a country in 'locales', such as en_GB or es_ES")
+    return unexpected_problem(target.source, exc)
+
+
 def render_target(session: Session, target: Target, shrink: int = 0) -> Rendered:
-    """Load, cite and render: the HTML WeasyPrint would receive, or None, with every problem so far."""
+    """Load, cite and render: the HTML WeasyPrint would receive, or None, with every problem so far.
+
+    Never raises but MemoryError: whatever else escapes a stage is one problem line.
+    """
+    try:
+        return _render_target(session, target, shrink)
+    except MemoryError:
+        raise
+    except Exception as exc:  # reported as this target's problem, in the user's terms
+        if near_memory_limit(memory_limit_now()):  # a library refused memory in its own way
+            raise MemoryError from exc
+        return Rendered(None, (_unexpected(session.project, target, exc),))
+
+
+def _render_target(session: Session, target: Target, shrink: int = 0) -> Rendered:
     from .render.html import render_html, template_problem
     from .source.checks import readability_problems
     from .source.glyphs import glyph_problems
@@ -395,8 +423,9 @@ def render_target(session: Session, target: Target, shrink: int = 0) -> Rendered
     try:
         html = render_html(session.env, layout, document, session.project, data)
     except Exception as exc:  # noqa: BLE001 - any error in a template (a project's own, too) is that target's problem
-        return Rendered(None, tuple(problems + [template_problem(session.project, layout.template, exc)]),
-                        max_pages)
+        problem = (_unexpected(session.project, target, exc) if type(exc).__name__ == "UnknownLocaleError"
+                   else template_problem(session.project, layout.template, exc))
+        return Rendered(None, tuple(problems + [problem]), max_pages)
     # A character no bundled font has would be drawn in a system font: refused here, by its line.
     problems += glyph_problems(session.project, layout, html, _content_files(session.project, target, document),
                                session.project.template(layout.template))
@@ -407,9 +436,9 @@ def render_target(session: Session, target: Target, shrink: int = 0) -> Rendered
 
 def _content_files(project: Project, target: Target, document: Document) -> list[Path]:
     """The files a target's words come from, in the order a character is looked for in them."""
-    folder = document.folder.resolve()
+    folder = resolve(document.folder)
     files = [target.source, *(folder / spec.file for spec in target.layout.data), folder / document.meta.references]
-    inside = [path for path in dict.fromkeys(files) if path.resolve().is_relative_to(folder) and path.is_file()]
+    inside = [path for path in dict.fromkeys(files) if resolve(path).is_relative_to(folder) and path.is_file()]
     return [*inside, project.config_path]
 
 
@@ -538,7 +567,23 @@ def _fit_page_limit(session: Session, target: Target, rendered: Rendered,
 
 
 def build_target(session: Session, target: Target) -> BuildResult:
-    """The one way a target is built: load, cite, render, typeset, finish, verify, write."""
+    """The one way a target is built: load, cite, render, typeset, finish, verify, write.
+
+    Never raises but MemoryError: whatever else escapes a stage is one problem line of the result.
+    """
+    started = time.perf_counter()
+    try:
+        return _build_target(session, target)
+    except MemoryError:
+        raise
+    except Exception as exc:  # reported as this target's problem, in the user's terms
+        if near_memory_limit(memory_limit_now()):  # a library refused memory in its own way
+            raise MemoryError from exc
+        return BuildResult(target, None, 0, time.perf_counter() - started,
+                           (_unexpected(session.project, target, exc),))
+
+
+def _build_target(session: Session, target: Target) -> BuildResult:
     from .finish.files import write_atomic
     from .finish.impose import ImpositionError
     from .finish.marks import add_crop_marks

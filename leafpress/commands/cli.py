@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import importlib
+import io
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -71,6 +74,32 @@ def main() -> None:
 
         leafpress build content/ketamine-neuropathic-pain
     """
+    _survive_any_text()
+
+
+def _survive_any_text() -> None:
+    """Print anything: a lone surrogate (from a file's bytes or a \\ud800 escape) is written as an escape.
+
+    Content quoted in a message can hold characters no encoding can write;
+    stdout's strict default would end the command with a traceback.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_text(data: object) -> str:
+    """``data`` as JSON text any encoder can write: a lone surrogate becomes the visible text \\ud800.
+
+    Surrogates occur only inside JSON strings, where an escaped backslash
+    keeps the escape as text for every JSON reader.
+    """
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _SURROGATE.sub(lambda match: f"\\\\u{ord(match.group(0)):04x}", text)
 
 
 @main.command()
@@ -231,7 +260,7 @@ def write_report(path: Path, results: list[BuildResult], project_problems: list[
         "project_problems": [str(p) for p in project_problems],
     }
     # Every string escaped as the terminal shows it: a CI log prints this file too.
-    write_atomic(path.resolve(), json.dumps(printable_data(data), indent=2, ensure_ascii=False).encode("utf-8"))
+    write_atomic(path.resolve(), json_text(printable_data(data)).encode("utf-8"))
 
 
 @main.command()
@@ -392,8 +421,7 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
     below = sum(not r.report.passed for r in reports if r.report)
     if output_format == "json":
         # Every string escaped as echo would: the JSON's own line breaks stay.
-        click.echo(json.dumps(printable_data(_check_json(config_errors, topics, errors, warnings)), indent=2,
-                              ensure_ascii=False))
+        click.echo(json_text(printable_data(_check_json(config_errors, topics, errors, warnings))))
     else:
         for problem in config_errors:
             echo(str(problem))

@@ -24,6 +24,7 @@ from pydantic import AfterValidator, Field
 from ..errors import LeafpressError, Problem, error, quote, warning
 from ..layouts.declared import NAME as LAYOUT_NAME
 from ..layouts.declared import DeclaredLayout
+from ..paths import LINK_LOOP, is_link_loop, resolve
 from ..source.validation import Schema, validate
 from ..source.yamlfile import Location, YamlData, load_yaml, read_text
 from .theme import Theme, find_theme
@@ -156,13 +157,13 @@ def resolve_icc_profile(root: Path, theme: Theme, value: str) -> Path | None:
     no copy in the project).
     """
     styles = root / "styles"
-    own = (root / value).resolve()
+    own = resolve(root / value)
     if not own.is_relative_to(styles):
         return None
     if own.is_file():
         return own
-    theirs = (theme.styles_dir / own.relative_to(styles)).resolve()
-    if theirs.is_relative_to(theme.styles_dir.resolve()) and theirs.is_file():
+    theirs = resolve(theme.styles_dir / own.relative_to(styles))
+    if theirs.is_relative_to(resolve(theme.styles_dir)) and theirs.is_file():
         return theirs
     return None
 
@@ -246,12 +247,12 @@ class Project:
     def icc_profile(self) -> Path:
         """The print shop's ICC profile: the project's file, else the theme's (load_project checks one exists)."""
         value = self.config.print_settings.icc_profile
-        return resolve_icc_profile(self.root, self.theme, value) or (self.root / value).resolve()
+        return resolve_icc_profile(self.root, self.theme, value) or resolve(self.root / value)
 
     @property
     def logo_path(self) -> Path | None:
         logo = self.config.clinic.logo
-        return (self.root / logo).resolve() if logo else None
+        return resolve(self.root / logo) if logo else None
 
     def locale_for(self, language: str) -> str:
         return self.config.locales.get(language, language)
@@ -423,14 +424,20 @@ def load_project(start: Path | None = None) -> Project:
         if config.default_language not in config.languages:
             problems.append(error(path, data.line_of(("default_language",)),
                                   f"default_language {quote(config.default_language)} is not in 'languages'"))
-        if resolve_icc_profile(root, theme, config.print_settings.icc_profile) is None:
+        if is_link_loop(root / config.print_settings.icc_profile):
+            problems.append(error(path, data.line_of(("print", "icc_profile")),
+                                  f"print.icc_profile {quote(config.print_settings.icc_profile)} {LINK_LOOP}"))
+        elif resolve_icc_profile(root, theme, config.print_settings.icc_profile) is None:
             problems.append(error(path, data.line_of(("print", "icc_profile")),
                                   f"print.icc_profile {quote(config.print_settings.icc_profile)} is not a file "
                                   "inside styles/, in the project or in leafpress's theme: put the print shop's "
                                   "ICC profile in styles/icc/"))
         if config.clinic.logo:
-            logo = (root / config.clinic.logo).resolve()
-            if not logo.is_file() or not logo.is_relative_to(root):
+            logo = resolve(root / config.clinic.logo)
+            if is_link_loop(logo):
+                problems.append(error(path, data.line_of(("clinic", "logo")),
+                                      f"clinic.logo {quote(config.clinic.logo)} {LINK_LOOP}"))
+            elif not logo.is_file() or not logo.is_relative_to(root):
                 problems.append(error(path, data.line_of(("clinic", "logo")),
                                       f"clinic.logo {quote(config.clinic.logo)} is not a file inside the project"))
             elif not config.clinic.logo_alt:

@@ -44,7 +44,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import error
+from ..errors import Problem, error
+from ..failures import NEAR_LIMIT, peak_memory, unexpected_problem
 from ..finish.files import remove_stale_temporaries
 from ..pipeline import BuildResult, Target
 from ..project.config import Project
@@ -235,6 +236,7 @@ def _child(connection: multiprocessing.connection.Connection, project: Project, 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if options.memory_mb:
         _limit_memory(options.memory_mb)
+    current = job[0]
     try:
         if options.start_method == "spawn":
             # A fresh interpreter: first load what a forked child inherits, then start the clock.
@@ -245,12 +247,13 @@ def _child(connection: multiprocessing.connection.Connection, project: Project, 
         session = Session(project, options.out_dir)
         session.expect(list(job))
         for target in job:
+            current = target
             _send(connection, ("result", build_target(session, target)))
         message: tuple[str, object] = ("done", None)
     except MemoryError:
         message = ("memory", None)
-    except BaseException as exc:  # noqa: BLE001 - reported as this target's failure
-        message = ("crash", f"{type(exc).__name__}: {str(exc)[:200]}")
+    except BaseException as exc:  # noqa: BLE001 - reported as this target's failure, naming its file
+        message = ("crash", unexpected_problem(current.source, exc))
     try:
         _send(connection, message)
     finally:
@@ -265,7 +268,8 @@ def _send(connection: multiprocessing.connection.Connection, message: tuple[str,
         pass  # the parent stopped listening (it was interrupted): there is no one to tell
     except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled is still this target's failure
         with contextlib.suppress(OSError):
-            connection.send(("crash", f"{type(exc).__name__}: {str(exc)[:200]}"))
+            # No path: the parent knows which target was being built.
+            connection.send(("crash", unexpected_problem(Path(), exc)))
 
 
 def _preload() -> None:
@@ -312,10 +316,20 @@ class _Running:
     started: float
     # A spawned child is ready once it has started up; its time limit counts from then.
     ready: bool = True
+    # The most address space the process was seen using (bytes), to tell whether it died of its memory limit.
+    peak: int | None = None
 
 
-def _failed(target: Target, seconds: float, message: str) -> BuildResult:
-    return BuildResult(target, None, 0, seconds, (error(target.source, None, message),))
+def _failed(target: Target, seconds: float, message: str | Problem) -> BuildResult:
+    """A target that failed outside the pipeline: ``message``, or the problem the child sent, at its source."""
+    if isinstance(message, str):
+        return BuildResult(target, None, 0, seconds, (error(target.source, None, message),))
+    where = message.path if message.path is not None and message.path != Path() else target.source
+    return BuildResult(target, None, 0, seconds, (replace(message, path=where),))
+
+
+# A worker that dies without the memory limit being the cause: not the author's to fix.
+CRASH_ADVICE = "this is a bug in leafpress or a library it uses; please report it with the file"
 
 
 def _signal_name(exitcode: int | None) -> str:
@@ -391,6 +405,8 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
     else:
         spec = None
     context = _context(method, spec) if pending else None
+    limit_bytes = options.memory_mb * 1024 * 1024 if options.memory_mb else None
+    out_of_memory = f"ran out of memory (limit {options.memory_mb} MB per target; raise it with --memory)"
 
     def finish(result: BuildResult) -> None:
         results[result.target] = result
@@ -418,7 +434,13 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
             now = time.monotonic()
             for job in list(running):
                 seconds = now - job.started
-                message = None
+                message: str | Problem | None = None
+                if job.process.pid:  # None for a process gone, whose last reading counts
+                    job.peak = peak_memory(job.process.pid) or job.peak
+                # Killed by a signal within reach of its limit: an allocation was refused where no MemoryError
+                # could be raised (in C code). Far from it: a crash, which the memory limit did not cause.
+                memory_death = (limit_bytes is not None and job.peak is not None
+                                and job.peak >= limit_bytes * NEAR_LIMIT)
                 # Asked before the pipe: a child that sends its last result and exits in between is
                 # then read, not taken for a crash.
                 alive = job.process.is_alive()
@@ -444,21 +466,20 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
                         continue
                     if kind == "memory" and not options.memory_mb:
                         message = "ran out of memory"
-                    elif kind == "memory":
-                        message = (f"ran out of memory (limit {options.memory_mb} MB per target; raise it "
-                                   "with --memory)")
+                    elif kind == "memory" or (kind == "died" and memory_death):
+                        message = out_of_memory
                     elif kind == "died":
-                        message = (f"the worker stopped without a result ({_signal_name(job.process.exitcode)})"
-                                   + (f"; it may have run out of memory (limit {options.memory_mb} MB per "
-                                      "target, --memory)" if options.memory_mb else ""))
+                        message = (f"the worker stopped without a result ({_signal_name(job.process.exitcode)}) "
+                                   f"while building it: {CRASH_ADVICE}")
+                    elif isinstance(payload, Problem):  # what was raised, at the file it concerns
+                        message = payload
                     else:
-                        # Under a memory limit an allocation can fail deep inside a
-                        # library (a decoder, say) rather than as MemoryError.
-                        message = f"the worker failed: {payload}" + (
-                            f"; it may have run out of memory (limit {options.memory_mb} MB per target, --memory)"
-                            if options.memory_mb else "")
+                        message = f"the worker failed ({payload}): {CRASH_ADVICE}"
+                elif not alive and memory_death:
+                    message = out_of_memory
                 elif not alive:
-                    message = f"the worker crashed ({_signal_name(job.process.exitcode)}) while building it"
+                    message = (f"the worker crashed ({_signal_name(job.process.exitcode)}) while building it: "
+                               f"{CRASH_ADVICE}")
                 elif seconds > options.timeout + (0 if job.ready else SPAWN_START_SECONDS):
                     _stop_child(job.process)
                     message = (f"took longer than {options.timeout:g} s and was stopped; raise the limit "

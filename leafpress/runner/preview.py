@@ -30,6 +30,7 @@ import contextlib
 import html
 import io
 import mimetypes
+import os
 import queue
 import re
 import secrets
@@ -51,7 +52,7 @@ from urllib.parse import unquote, urlsplit
 
 import click
 
-from ..errors import LeafpressError, Problem, display_path, echo, error, printable
+from ..errors import LeafpressError, Problem, display_path, echo, error, printable, quote
 from ..pipeline import BuildResult, Session, Target, plan, plural, render_target, result_line, summary_line
 from ..project.config import CONFIG_NAME, Project, config_problems, find_root, load_project
 from ..source.safefile import FileRefused, read_bytes
@@ -313,6 +314,19 @@ class Preview:
         config = self.root / CONFIG_NAME
         return any(Path(path) == config for _, path in changes)
 
+    def unwatchable(self, exc: OSError) -> Problem:
+        """Why the project cannot be watched: at the link that led the watcher out of it, when there is one."""
+        found = re.search(r'about \["(.*?)"', str(exc))
+        reason = exc.strerror or re.sub(r"\s*\(os error \d+\).*", "", str(exc), flags=re.S) or type(exc).__name__
+        where = Path(found.group(1)) if found else None
+        link = next((folder for folder in reversed([where, *where.parents]) if folder.is_relative_to(self.root)
+                     and folder != self.root and folder.is_symlink()), None) if where else None
+        if link is None:
+            return error(where, None, f"cannot be watched for changes: {reason}")
+        return error(link, None, f"is a link to {quote(os.readlink(link), 80)}, and watching what it leads to "
+                                 f"failed ({reason}): link only to files or folders of the topic, or copy them "
+                                 "into it")
+
     def watch_forever(self, stop_event: threading.Event | None = None) -> None:
         """Rebuild on every save until ``stop_event`` is set (or Ctrl-C)."""
         import watchfiles
@@ -330,12 +344,15 @@ class Preview:
         while not (stop_event and stop_event.is_set()):
             restart = False
             outside = [path for path in self.watch_paths() if not path.is_relative_to(self.root)]
-            for changes in watchfiles.watch(self.root, *outside, debounce=DEBOUNCE_MS, stop_event=stop_event,
-                                            raise_interrupt=True, watch_filter=relevant):
-                if self.on_changes(changes):
-                    # Editors save by replacing the file: watch the new one.
-                    restart = True
-                    break
+            try:
+                for changes in watchfiles.watch(self.root, *outside, debounce=DEBOUNCE_MS, stop_event=stop_event,
+                                                raise_interrupt=True, watch_filter=relevant):
+                    if self.on_changes(changes):
+                        # Editors save by replacing the file: watch the new one.
+                        restart = True
+                        break
+            except OSError as exc:  # the watcher follows links: one to '/' takes it over the whole disk
+                raise LeafpressError([self.unwatchable(exc)]) from None
             if not restart:
                 return
 
@@ -821,6 +838,8 @@ def watch(paths: tuple[Path, ...], port: int, layouts: tuple[str, ...]) -> None:
         preview.watch_forever()
     except KeyboardInterrupt:
         pass
+    except LeafpressError as exc:  # the project cannot be watched; the server stops below
+        _fail(exc.problems)
     finally:
         preview.stop()
         server.shutdown()

@@ -20,6 +20,7 @@ from pydantic import BeforeValidator, Field
 
 from ..cite.references import BibliographyEntry, ReferenceLibrary, bibliography, load_references, reference_warnings
 from ..errors import MAX_PROBLEMS_PER_FILE, Problem, error, has_errors, limit_problems, quote, warning
+from ..paths import LINK_LOOP, is_link_loop, resolve
 from ..render.i18n import LANGUAGES
 from .frontmatter import split_front_matter
 from .markup import CITATION, CitationState, Notice, render_markdown
@@ -348,7 +349,7 @@ def load_document(path: Path, topic: str | None = None,
     state = CitationState(known=frozenset(library.references), language=source.meta.language)
     body_html = render_markdown(source.body, state)
     if state.refused:  # not parsed: nothing else in the text can be checked
-        return limit_problems(problems + [error(path, _line_of_notice(source, "", notice), notice.message)
+        return limit_problems(problems + [error(path, _line_of_notice(source, source.body, notice), notice.message)
                                           for notice in state.refused])
     prose = _without_code(source.body)
     problems += _images_without_alt(source, prose)
@@ -403,8 +404,10 @@ def load_document(path: Path, topic: str | None = None,
 
 def _load_library(source: Source, libraries: dict[Path, tuple[ReferenceLibrary, list[Problem]]]
                   ) -> tuple[ReferenceLibrary, list[Problem]]:
-    folder = source.path.parent.resolve()
-    ref_path = (folder / source.meta.references).resolve()
+    folder = resolve(source.path.parent)
+    ref_path = resolve(folder / source.meta.references)
+    if is_link_loop(ref_path):
+        return ReferenceLibrary(ref_path, {}), [error(ref_path, None, LINK_LOOP)]
     if not ref_path.is_relative_to(folder):
         return ReferenceLibrary(ref_path, {}), [error(
             source.path, source.yaml.line_of(("references",)),

@@ -592,6 +592,25 @@ class _Inspector(HTMLParser):
         return tag
 
 
+# A declaration, marked section or processing instruction: where HTML's own parser gives up.
+_DECLARATION = re.compile(r"<[!?][^<>\n]{0,40}>?")
+
+
+def _unreadable(html: str, inspector: _Inspector) -> Notice:
+    """Why the HTML in the text could not be read: the markup where the parser stopped, to find its line."""
+    line, column = inspector.getpos()
+    lines = html.split("\n")
+    start = sum(len(text) + 1 for text in lines[:line - 1]) + column
+    # The parser reports a position inside the markup it gave up on: the last '<!' or '<?' up to there.
+    begin = max(html.rfind("<!", 0, start + 1), html.rfind("<?", 0, start + 1))
+    found = _DECLARATION.match(html, begin) if begin >= 0 else _DECLARATION.search(html)
+    if found is None:
+        return Notice("the HTML in the text could not be read: check its tags, or write a literal < as \\<")
+    markup = found.group(0)
+    return Notice(f"the HTML markup {quote(markup, 40)} could not be read: remove it (a comment is written "
+                  "<!-- like this -->), or write a literal < as \\<", needle=re.escape(markup))
+
+
 def sanitise(html: str, state: CitationState) -> str:
     """``html`` cut down to the leaflet allowlist; what mattered is noted in ``state``."""
     inspector = _Inspector()
@@ -600,6 +619,9 @@ def sanitise(html: str, state: CitationState) -> str:
         inspector.close()
     except _TooDeep:
         state.refused.append(Notice(f"{too_deep(f'over {MAX_DEPTH}')}: {FEWER_LEVELS}"))
+        return ""
+    except Exception:  # noqa: BLE001 - html.parser asserts on some declarations (<![ ]>): the author's to fix
+        state.refused.append(_unreadable(html, inspector))
         return ""
     state.removed.extend(inspector.notices.values())
     return _CLEANER.clean(html)

@@ -15,6 +15,7 @@ a small file that would unpack to gigabytes (a decompression bomb) never does.
 from __future__ import annotations
 
 import atexit
+import errno
 import io
 import itertools
 import logging
@@ -34,6 +35,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..errors import display_path, printable
 from ..finish.profiles import DEFAULT_PROFILE, PROFILES, Profile
+from ..paths import LINK_LOOP, resolve
 from ..project.theme import Fallbacks, with_fallback
 from ..source.safefile import FileRefused, read_bytes
 from .svg_fonts import bundled_fonts_in_svg_file, is_svg
@@ -89,7 +91,7 @@ class ProjectFetcher(URLFetcher):
                 return URLFetcherResponse(url, data, headers=response.headers)
             if parts.scheme != "file" or parts.netloc.lower() not in ("", "localhost"):
                 raise FetchRefused(f"{_short_url(url)} is not a file of this project (no network access)")
-            path = with_fallback(Path(unquote(parts.path)).resolve(), self.fallbacks)
+            path = with_fallback(resolve(Path(unquote(parts.path))), self.fallbacks)
             if not any(path.is_relative_to(root) for root in self.roots):
                 raise FetchRefused(f"{_short_url(url)} is outside the project's content, styles and templates")
             try:
@@ -109,7 +111,8 @@ class ProjectFetcher(URLFetcher):
             self.refused.append(Refusal(url, message))
             raise FetchRefused(message) from None
         except OSError as exc:
-            message = (f"{_short_url(url)} cannot be read ({exc.strerror or exc}): check the file's name, and that "
+            message = (f"{_short_url(url)} {LINK_LOOP}" if exc.errno == errno.ELOOP else
+                       f"{_short_url(url)} cannot be read ({exc.strerror or exc}): check the file's name, and that "
                        "it is in the topic's folder")
             self.refused.append(Refusal(url, message))
             raise FetchRefused(message) from None
