@@ -24,6 +24,12 @@ its compiled template. Children inherit all of it when they are forked.
 The parent never imports WeasyPrint: it plans, checks fingerprints, starts
 children, collects results and keeps the manifest, so a build with nothing
 to do stays fast.
+
+:func:`run_limited` is the mechanism underneath: any work (a function and its
+arguments) in a child under the same time and memory limits. ``build`` gives
+it targets to build; ``check`` the topics to check, and ``watch`` each
+preview page to render (:func:`call_limited`), so whatever no estimate
+foresaw in the content is stopped there too.
 """
 
 from __future__ import annotations
@@ -39,10 +45,10 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ..errors import error
 from ..finish.files import remove_stale_temporaries
@@ -226,9 +232,9 @@ def _start_ignoring_ctrl_c(process: multiprocessing.process.BaseProcess) -> None
             kernel32.SetConsoleCtrlHandler(None, False)
 
 
-def _child(connection: multiprocessing.connection.Connection, project: Project, job: tuple[Target, ...],
-           options: BatchOptions) -> None:
-    """Build a job's targets in order and send back each one's BuildResult (or why it could not)."""
+def _child(connection: multiprocessing.connection.Connection, function: Callable[..., Iterable[object]],
+           args: tuple[object, ...], options: BatchOptions) -> None:
+    """Run ``function(*args)`` and send back each thing it yields (or why it could not go on)."""
     if hasattr(signal, "SIGTERM"):  # Windows stops a child with TerminateProcess: no handler runs
         signal.signal(signal.SIGTERM, _stop)
     # Ctrl-C reaches the whole process group: the parent decides what stops, and stops us with SIGTERM.
@@ -240,12 +246,8 @@ def _child(connection: multiprocessing.connection.Connection, project: Project, 
             # A fresh interpreter: first load what a forked child inherits, then start the clock.
             _preload()
             _send(connection, ("ready", None))
-        from ..pipeline import Session, build_target
-
-        session = Session(project, options.out_dir)
-        session.expect(list(job))
-        for target in job:
-            _send(connection, ("result", build_target(session, target)))
+        for item in function(*args):
+            _send(connection, ("result", item))
         message: tuple[str, object] = ("done", None)
     except MemoryError:
         message = ("memory", None)
@@ -256,6 +258,16 @@ def _child(connection: multiprocessing.connection.Connection, project: Project, 
     finally:
         connection.close()
         _clean_up()
+
+
+def _build_job(project: Project, job: tuple[Target, ...], out_dir: Path) -> Iterator[BuildResult]:
+    """In a child: build a job's targets in order, each one's BuildResult as it is done."""
+    from ..pipeline import Session, build_target
+
+    session = Session(project, out_dir)
+    session.expect(list(job))
+    for target in job:
+        yield build_target(session, target)
 
 
 def _send(connection: multiprocessing.connection.Connection, message: tuple[str, object]) -> None:
@@ -303,15 +315,142 @@ def _stop_child(process: multiprocessing.process.BaseProcess) -> None:
         process.join(timeout=5)
 
 
+K = TypeVar("K")
+
+
+@dataclass(frozen=True)
+class Work(Generic[K]):
+    """What one child does: ``function(*args)``, which yields its results; ``key`` names it to the caller.
+
+    ``function`` must be importable by name (a module's function), and its
+    arguments and results picklable: they cross to the child and back.
+    """
+
+    key: K
+    function: Callable[..., Iterable[object]]
+    args: tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """Why a child gave no further result: out of time or memory, crashed or failed."""
+
+    seconds: float
+    message: str  # to follow "<file>: error: "
+
+
 @dataclass
-class _Running:
-    # The job's targets not yet reported, in the order its process builds them.
-    targets: list[Target]
+class _Running(Generic[K]):
+    work: Work[K]
     process: multiprocessing.process.BaseProcess
     connection: multiprocessing.connection.Connection
     started: float
     # A spawned child is ready once it has started up; its time limit counts from then.
     ready: bool = True
+
+
+def _phrase(doing: str, text: str) -> str:
+    """``text`` as build words it, or after what was being done: "checking this document took longer..."."""
+    if not doing:
+        return text
+    return f"{doing} {text}" if text.startswith(("took ", "ran ")) else f"{doing} failed: {text}"
+
+
+def run_limited(works: Sequence[Work[K]], options: BatchOptions, on_result: Callable[[K, object], None],
+                on_stopped: Callable[[K, Stopped], None], doing: str = "", warm_up: str | None = None) -> None:
+    """Run each work in its own child, ``options.jobs`` at once, under the time and memory limits.
+
+    ``on_result`` gets each thing a work yields, as it comes; each starts the
+    clock again, so every step (a job's target, a topic's document) has the
+    whole time limit. ``on_stopped`` gets why a work ended before it was
+    done. ``doing`` opens its messages ("checking this document"); build's
+    have none. ``warm_up`` is what the forkserver loads if this call starts it.
+    Ctrl-C or an error here stops every child.
+    """
+    method = start_method(options.start_method)
+    options = replace(options, memory_mb=memory_limit(options), start_method=method)
+    pending = list(works)
+    running: list[_Running[K]] = []
+    context = _context(method, warm_up) if pending else None
+    try:
+        while pending or running:
+            while pending and len(running) < max(1, options.jobs):
+                assert context is not None  # made above, as there was something pending
+                work = pending.pop(0)
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(target=_child, args=(sender, work.function, work.args, options),
+                                          daemon=True)
+                _start(process)
+                sender.close()
+                running.append(_Running(work, process, receiver, time.monotonic(), ready=method != "spawn"))
+            waitables = [r.connection for r in running] + [r.process.sentinel for r in running]
+            multiprocessing.connection.wait(waitables, timeout=0.2)
+            now = time.monotonic()
+            for job in list(running):
+                seconds = now - job.started
+                message = None
+                # Asked before the pipe: a child that sends its last result and exits in between is
+                # then read, not taken for a crash.
+                alive = job.process.is_alive()
+                if job.connection.poll():
+                    try:
+                        kind, payload = job.connection.recv()
+                    except (EOFError, OSError):
+                        job.process.join(timeout=5)
+                        kind, payload = "died", None
+                    if kind == "ready":  # a spawned child has started up: its time starts now
+                        job.started, job.ready = now, True
+                        continue
+                    if kind == "result":  # each step of a work has the whole time limit
+                        on_result(job.work.key, payload)
+                        job.started = now
+                        continue
+                    job.process.join(timeout=5)
+                    if kind == "done":
+                        job.connection.close()
+                        running.remove(job)
+                        continue
+                    if kind == "memory" and not options.memory_mb:
+                        message = "ran out of memory"
+                    elif kind == "memory":
+                        message = (f"ran out of memory (limit {options.memory_mb} MB per target; raise it "
+                                   "with --memory)")
+                    elif kind == "died":
+                        message = (f"the worker stopped without a result ({_signal_name(job.process.exitcode)})"
+                                   + (f"; it may have run out of memory (limit {options.memory_mb} MB per "
+                                      "target, --memory)" if options.memory_mb else ""))
+                    else:
+                        # Under a memory limit an allocation can fail deep inside a
+                        # library (a decoder, say) rather than as MemoryError.
+                        message = f"the worker failed: {payload}" + (
+                            f"; it may have run out of memory (limit {options.memory_mb} MB per target, --memory)"
+                            if options.memory_mb else "")
+                elif not alive:
+                    message = (f"the worker crashed ({_signal_name(job.process.exitcode)})"
+                               + ("" if doing else " while building it"))
+                elif seconds > options.timeout + (0 if job.ready else SPAWN_START_SECONDS):
+                    _stop_child(job.process)
+                    message = (f"took longer than {options.timeout:g} s and was stopped; raise the limit "
+                               "with --timeout if the document is meant to be this long")
+                else:
+                    continue
+                job.connection.close()
+                running.remove(job)
+                on_stopped(job.work.key, Stopped(seconds, _phrase(doing, message)))
+    finally:
+        # Ctrl-C or an error here: stop every child.
+        for job in running:
+            _stop_child(job.process)
+
+
+def call_limited(function: Callable[..., Iterable[object]], args: tuple[object, ...], options: BatchOptions,
+                 doing: str = "") -> list[object] | Stopped:
+    """What ``function(*args)`` yields, run in one child under the limits, or why it was stopped."""
+    results: list[object] = []
+    stopped: list[Stopped] = []
+    run_limited([Work(None, function, args)], options, lambda _, item: results.append(item),
+                lambda _, why: stopped.append(why), doing)
+    return stopped[0] if stopped else results
 
 
 def _failed(target: Target, seconds: float, message: str) -> BuildResult:
@@ -383,14 +522,14 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
     # The longest first, by the last build's times (jobs never built before come first, as they may
     # be long): a long job started last would keep one process busy while the others sit idle.
     pending = sorted(jobs_of([target for target, _ in todo]), key=lambda job: -last_seconds(job))
-    running: list[_Running] = []
     # A warm-up pays for itself once some process builds after another has.
     # Spawned children start from nothing: they inherit no warm-up.
     if method == "forkserver" and len(pending) > max(1, options.jobs):
         spec: str | None = warm_up_spec(project, [target for target, _ in todo])
     else:
         spec = None
-    context = _context(method, spec) if pending else None
+    # Each job's targets not yet reported, in the order its child builds them.
+    unreported = {job: list(job) for job in pending}
 
     def finish(result: BuildResult) -> None:
         results[result.target] = result
@@ -402,78 +541,20 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
         if progress:
             progress(result)
 
+    def built(job: tuple[Target, ...], result: object) -> None:
+        assert isinstance(result, BuildResult)
+        finish(result)
+        unreported[job].remove(result.target)
+
+    def stopped(job: tuple[Target, ...], why: Stopped) -> None:
+        for target in unreported[job]:  # the one being built, and those after it in the job
+            finish(_failed(target, why.seconds, why.message))
+
     try:
-        while pending or running:
-            while pending and len(running) < max(1, options.jobs):
-                assert context is not None  # made above, as there was something pending
-                job_targets = pending.pop(0)
-                receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=_child, args=(sender, project, job_targets, options), daemon=True)
-                _start(process)
-                sender.close()
-                running.append(_Running(list(job_targets), process, receiver, time.monotonic(),
-                                        ready=method != "spawn"))
-            waitables = [r.connection for r in running] + [r.process.sentinel for r in running]
-            multiprocessing.connection.wait(waitables, timeout=0.2)
-            now = time.monotonic()
-            for job in list(running):
-                seconds = now - job.started
-                message = None
-                # Asked before the pipe: a child that sends its last result and exits in between is
-                # then read, not taken for a crash.
-                alive = job.process.is_alive()
-                if job.connection.poll():
-                    try:
-                        kind, payload = job.connection.recv()
-                    except (EOFError, OSError):
-                        job.process.join(timeout=5)
-                        kind, payload = "died", None
-                    if kind == "ready":  # a spawned child has started up: its time starts now
-                        job.started, job.ready = now, True
-                        continue
-                    if kind == "result":  # each target of a job has the whole time limit
-                        assert isinstance(payload, BuildResult)
-                        finish(payload)
-                        job.targets.remove(payload.target)
-                        job.started = now
-                        continue
-                    job.process.join(timeout=5)
-                    if kind == "done":
-                        job.connection.close()
-                        running.remove(job)
-                        continue
-                    if kind == "memory" and not options.memory_mb:
-                        message = "ran out of memory"
-                    elif kind == "memory":
-                        message = (f"ran out of memory (limit {options.memory_mb} MB per target; raise it "
-                                   "with --memory)")
-                    elif kind == "died":
-                        message = (f"the worker stopped without a result ({_signal_name(job.process.exitcode)})"
-                                   + (f"; it may have run out of memory (limit {options.memory_mb} MB per "
-                                      "target, --memory)" if options.memory_mb else ""))
-                    else:
-                        # Under a memory limit an allocation can fail deep inside a
-                        # library (a decoder, say) rather than as MemoryError.
-                        message = f"the worker failed: {payload}" + (
-                            f"; it may have run out of memory (limit {options.memory_mb} MB per target, --memory)"
-                            if options.memory_mb else "")
-                elif not alive:
-                    message = f"the worker crashed ({_signal_name(job.process.exitcode)}) while building it"
-                elif seconds > options.timeout + (0 if job.ready else SPAWN_START_SECONDS):
-                    _stop_child(job.process)
-                    message = (f"took longer than {options.timeout:g} s and was stopped; raise the limit "
-                               "with --timeout if the document is meant to be this long")
-                else:
-                    continue
-                job.connection.close()
-                running.remove(job)
-                for target in job.targets:  # the one being built, and those after it in the job
-                    finish(_failed(target, seconds, message))
+        run_limited([Work(job, _build_job, (project, job, out_dir)) for job in pending], options, built, stopped,
+                    warm_up=spec)
     finally:
-        # Ctrl-C or an error here: stop every child; what finished is kept.
-        for job in running:
-            _stop_child(job.process)
-        manifest.save()
+        manifest.save()  # what finished is kept, even after Ctrl-C
     return [results[t] for t in targets if t in results]
 
 
