@@ -226,6 +226,49 @@ def test_constructs_that_make_the_parser_crawl_finish_or_fail_quickly(name):
     assert html or state.refused  # either converted or refused with a reason
 
 
+# What Python-Markdown replaces one at a time, rewriting the paragraph each time: 160 KB of '\\.' took 20 s.
+PUNCTUATION_BOMBS = {
+    "backslash escapes": "\\." * 80_000,
+    "single quotes": "a'" * 80_000,
+    "double quotes": 'a"' * 80_000,
+    "dashes": "a--" * 60_000,
+    "em dashes": "a---" * 40_000,
+    "ellipses": "a..." * 40_000,
+    "named entities": "&amp;" * 32_000,
+    "numeric entities": "&#38;" * 32_000,
+    "mixed": "don't \\* -- &lt; \"quoted\"... " * 5_000,
+}
+
+
+@pytest.mark.parametrize("name", list(PUNCTUATION_BOMBS))
+def test_a_paragraph_full_of_punctuation_is_refused_at_its_line_quickly(name):
+    text = "# Title\n\nA first paragraph, as it should be.\n\n" + PUNCTUATION_BOMBS[name] + "\n\nThe end.\n"
+    started = time.monotonic()
+    html, state = render(text)
+    assert time.monotonic() - started < 2, name
+    length = len(PUNCTUATION_BOMBS[name]) + 1
+    assert html == ""
+    assert [(n.message.split(" (")[0], n.line) for n in state.refused] == [
+        ("this paragraph is too long to convert with so much punctuation", 5)]
+    assert state.refused[0].message.startswith(f"this paragraph is too long to convert with so much punctuation "
+                                               f"({length} characters, ")
+    assert state.refused[0].message.endswith("backslash escapes, quotes, dashes, '...' or &entities;): split it "
+                                             "into shorter paragraphs")
+
+
+def test_the_punctuation_refusal_counts_what_it_names():
+    assert markdown_limits("x\n\n" + "\\." * 80_000) == [Notice(
+        "this paragraph is too long to convert with so much punctuation (160001 characters, 80000 backslash "
+        "escapes, quotes, dashes, '...' or &entities;): split it into shorter paragraphs", line=3)]
+
+
+def test_punctuation_in_ordinary_prose_is_far_below_the_limit():
+    # A long paragraph of dialogue, dashes and entities, as a leaflet might quote a patient.
+    paragraph = ("\"I don't know -- it's hard,\" she said... &ndash; \\*not\\* easy; we'd \"try\" again. " * 40)
+    html, state = render("\n\n".join([paragraph] * 20))
+    assert state.refused == [] and html.count("<p>") == 20
+
+
 def test_the_article_loader_refuses_a_bomb_with_one_line_quickly(project):
     article = project.topic("t", body="Text [@smith2020] [@jones2021].\n\n" + "[" * 50_000 + "\n")
     from leafpress import load_document

@@ -370,10 +370,17 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
 @click.option("--min-text", "min_text", type=click.FloatRange(min=0, min_open=True, max=72), metavar="PT",
               help="With --pdf: the smallest text allowed, in points (default 6; a layout's own minimum, "
                    "such as 12 for patient leaflets, is not known from the file).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
+              help="Topics checked at once, each in its own process.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
+              help="Seconds the checks of one document may take before they are stopped and reported.")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=256), default=DEFAULT_MEMORY_MB, show_default=True,
+              help="Megabytes of memory the checks of one topic may use.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), hidden=True,
               help="Check review dates as of this day (for tests).")
 def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool, profile: str | None,
-          min_text: float | None, today: datetime.datetime | None) -> None:
+          min_text: float | None, jobs: int, timeout: float, memory_mb: int,
+          today: datetime.datetime | None) -> None:
     """Check topics without building PDFs: every content check, in a second.
 
     Front matter, citations (unknown, uncited, no DOI/PMID/URL), images
@@ -386,7 +393,9 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
     targets in a document's front matter: 'readability: {flesch_reading_ease: 70}'.
     And leafpress.yaml's colours, for WCAG AA contrast: one too faint is an error.
     One line per problem, grouped by topic, then a count. Exits 1 on errors
-    (and on warnings with --strict).
+    (and on warnings with --strict). Each topic is checked in its own process,
+    under the time and memory limits a build sets for each target: a document
+    whose checks take longer than --timeout is stopped and reported.
 
     With --pdf, checks PDF files instead: qpdf's syntax check, fonts embedded
     (and bundled, inside a project), title and language, and what the profile
@@ -402,15 +411,19 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
     if pdfs:
         _check_pdfs(paths, profile, strict, min_text)
         return
-    from ..source.checks import check_topics
+    from ..source.checks import check_topics_limited
 
     try:
         project = load_project()
         day = today.date() if today else datetime.date.today()
-        topics = check_topics(project, list(paths), day)
+        options = BatchOptions(out_dir=project.output_dir, jobs=jobs, timeout=timeout, memory_mb=memory_mb)
+        topics = check_topics_limited(project, list(paths), day, options)
     except LeafpressError as exc:
         _fail(exc)
         return
+    except KeyboardInterrupt:  # the children are stopped
+        click.echo("\nInterrupted.", err=True)
+        sys.exit(130)
     # leafpress.yaml's errors (colours too faint) would stop every build; its
     # warnings, about what the PDFs print of the clinic, come with the build.
     config_errors = [p for p in config_problems(project) if p.is_error]

@@ -24,6 +24,12 @@ its compiled template. Children inherit all of it when they are forked.
 The parent never imports WeasyPrint: it plans, checks fingerprints, starts
 children, collects results and keeps the manifest, so a build with nothing
 to do stays fast.
+
+:func:`run_limited` is the mechanism underneath: any work (a function and its
+arguments) in a child under the same time and memory limits. ``build`` gives
+it targets to build; ``check`` the topics to check, and ``watch`` each
+preview page to render (:func:`call_limited`), so whatever no estimate
+foresaw in the content is stopped there too.
 """
 
 from __future__ import annotations
@@ -39,10 +45,10 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ..errors import Problem, error
 from ..failures import NEAR_LIMIT, peak_memory, unexpected_problem
@@ -227,38 +233,43 @@ def _start_ignoring_ctrl_c(process: multiprocessing.process.BaseProcess) -> None
             kernel32.SetConsoleCtrlHandler(None, False)
 
 
-def _child(connection: multiprocessing.connection.Connection, project: Project, job: tuple[Target, ...],
-           options: BatchOptions) -> None:
-    """Build a job's targets in order and send back each one's BuildResult (or why it could not)."""
+def _child(connection: multiprocessing.connection.Connection, function: Callable[..., Iterable[object]],
+           args: tuple[object, ...], options: BatchOptions) -> None:
+    """Run ``function(*args)`` and send back each thing it yields (or why it could not go on)."""
     if hasattr(signal, "SIGTERM"):  # Windows stops a child with TerminateProcess: no handler runs
         signal.signal(signal.SIGTERM, _stop)
     # Ctrl-C reaches the whole process group: the parent decides what stops, and stops us with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if options.memory_mb:
         _limit_memory(options.memory_mb)
-    current = job[0]
     try:
         if options.start_method == "spawn":
             # A fresh interpreter: first load what a forked child inherits, then start the clock.
             _preload()
             _send(connection, ("ready", None))
-        from ..pipeline import Session, build_target
-
-        session = Session(project, options.out_dir)
-        session.expect(list(job))
-        for target in job:
-            current = target
-            _send(connection, ("result", build_target(session, target)))
+        for item in function(*args):
+            _send(connection, ("result", item))
         message: tuple[str, object] = ("done", None)
     except MemoryError:
         message = ("memory", None)
     except BaseException as exc:  # noqa: BLE001 - reported as this target's failure, naming its file
-        message = ("crash", unexpected_problem(current.source, exc))
+        # No path: the parent knows which file was being worked on.
+        message = ("crash", unexpected_problem(Path(), exc))
     try:
         _send(connection, message)
     finally:
         connection.close()
         _clean_up()
+
+
+def _build_job(project: Project, job: tuple[Target, ...], out_dir: Path) -> Iterator[BuildResult]:
+    """In a child: build a job's targets in order, each one's BuildResult as it is done."""
+    from ..pipeline import Session, build_target
+
+    session = Session(project, out_dir)
+    session.expect(list(job))
+    for target in job:
+        yield build_target(session, target)
 
 
 def _send(connection: multiprocessing.connection.Connection, message: tuple[str, object]) -> None:
@@ -268,7 +279,6 @@ def _send(connection: multiprocessing.connection.Connection, message: tuple[str,
         pass  # the parent stopped listening (it was interrupted): there is no one to tell
     except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled is still this target's failure
         with contextlib.suppress(OSError):
-            # No path: the parent knows which target was being built.
             connection.send(("crash", unexpected_problem(Path(), exc)))
 
 
@@ -307,10 +317,35 @@ def _stop_child(process: multiprocessing.process.BaseProcess) -> None:
         process.join(timeout=5)
 
 
+K = TypeVar("K")
+
+
+@dataclass(frozen=True)
+class Work(Generic[K]):
+    """What one child does: ``function(*args)``, which yields its results; ``key`` names it to the caller.
+
+    ``function`` must be importable by name (a module's function), and its
+    arguments and results picklable: they cross to the child and back.
+    """
+
+    key: K
+    function: Callable[..., Iterable[object]]
+    args: tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """Why a child gave no further result: out of time or memory, crashed or failed."""
+
+    seconds: float
+    message: str  # to follow "<file>: error: "
+    # What the child raised, as a problem (its path empty unless it knows the file), if that was why.
+    problem: Problem | None = None
+
+
 @dataclass
-class _Running:
-    # The job's targets not yet reported, in the order its process builds them.
-    targets: list[Target]
+class _Running(Generic[K]):
+    work: Work[K]
     process: multiprocessing.process.BaseProcess
     connection: multiprocessing.connection.Connection
     started: float
@@ -320,16 +355,128 @@ class _Running:
     peak: int | None = None
 
 
+# A worker that dies without the memory limit being the cause: not the author's to fix.
+CRASH_ADVICE = "this is a bug in leafpress or a library it uses; please report it with the file"
+
+
+def _phrase(doing: str, text: str) -> str:
+    """``text`` as build words it, or after what was being done: "checking this document took longer..."."""
+    if not doing:
+        return text
+    return f"{doing} {text}" if text.startswith(("took ", "ran ")) else f"{doing} failed: {text}"
+
+
+def run_limited(works: Sequence[Work[K]], options: BatchOptions, on_result: Callable[[K, object], None],
+                on_stopped: Callable[[K, Stopped], None], doing: str = "", warm_up: str | None = None) -> None:
+    """Run each work in its own child, ``options.jobs`` at once, under the time and memory limits.
+
+    ``on_result`` gets each thing a work yields, as it comes; each starts the
+    clock again, so every step (a job's target, a topic's document) has the
+    whole time limit. ``on_stopped`` gets why a work ended before it was
+    done. ``doing`` opens its messages ("checking this document"); build's
+    have none. ``warm_up`` is what the forkserver loads if this call starts it.
+    Ctrl-C or an error here stops every child.
+    """
+    method = start_method(options.start_method)
+    options = replace(options, memory_mb=memory_limit(options), start_method=method)
+    pending = list(works)
+    running: list[_Running[K]] = []
+    limit_bytes = options.memory_mb * 1024 * 1024 if options.memory_mb else None
+    out_of_memory = f"ran out of memory (limit {options.memory_mb} MB per target; raise it with --memory)"
+    context = _context(method, warm_up) if pending else None
+    try:
+        while pending or running:
+            while pending and len(running) < max(1, options.jobs):
+                assert context is not None  # made above, as there was something pending
+                work = pending.pop(0)
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(target=_child, args=(sender, work.function, work.args, options),
+                                          daemon=True)
+                _start(process)
+                sender.close()
+                running.append(_Running(work, process, receiver, time.monotonic(), ready=method != "spawn"))
+            waitables = [r.connection for r in running] + [r.process.sentinel for r in running]
+            multiprocessing.connection.wait(waitables, timeout=0.2)
+            now = time.monotonic()
+            for job in list(running):
+                seconds = now - job.started
+                message = None
+                raised: Problem | None = None
+                if job.process.pid:  # None for a process gone, whose last reading counts
+                    job.peak = peak_memory(job.process.pid) or job.peak
+                # Killed by a signal within reach of its limit: an allocation was refused where no MemoryError
+                # could be raised (in C code). Far from it: a crash, which the memory limit did not cause.
+                memory_death = (limit_bytes is not None and job.peak is not None
+                                and job.peak >= limit_bytes * NEAR_LIMIT)
+                # Asked before the pipe: a child that sends its last result and exits in between is
+                # then read, not taken for a crash.
+                alive = job.process.is_alive()
+                if job.connection.poll():
+                    try:
+                        kind, payload = job.connection.recv()
+                    except (EOFError, OSError):
+                        job.process.join(timeout=5)
+                        kind, payload = "died", None
+                    if kind == "ready":  # a spawned child has started up: its time starts now
+                        job.started, job.ready = now, True
+                        continue
+                    if kind == "result":  # each step of a work has the whole time limit
+                        on_result(job.work.key, payload)
+                        job.started = now
+                        continue
+                    job.process.join(timeout=5)
+                    if kind == "done":
+                        job.connection.close()
+                        running.remove(job)
+                        continue
+                    if kind == "memory" and not options.memory_mb:
+                        message = "ran out of memory"
+                    elif kind == "memory" or (kind == "died" and memory_death):
+                        message = out_of_memory
+                    elif kind == "died":
+                        message = (f"the worker stopped without a result ({_signal_name(job.process.exitcode)})"
+                                   f"{'' if doing else ' while building it'}: {CRASH_ADVICE}")
+                    elif isinstance(payload, Problem):  # what was raised, at the file it concerns
+                        message, raised = payload.message, payload
+                    else:
+                        message = f"the worker failed ({payload}): {CRASH_ADVICE}"
+                elif not alive and memory_death:
+                    message = out_of_memory
+                elif not alive:
+                    message = (f"the worker crashed ({_signal_name(job.process.exitcode)})"
+                               f"{'' if doing else ' while building it'}: {CRASH_ADVICE}")
+                elif seconds > options.timeout + (0 if job.ready else SPAWN_START_SECONDS):
+                    _stop_child(job.process)
+                    message = (f"took longer than {options.timeout:g} s and was stopped; raise the limit "
+                               "with --timeout if the document is meant to be this long")
+                else:
+                    continue
+                job.connection.close()
+                running.remove(job)
+                on_stopped(job.work.key, Stopped(seconds, _phrase(doing, message) if raised is None else message,
+                                                 raised))
+    finally:
+        # Ctrl-C or an error here: stop every child.
+        for job in running:
+            _stop_child(job.process)
+
+
+def call_limited(function: Callable[..., Iterable[object]], args: tuple[object, ...], options: BatchOptions,
+                 doing: str = "") -> list[object] | Stopped:
+    """What ``function(*args)`` yields, run in one child under the limits, or why it was stopped."""
+    results: list[object] = []
+    stopped: list[Stopped] = []
+    run_limited([Work(None, function, args)], options, lambda _, item: results.append(item),
+                lambda _, why: stopped.append(why), doing)
+    return stopped[0] if stopped else results
+
+
 def _failed(target: Target, seconds: float, message: str | Problem) -> BuildResult:
     """A target that failed outside the pipeline: ``message``, or the problem the child sent, at its source."""
     if isinstance(message, str):
         return BuildResult(target, None, 0, seconds, (error(target.source, None, message),))
     where = message.path if message.path is not None and message.path != Path() else target.source
     return BuildResult(target, None, 0, seconds, (replace(message, path=where),))
-
-
-# A worker that dies without the memory limit being the cause: not the author's to fix.
-CRASH_ADVICE = "this is a bug in leafpress or a library it uses; please report it with the file"
 
 
 def _signal_name(exitcode: int | None) -> str:
@@ -397,16 +544,14 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
     # The longest first, by the last build's times (jobs never built before come first, as they may
     # be long): a long job started last would keep one process busy while the others sit idle.
     pending = sorted(jobs_of([target for target, _ in todo]), key=lambda job: -last_seconds(job))
-    running: list[_Running] = []
     # A warm-up pays for itself once some process builds after another has.
     # Spawned children start from nothing: they inherit no warm-up.
     if method == "forkserver" and len(pending) > max(1, options.jobs):
         spec: str | None = warm_up_spec(project, [target for target, _ in todo])
     else:
         spec = None
-    context = _context(method, spec) if pending else None
-    limit_bytes = options.memory_mb * 1024 * 1024 if options.memory_mb else None
-    out_of_memory = f"ran out of memory (limit {options.memory_mb} MB per target; raise it with --memory)"
+    # Each job's targets not yet reported, in the order its child builds them.
+    unreported = {job: list(job) for job in pending}
 
     def finish(result: BuildResult) -> None:
         results[result.target] = result
@@ -418,83 +563,20 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
         if progress:
             progress(result)
 
+    def built(job: tuple[Target, ...], result: object) -> None:
+        assert isinstance(result, BuildResult)
+        finish(result)
+        unreported[job].remove(result.target)
+
+    def stopped(job: tuple[Target, ...], why: Stopped) -> None:
+        for target in unreported[job]:  # the one being built, and those after it in the job
+            finish(_failed(target, why.seconds, why.problem or why.message))
+
     try:
-        while pending or running:
-            while pending and len(running) < max(1, options.jobs):
-                assert context is not None  # made above, as there was something pending
-                job_targets = pending.pop(0)
-                receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=_child, args=(sender, project, job_targets, options), daemon=True)
-                _start(process)
-                sender.close()
-                running.append(_Running(list(job_targets), process, receiver, time.monotonic(),
-                                        ready=method != "spawn"))
-            waitables = [r.connection for r in running] + [r.process.sentinel for r in running]
-            multiprocessing.connection.wait(waitables, timeout=0.2)
-            now = time.monotonic()
-            for job in list(running):
-                seconds = now - job.started
-                message: str | Problem | None = None
-                if job.process.pid:  # None for a process gone, whose last reading counts
-                    job.peak = peak_memory(job.process.pid) or job.peak
-                # Killed by a signal within reach of its limit: an allocation was refused where no MemoryError
-                # could be raised (in C code). Far from it: a crash, which the memory limit did not cause.
-                memory_death = (limit_bytes is not None and job.peak is not None
-                                and job.peak >= limit_bytes * NEAR_LIMIT)
-                # Asked before the pipe: a child that sends its last result and exits in between is
-                # then read, not taken for a crash.
-                alive = job.process.is_alive()
-                if job.connection.poll():
-                    try:
-                        kind, payload = job.connection.recv()
-                    except (EOFError, OSError):
-                        job.process.join(timeout=5)
-                        kind, payload = "died", None
-                    if kind == "ready":  # a spawned child has started up: its time starts now
-                        job.started, job.ready = now, True
-                        continue
-                    if kind == "result":  # each target of a job has the whole time limit
-                        assert isinstance(payload, BuildResult)
-                        finish(payload)
-                        job.targets.remove(payload.target)
-                        job.started = now
-                        continue
-                    job.process.join(timeout=5)
-                    if kind == "done":
-                        job.connection.close()
-                        running.remove(job)
-                        continue
-                    if kind == "memory" and not options.memory_mb:
-                        message = "ran out of memory"
-                    elif kind == "memory" or (kind == "died" and memory_death):
-                        message = out_of_memory
-                    elif kind == "died":
-                        message = (f"the worker stopped without a result ({_signal_name(job.process.exitcode)}) "
-                                   f"while building it: {CRASH_ADVICE}")
-                    elif isinstance(payload, Problem):  # what was raised, at the file it concerns
-                        message = payload
-                    else:
-                        message = f"the worker failed ({payload}): {CRASH_ADVICE}"
-                elif not alive and memory_death:
-                    message = out_of_memory
-                elif not alive:
-                    message = (f"the worker crashed ({_signal_name(job.process.exitcode)}) while building it: "
-                               f"{CRASH_ADVICE}")
-                elif seconds > options.timeout + (0 if job.ready else SPAWN_START_SECONDS):
-                    _stop_child(job.process)
-                    message = (f"took longer than {options.timeout:g} s and was stopped; raise the limit "
-                               "with --timeout if the document is meant to be this long")
-                else:
-                    continue
-                job.connection.close()
-                running.remove(job)
-                for target in job.targets:  # the one being built, and those after it in the job
-                    finish(_failed(target, seconds, message))
+        run_limited([Work(job, _build_job, (project, job, out_dir)) for job in pending], options, built, stopped,
+                    warm_up=spec)
     finally:
-        # Ctrl-C or an error here: stop every child; what finished is kept.
-        for job in running:
-            _stop_child(job.process)
-        manifest.save()
+        manifest.save()  # what finished is kept, even after Ctrl-C
     return [results[t] for t in targets if t in results]
 
 

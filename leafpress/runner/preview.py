@@ -19,7 +19,7 @@ that answer; a client that does not read its answer is dropped after
 SOCKET_TIMEOUT seconds.
 
 A preview page is the HTML WeasyPrint receives for a target (pipeline.render_target,
-as a build renders it), with the layout's
+as a build renders it, in a child under the build's time and memory limits), with the layout's
 stylesheets linked, file: URLs turned into served paths, the problems of
 its last build and of the render in a box at the top, and the reload script.
 """
@@ -41,7 +41,7 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -56,7 +56,7 @@ from ..errors import LeafpressError, Problem, display_path, echo, error, printab
 from ..pipeline import BuildResult, Session, Target, plan, plural, render_target, result_line, summary_line
 from ..project.config import CONFIG_NAME, Project, config_problems, find_root, load_project
 from ..source.safefile import FileRefused, read_bytes
-from .batch import BatchOptions, run_batch
+from .batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, Stopped, call_limited, run_batch
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -176,11 +176,16 @@ class Preview:
     """Plans and builds the watched targets; pages wait on its version."""
 
     def __init__(self, root: Path, paths: Iterable[Path] = (), layouts: Iterable[str] = (),
-                 jobs: int | None = None, echo: Callable[..., None] = echo):
+                 jobs: int | None = None, echo: Callable[..., None] = echo,
+                 timeout: float = DEFAULT_TIMEOUT, memory_mb: int | None = DEFAULT_MEMORY_MB):
         self.root = root.resolve()
         self.paths = [Path(p) for p in paths]
         self.layouts = list(layouts)
         self.jobs = jobs
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        # Pages rendered at once, each in its own process; more requests wait their turn.
+        self.renders = threading.BoundedSemaphore(jobs or os.cpu_count() or 1)
         self.echo = echo
         self.snapshot = Snapshot(None)
         self.session = secrets.token_hex(4)  # a restarted watcher never repeats a version
@@ -210,6 +215,11 @@ class Preview:
         with self._changed:
             self.stopping = True
             self._changed.notify_all()
+
+    def options(self, project: Project) -> BatchOptions:
+        """The limits of every build and page render: a build's, or what watch was given."""
+        options = BatchOptions(out_dir=project.output_dir, timeout=self.timeout, memory_mb=self.memory_mb)
+        return replace(options, jobs=self.jobs) if self.jobs else options
 
     # planning and building
 
@@ -273,10 +283,7 @@ class Preview:
             if first or not result.up_to_date:
                 echo(result_line(result))
 
-        options = BatchOptions(out_dir=project.output_dir)
-        if self.jobs:
-            options = replace(options, jobs=self.jobs)
-        results = run_batch(project, list(snapshot.targets), options, progress=report)
+        results = run_batch(project, list(snapshot.targets), self.options(project), progress=report)
         old = snapshot.results
         kept: dict[str, BuildResult] = {}
         for result in results:
@@ -359,10 +366,28 @@ class Preview:
 
 # --- the preview page ------------------------------------------------------------
 
-def preview_html(project: Project, target: Target) -> tuple[str | None, list[Problem]]:
-    """The HTML WeasyPrint would receive for ``target``, or None, and the problems on the way."""
+RENDERING = "rendering this preview"
+
+
+def preview_html(project: Project, target: Target,
+                 options: BatchOptions | None = None) -> tuple[str | None, list[Problem]]:
+    """The HTML WeasyPrint would receive for ``target``, or None, and the problems on the way.
+
+    Rendered in a child under ``options``' time and memory limits (a build's
+    by default): a page whose content takes too long is stopped and its problem returned.
+    """
+    options = options or BatchOptions(out_dir=project.output_dir)
+    outcome = call_limited(_render_html, (project, target), options, doing=RENDERING)
+    if isinstance(outcome, Stopped):
+        return None, [error(target.source, None, outcome.message)]
+    rendered: tuple[str | None, list[Problem]] = outcome[0] if outcome else (None, [])  # type: ignore[assignment]
+    return rendered
+
+
+def _render_html(project: Project, target: Target) -> Iterator[tuple[str | None, list[Problem]]]:
+    """In a child: the target rendered as a build renders it, stopping before typesetting."""
     rendered = render_target(Session(project, project.output_dir), target)
-    return rendered.html, list(rendered.problems)
+    yield rendered.html, list(rendered.problems)
 
 
 def problems_box(problems: Iterable[Problem]) -> str:
@@ -408,13 +433,14 @@ def _reload_tag(version: str, nonce: str) -> str:
             f'data-version="{html.escape(version)}"></script>\n')
 
 
-def preview_page(snapshot: Snapshot, target: Target, version: str, nonce: str) -> str:
+def preview_page(snapshot: Snapshot, target: Target, version: str, nonce: str,
+                 options: BatchOptions | None = None) -> str:
     """The preview of one target: its HTML with stylesheets, problems and the reload script."""
     project = snapshot.project
     problems = list(snapshot.problems)
     page = None
     if project is not None:
-        page, rendered = preview_html(project, target)
+        page, rendered = preview_html(project, target, options)
         last = snapshot.results.get(target.name)
         problems += list(last.problems) if last else []
         problems += rendered
@@ -698,7 +724,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _preview(self, snapshot: Snapshot, rest: str) -> None:
         target = snapshot.target(rest)
         if target is not None:
-            self._send_html(preview_page, snapshot, target, self.server.preview.version)
+            preview = self.server.preview
+            options = preview.options(snapshot.project) if snapshot.project else None
+            with preview.renders:
+                self._send_html(preview_page, snapshot, target, preview.version, options=options)
             return
         # Anything else under /preview/<topic>/ is a file of that topic, where
         # the page's relative URLs (images) point, as WeasyPrint's base URL does.
@@ -753,10 +782,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
             kind += "; charset=utf-8"
         self._send(HTTPStatus.OK, data, kind, policy=FILE_POLICY)
 
-    def _send_html(self, make_page: Callable[..., str], *args: object, status: HTTPStatus = HTTPStatus.OK) -> None:
+    def _send_html(self, make_page: Callable[..., str], *args: object, status: HTTPStatus = HTTPStatus.OK,
+                   **keywords: object) -> None:
         """A page made with a fresh nonce, which only its reload script carries."""
         nonce = secrets.token_urlsafe(16)
-        page = make_page(*args, nonce=nonce)
+        page = make_page(*args, nonce=nonce, **keywords)
         self._send(status, page.encode("utf-8"), "text/html; charset=utf-8", policy=PAGE_POLICY.format(nonce=nonce))
 
     def _not_found(self) -> None:
@@ -792,7 +822,11 @@ def _fail(problems: Iterable[Problem]) -> None:
               help="Port of the preview on 127.0.0.1; 0 picks a free one.")
 @click.option("--layout", "layouts", multiple=True, metavar="NAME",
               help="Watch only this layout (repeat for several). Default: all.")
-def watch(paths: tuple[Path, ...], port: int, layouts: tuple[str, ...]) -> None:
+@click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
+              help="Seconds one target's build, or one preview page, may take before it is stopped and reported.")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=256), default=DEFAULT_MEMORY_MB, show_default=True,
+              help="Megabytes of memory one target's build, or one preview page, may use.")
+def watch(paths: tuple[Path, ...], port: int, layouts: tuple[str, ...], timeout: float, memory_mb: int) -> None:
     """Rebuild PDFs on every save and serve a live HTML preview.
 
     Builds the targets for PATHS (default: every topic) into output/, then
@@ -802,8 +836,9 @@ def watch(paths: tuple[Path, ...], port: int, layouts: tuple[str, ...]) -> None:
 
     The preview runs on http://127.0.0.1:PORT/ (this computer only): / lists
     the targets, /preview/<topic>/<layout> shows the HTML WeasyPrint receives,
-    with the print stylesheets, and any errors in a box at the top. Stop with
-    Ctrl-C.
+    with the print stylesheets, and any errors in a box at the top. Each build
+    and each page runs in its own process under --timeout and --memory, as in
+    a build. Stop with Ctrl-C.
 
     Example: leafpress watch content/ketamine-neuropathic-pain --port 8001
     """
@@ -814,7 +849,7 @@ def watch(paths: tuple[Path, ...], port: int, layouts: tuple[str, ...]) -> None:
         except LeafpressError as exc:
             _fail(exc.problems)
         return
-    preview = Preview(root, paths, layouts)
+    preview = Preview(root, paths, layouts, timeout=timeout, memory_mb=memory_mb)
     snapshot = preview.replan()
     if snapshot.problems:  # a wrong path or layout, or a broken leafpress.yaml: nothing to watch yet
         _fail(snapshot.problems)

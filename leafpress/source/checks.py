@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +18,8 @@ from .readability import Report, TextBlocks, score
 from .yamlfile import YamlData, read_text
 
 if TYPE_CHECKING:
-    from ..pipeline import Session
+    from ..pipeline import Session, Target
+    from ..runner.batch import BatchOptions
 
 
 def prose_of(document: Document) -> list[str]:
@@ -157,67 +159,132 @@ def _language_problems(source: Path, language: str, front_matter: YamlData, layo
     return []
 
 
+CHECKING = "checking this document"
+
+
 def check_topics(project: Project, paths: list[Path], today: datetime.date,
                  strict_readability: bool = False) -> list[TopicCheck]:
-    """Run every content check on the topics under ``paths``, without making PDFs."""
-    from ..layouts.registry import batch_layouts
-    from ..pipeline import Session, find_topics, plan, render_target
+    """Run every content check on the topics under ``paths``, without making PDFs, in this process."""
+    from ..pipeline import Session
+
+    topics, targets = _plan_checks(project, paths)
+    session = Session(project, project.output_dir)
+    results = []
+    for folder, only in topics:
+        for step in _check_topic(session, folder, only, targets, today, strict_readability):
+            if isinstance(step, TopicCheck):
+                results.append(step)
+    return results
+
+
+def check_topics_limited(project: Project, paths: list[Path], today: datetime.date, options: BatchOptions,
+                         strict_readability: bool = False) -> list[TopicCheck]:
+    """:func:`check_topics`, each topic in a child under build's time and memory limits (``options``).
+
+    A document whose checks run out of time or memory is reported at its file
+    with the time it took; the other topics are checked all the same.
+    """
+    from ..runner.batch import Stopped, Work, run_limited
+
+    topics, targets = _plan_checks(project, paths)
+    done: dict[tuple[Path, Path | None], TopicCheck] = {}
+    current: dict[tuple[Path, Path | None], Path] = {}  # the file each topic's child is checking
+
+    def step(key: tuple[Path, Path | None], item: object) -> None:
+        if isinstance(item, TopicCheck):
+            done[key] = item
+        elif isinstance(item, Path):
+            current[key] = item
+
+    def stopped(key: tuple[Path, Path | None], why: Stopped) -> None:
+        folder, only = key
+        path = current.get(key, only or folder)
+        # Between its documents, a topic's child checks its data files.
+        message = why.message.replace(CHECKING, "checking this topic's data files", 1) if path == folder \
+            else why.message
+        problem = error(path, None, message)
+        done[key] = TopicCheck(folder.name, folder, (problem,), ())
+
+    works = [Work(key, check_topic_steps, (project, key[0], key[1], targets, today, strict_readability))
+             for key in topics]
+    run_limited(works, options, step, stopped, doing=CHECKING)
+    return [done[key] for key in topics if key in done]
+
+
+def _plan_checks(project: Project, paths: list[Path]) -> tuple[list[tuple[Path, Path | None]], list[Target]]:
+    from ..pipeline import find_topics, plan
 
     topics, problems = find_topics(project, paths)
     if problems:
         raise LeafpressError(problems)
-    targets = plan(project, paths)
-    session = Session(project, project.output_dir)
+    return topics, plan(project, paths)
 
+
+def check_topic_steps(project: Project, folder: Path, only: Path | None, targets: list[Target],
+                      today: datetime.date, strict_readability: bool) -> Iterator[Path | TopicCheck]:
+    """In a child: one topic's checks, as :func:`check_topics_limited` runs them."""
+    from ..pipeline import Session
+
+    yield from _check_topic(Session(project, project.output_dir), folder, only, targets, today, strict_readability)
+
+
+def _check_topic(session: Session, folder: Path, only: Path | None, targets: list[Target], today: datetime.date,
+                 strict_readability: bool) -> Iterator[Path | TopicCheck]:
+    """Check one topic: yields each file before its checks start (each has the whole time limit), then the
+    :class:`TopicCheck`."""
+    from ..layouts.registry import batch_layouts
+    from ..pipeline import render_target
+
+    project = session.project
     # Every Markdown file some layout is built from: article.md, patient.<language>.md, a declared layout's.
     layouts = list(batch_layouts(project).values())
     patterns = {layout.sources for layout in layouts}
-    results = []
-    for folder, only in topics:
-        sources = sorted({source for pattern in patterns for source in folder.glob(pattern)})
-        if only is not None:
-            sources = [s for s in sources if s == only]
-        found: list[Problem] = []
-        reports: list[ReadabilityCheck] = []
-        known: frozenset[str] = frozenset()
-        for source in sources:
-            lines = _lines(source)
-            found += _scaffold_problems(source, lines)
-            loaded = session.load(source, folder.name)
-            # Front matter and body are checked even when citations or images
-            # have errors, so one run reports everything.
-            parsed = (loaded.meta, loaded.front_matter, loaded.markdown) if isinstance(loaded, Document) else None
-            if parsed is None and (source_only := load_source(source)[0]) is not None:
-                parsed = (source_only.meta, source_only.yaml, source_only.body)
+    sources = sorted({source for pattern in patterns for source in folder.glob(pattern)})
+    if only is not None:
+        sources = [s for s in sources if s == only]
+    found: list[Problem] = []
+    reports: list[ReadabilityCheck] = []
+    known: frozenset[str] = frozenset()
+    for source in sources:
+        yield source
+        lines = _lines(source)
+        found += _scaffold_problems(source, lines)
+        loaded = session.load(source, folder.name)
+        # Front matter and body are checked even when citations or images
+        # have errors, so one run reports everything.
+        parsed = (loaded.meta, loaded.front_matter, loaded.markdown) if isinstance(loaded, Document) else None
+        if parsed is None and (source_only := load_source(source)[0]) is not None:
+            parsed = (source_only.meta, source_only.yaml, source_only.body)
+        if parsed is not None:
+            meta, front_matter, body = parsed
+            found += _review_problems(source, meta.review_date, front_matter.line_of(("review_date",)), today)
+            found += _language_problems(source, meta.language, front_matter, layouts)
+        if not isinstance(loaded, Document):
+            found += loaded
             if parsed is not None:
-                meta, front_matter, body = parsed
-                found += _review_problems(source, meta.review_date, front_matter.line_of(("review_date",)), today)
-                found += _language_problems(source, meta.language, front_matter, layouts)
-            if not isinstance(loaded, Document):
-                found += loaded
-                if parsed is not None:
-                    found += _link_problems(source, lines, body, frozenset())
-                continue
-            known = known | frozenset(loaded.references.references)
-            found += loaded.problems
-            found += _link_problems(source, lines, loaded.markdown, known)
-            if loaded.meta.audience == "patients":
-                report = readability(loaded)
-                reports.append(ReadabilityCheck(source, report, ()))
-                found += readability_problems(loaded, strict_readability)
-        if only is None:
-            if not known and (folder / "references.json").is_file():
-                from ..cite.references import load_references
+                found += _link_problems(source, lines, body, frozenset())
+            continue
+        known = known | frozenset(loaded.references.references)
+        found += loaded.problems
+        found += _link_problems(source, lines, loaded.markdown, known)
+        if loaded.meta.audience == "patients":
+            report = readability(loaded)
+            reports.append(ReadabilityCheck(source, report, ()))
+            found += readability_problems(loaded, strict_readability)
+    if only is None:
+        yield folder
+        if not known and (folder / "references.json").is_file():
+            from ..cite.references import load_references
 
-                library, _ = load_references(folder / "references.json")
-                known = frozenset(library.references)
-            found += _data_problems(session, folder, known)
-        # Then every target as the build renders it, stopping before typesetting: the layouts' own
-        # requirements, their data and their templates (a problem found twice is reported once).
-        for target in targets:
-            if target.source.parent == folder and only in (None, target.source):
-                found += render_target(session, target).problems
-        unique = list(dict.fromkeys(found))
-        unique.sort(key=lambda p: (str(p.path), p.line or 0))
-        results.append(TopicCheck(folder.name, folder, tuple(unique), tuple(reports)))
-    return results
+            library, _ = load_references(folder / "references.json")
+            known = frozenset(library.references)
+        found += _data_problems(session, folder, known)
+    # Then every target as the build renders it, stopping before typesetting: the layouts' own
+    # requirements, their data and their templates (a problem found twice is reported once).
+    for target in targets:
+        if target.source.parent == folder and only in (None, target.source):
+            yield target.source
+            found += render_target(session, target).problems
+    unique = list(dict.fromkeys(found))
+    unique.sort(key=lambda p: (str(p.path), p.line or 0))
+    yield TopicCheck(folder.name, folder, tuple(unique), tuple(reports))

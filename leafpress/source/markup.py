@@ -307,12 +307,18 @@ MAX_LINES = 10_000
 # one paragraph take minutes; these limits keep any text under a few seconds,
 # far above real leaflets (a long paragraph full of citations uses a few
 # thousand).
+# Backslash escapes, smart quotes and dashes (smarty) and character entities
+# are cheap to find but each one rewrites the paragraph's text: counted as
+# markup too (measured: 40,000 '\.' in one paragraph take 5 s, 80,000 about
+# 20 s; one at the limit below takes a tenth of a second).
 MAX_PARAGRAPH_WORK = 3_000_000
 MAX_WORK = 10_000_000
 FEWER_LEVELS = "use fewer levels of lists, block quotes or HTML elements"
 
 _QUOTE_AND_INDENT = re.compile(r"[ \t>]*")
 _MARK = re.compile(r"[\[*_`|]|<[A-Za-z/!?]")
+# What Python-Markdown replaces one by one: escapes, smarty's quotes, dashes and ellipses, entities.
+_PUNCTUATION = re.compile(r"\\.|['\"]|--|\.\.\.|&[#A-Za-z0-9]", re.S)
 _ITEM_START = re.compile(r"[ \t>]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 _DEFINITION = re.compile(r"^[ \t]{0,3}:", re.M)
@@ -333,8 +339,8 @@ def _next(positions: list[int], after: int, end: int) -> int:
     return positions[index] if index < len(positions) else end
 
 
-def _segment_work(segment: str) -> tuple[int, int]:
-    """(work, markup characters) for text Python-Markdown processes inline as one piece."""
+def _segment_work(segment: str) -> tuple[int, int, int]:
+    """(work, markup characters, punctuation) for text Python-Markdown processes inline as one piece."""
     closing = {"[": [m.start() for m in re.finditer(r"\]", segment)],
                "<": [m.start() for m in re.finditer(r">", segment)]}
     marks = work = 0
@@ -347,7 +353,8 @@ def _segment_work(segment: str) -> tuple[int, int]:
     parentheses = [m.start() for m in re.finditer(r"\)", segment)]
     for match in re.finditer(r"\]\(", segment):
         work += _next(parentheses, match.start(), len(segment)) - match.start()
-    return work + marks * len(segment) // 16, marks
+    punctuation = len(_PUNCTUATION.findall(segment))
+    return work + (marks + punctuation) * len(segment) // 16, marks, punctuation
 
 
 def _segments(lines: list[str]) -> list[str]:
@@ -389,9 +396,13 @@ def markdown_limits(text: str) -> list[Notice]:
     total = 0
     for first, block in _blocks(lines):
         parts = [_segment_work(segment) for segment in _segments(block)]
-        work, marks = sum(w for w, _ in parts), sum(m for _, m in parts)
+        work, marks, punctuation = (sum(part[i] for part in parts) for i in range(3))
         length = sum(len(line) + 1 for line in block)
         work += len(_DEFINITION.findall("\n".join(block))) * length // 4
+        if work > MAX_PARAGRAPH_WORK and punctuation > marks:
+            return [Notice(f"this paragraph is too long to convert with so much punctuation ({length} characters, "
+                           f"{punctuation} backslash escapes, quotes, dashes, '...' or &entities;): split it into "
+                           "shorter paragraphs", line=first)]
         if work > MAX_PARAGRAPH_WORK:
             return [Notice(f"this paragraph is too long and complex to convert ({length} characters, {marks} "
                            "of them markup such as [ * _ ` | <): split it up, or escape stray characters "
