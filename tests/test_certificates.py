@@ -528,3 +528,53 @@ def test_a_name_the_fonts_cannot_show_fails_its_row_only(course):
         "fonts of the certificate layout: remove them, or add a font that has them to styles/fonts/fonts-world.css"]
     assert sorted(p.name for p in (course.root / "output" / "course" / "certificates").iterdir()) == \
         ["Ana Test.pdf", "register.csv"]
+
+
+# --- malformed rosters: strict CSV, each bad row at its line ------------------------------
+
+OPEN_QUOTE = ('a double quote (") opens a field on this line and is not closed on it (a name may go on to the '
+              "next line, without a comma): add the closing quote, or delete the stray one")
+
+# (line, text): what a hand-edited or hostile roster can hold. Lines 9-10 are one name over two lines.
+MALFORMED = [
+    (1, "name,email"),
+    (2, "Ana Test,ana@example.org"),
+    (3, '"Bea Open,bea@example.org'),  # never closed: it would swallow the rows below
+    (4, "Carl Test,carl@example.org"),
+    (5, '"Dan" Test,dan@example.org'),
+    (6, "Eva\x00Test,eva@example.org"),
+    (7, "x" * 1001 + ",long@example.org"),
+    (8, "Fay,Test,fay@example.org"),
+    (9, '"Joan'),
+    (10, 'Miró",joan@example.org'),
+    (11, '"Gil Open,gil@example.org'),  # closed on the next line: two rows merged into one name
+    (12, 'Hal Test",hal@example.org'),
+    (13, "Ivo Test,ivo@example.org"),
+    (14, '"Jan Test,jan@example.org'),  # open at the end of the file
+]
+
+
+def test_malformed_csv_is_an_error_at_its_line_and_the_other_rows_are_made(course):
+    (course.root / "roster.csv").write_text("\n".join(t for _, t in MALFORMED) + "\n", encoding="utf-8")
+    code, out, err = run("certificates", "content/course", "--roster", "roster.csv")
+    assert code == 1
+    assert errors(err) == [
+        f"roster.csv:3: error: {OPEN_QUOTE}",
+        'roster.csv:5: error: text follows the double quote (") that closes a field: put the whole field in '
+        'double quotes, and write a quote inside it as two ("")',
+        "roster.csv:6: error: this line has a NUL character (\\x00): save the roster again as CSV UTF-8",
+        "roster.csv:7: error: a field is longer than 1000 characters: a name has at most 200; check the row, "
+        "or that a double quote is not left open",
+        "roster.csv:8: error: this row has 3 fields but the header has 2: put a name that contains a comma "
+        "in double quotes",
+        f"roster.csv:11: error: {OPEN_QUOTE}",
+        'roster.csv:12: error: a double quote (") inside a field that does not start with one: put the whole '
+        'field in double quotes, and write the quote as two (""), or delete it',
+        f"roster.csv:14: error: {OPEN_QUOTE}",
+    ]
+    assert out.splitlines()[-1] == "4 made, 8 failed, 0 warnings."
+    folder = course.root / "output" / "course" / "certificates"
+    assert [(r["name"], r["email"]) for r in read_register(folder)] == [
+        ("Ana Test", "ana@example.org"), ("Carl Test", "carl@example.org"), ("Joan Miró", "joan@example.org"),
+        ("Ivo Test", "ivo@example.org")]
+

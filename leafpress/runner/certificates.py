@@ -1,8 +1,9 @@
 """Certificates of attendance for a topic's CPD session: one PDF per attendee.
 
 * The roster is a UTF-8 CSV file with a header row: a ``name`` column (or
-  ``full_name``, ``nombre``) and optionally ``email``. A bad row is reported
-  with its line and skipped; every other row still gets its certificate.
+  ``full_name``, ``nombre``) and optionally ``email``, read strictly (see
+  :func:`_csv_records`). A bad row is reported with its physical line and
+  skipped; every other row still gets its certificate.
 * The activity comes from the topic's ``cpd.yaml``; the provider is the clinic
   in ``leafpress.yaml``.
 * Each certificate has a number that anyone with the roster can recompute:
@@ -30,6 +31,7 @@ import io
 import re
 import time
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -63,6 +65,11 @@ EMAIL_COLUMNS = ("email", "e_mail", "correo")
 MAX_NAME_CHARS = 200
 MAX_STEM_BYTES = 100  # of a file name before ".pdf", in UTF-8
 MAX_ROSTER_BYTES = 10 * 1024 * 1024
+# CSV rules no real roster trips by accident, so that a stray double quote cannot quietly merge rows:
+# a field runs over at most two lines (a name typed over two lines in a spreadsheet cell), and
+# one that does has no comma; no field is longer than a name or an email could ever be.
+MAX_RECORD_LINES = 2
+MAX_FIELD_CHARS = 1000
 
 # Plain, untagged PDF whatever the project's output profile: a certificate
 # is a single page of a name and facts, printed or filed, not read as a document.
@@ -176,25 +183,110 @@ def read_roster(path: Path) -> tuple[list[RosterRow], list[Problem]]:
                                     f"is not UTF-8 text (bad byte at offset {offset}): save it as UTF-8 "
                                     "(in Excel: 'CSV UTF-8')")]) from None
 
-    text = unicodedata.normalize("NFC", text)  # "e\u0301" becomes "é", the letter the fonts have
+    return parse_roster(path, unicodedata.normalize("NFC", text))  # "e\u0301" becomes "é", as the fonts have it
+
+
+class _OpenQuote(Exception):
+    """A record asked for more physical lines than a field may run over."""
+
+
+class _Lines:
+    """Feeds :func:`csv.reader` the file's physical lines from ``at``; refuses a record more than
+    :data:`MAX_RECORD_LINES` lines long, so a stray quote never swallows the rest of the file."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self.at = 0  # the next line to read (0-based)
+        self.record_start = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.at >= len(self.lines):
+            raise StopIteration
+        if self.at - self.record_start >= MAX_RECORD_LINES:
+            raise _OpenQuote
+        self.at += 1
+        return self.lines[self.at - 1]
+
+
+def _stray_quote(record: list[str], raw: str) -> bool:
+    """Whether a field has a double quote the file does not write quoted and doubled, as every
+    spreadsheet does: what is left of a quote opened on the line before, or a stray one."""
+    return any('"' in field and '"' + field.replace('"', '""') + '"' not in raw for field in record)
+
+
+def _csv_records(path: Path, text: str) -> Iterator[tuple[int, list[str] | Problem]]:
+    """(physical line, fields) of each CSV record, or (line, problem) for one that cannot be read.
+
+    Strict CSV: a field runs over at most :data:`MAX_RECORD_LINES` lines, and one that runs over
+    more than one has no comma; a quote left open is reported at the line that opens it, and reading
+    goes on from the next line, so the rows it would have swallowed still count. A double quote
+    inside a field is written doubled in a quoted field. At most :data:`MAX_FIELD_CHARS` characters
+    a field; no NUL character.
+    """
+    lines = _Lines(io.StringIO(text, newline="").readlines())
+    reader = csv.reader(lines, strict=True)
+    open_quote = ('a double quote (") opens a field on this line and is not closed on it (a name may go on to '
+                  "the next line, without a comma): add the closing quote, or delete the stray one")
+    while True:
+        start = lines.record_start = lines.at
+        line = start + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except _OpenQuote:
+            record = [open_quote]
+        except csv.Error as exc:
+            if lines.at > line or "unexpected end of data" in str(exc):  # a quote opened here runs on
+                message = open_quote
+            elif "field larger than field limit" in str(exc):
+                message = (f"a field is longer than {MAX_FIELD_CHARS} characters: a name has at most "
+                           f"{MAX_NAME_CHARS}; check the row, or that a double quote is not left open")
+            elif "expected after" in str(exc):
+                message = ('text follows the double quote (") that closes a field: put the whole field in '
+                           'double quotes, and write a quote inside it as two ("")')
+            else:  # pragma: no cover - the csv module has no other errors in strict mode
+                message = f"cannot read this line as CSV: {exc}"
+            record = [message]
+        else:
+            if any("," in field and ("\n" in field or "\r" in field) for field in record):
+                record = [open_quote]  # "Ana,ana@example.org<newline>Bob",bob@example.org
+            elif _stray_quote(record, "".join(lines.lines[start:lines.at])):
+                record = ['a double quote (") inside a field that does not start with one: put the whole field '
+                          'in double quotes, and write the quote as two (""), or delete it']
+            elif any("\x00" in field for field in record):
+                yield line, error(path, line, "this line has a NUL character (\\x00): save the roster again "
+                                  "as CSV UTF-8")
+                continue
+            else:
+                yield line, record
+                continue
+        yield line, error(path, line, record[0])
+        lines.at = line  # go on from the line after the one that opened the record
+
+
+def parse_roster(path: Path, text: str) -> tuple[list[RosterRow], list[Problem]]:
+    """The valid rows of a roster's text and a problem (one) for each bad row; see :func:`read_roster`."""
     problems: list[Problem] = []
     rows: list[RosterRow] = []
     header: list[str] | None = None
     name_at = 0  # set from the header row, which comes first
     email_at: int | None = None
     bad_rows = 0
-    reader = csv.reader(io.StringIO(text, newline=""))
-    while True:
-        line = reader.line_num + 1  # where the next record starts
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(error(path, reader.line_num, f"cannot read this line as CSV: {exc}"))
+    limit = csv.field_size_limit(MAX_FIELD_CHARS)  # the module's global setting: restored below
+    try:
+        records = list(_csv_records(path, text))
+    finally:
+        csv.field_size_limit(limit)
+    for line, record in records:
+        if isinstance(record, Problem):
+            if header is None:  # nothing below can be read without the header row
+                raise LeafpressError([record])
+            problems.append(record)
             bad_rows += 1
-            if reader.line_num < line:  # never loop on a line the reader cannot pass
-                break
             continue
         if not any(field.strip() for field in record):
             continue  # blank lines, and the ",,," rows spreadsheets leave at the end
