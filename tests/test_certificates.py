@@ -578,3 +578,15 @@ def test_malformed_csv_is_an_error_at_its_line_and_the_other_rows_are_made(cours
         ("Ana Test", "ana@example.org"), ("Carl Test", "carl@example.org"), ("Joan Miró", "joan@example.org"),
         ("Ivo Test", "ivo@example.org")]
 
+
+
+def test_a_roster_with_thousands_of_bad_rows_prints_50_problems_and_a_count(course):
+    (course.root / "roster.csv").write_text("name,email\n" + "a,b,c\n" * 100_000 + "Zoe Test,\n", encoding="utf-8")
+    code, out, err = run("certificates", "content/course", "--roster", "roster.csv")
+    assert code == 1
+    assert errors(err) == [f"roster.csv:{line}: error: this row has 3 fields but the header has 2: put a name that "
+                           "contains a comma in double quotes" for line in range(2, 52)] + [
+        "roster.csv: error: 99950 more problems in this file are not shown: fix the ones above and run again"]
+    assert len(err.splitlines()) == 51
+    assert out.splitlines()[-1] == "1 made, 100000 failed, 0 warnings."
+

@@ -3,7 +3,8 @@
 * The roster is a UTF-8 CSV file with a header row: a ``name`` column (or
   ``full_name``, ``nombre``) and optionally ``email``, read strictly (see
   :func:`_csv_records`). A bad row is reported with its physical line and
-  skipped; every other row still gets its certificate.
+  skipped; every other row still gets its certificate. At most 50 problems
+  are reported, then how many more there are.
 * The activity comes from the topic's ``cpd.yaml``; the provider is the clinic
   in ``leafpress.yaml``.
 * Each certificate has a number that anyone with the roster can recompute:
@@ -42,7 +43,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from ..cite.references import load_references
-from ..errors import LeafpressError, Problem, error, has_errors, quote
+from ..errors import LeafpressError, Problem, error, has_errors, limit_problems, quote
 from ..finish.files import write_atomic
 from ..finish.profiles import DEFAULT_PROFILE, PROFILES
 from ..layouts.builtin.certificate import LAYOUT
@@ -551,7 +552,8 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
     attendees = number_rows(rows, activity.topic, activity.first_date)
     out_dir = (out_dir or project.output_dir / activity.topic / "certificates").resolve()
     if not attendees:  # every row was bad: they are reported, and there is nothing to typeset
-        return CertificatesResult(out_dir, (), bad_rows, tuple(problems), None, None, time.perf_counter() - started)
+        return CertificatesResult(out_dir, (), bad_rows, tuple(limit_problems(problems)), None, None,
+                                  time.perf_counter() - started)
     env = make_environment(project.template_dirs)
     context = activity_context(project, activity)
     names = file_names(attendees)
@@ -614,6 +616,6 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
         else:
             combined_path = out_dir / COMBINED_NAME
             write_atomic(combined_path, combined_pdf)
-    return CertificatesResult(out_dir, tuple(certificates), bad_rows + failed,
-                              tuple(sorted(problems, key=lambda p: p.line or 0)), register, combined_path,
+    problems = limit_problems(sorted(problems, key=lambda p: p.line or 0))  # at most 50 a file
+    return CertificatesResult(out_dir, tuple(certificates), bad_rows + failed, tuple(problems), register, combined_path,
                               time.perf_counter() - started)
