@@ -590,3 +590,23 @@ def test_a_roster_with_thousands_of_bad_rows_prints_50_problems_and_a_count(cour
     assert len(err.splitlines()) == 51
     assert out.splitlines()[-1] == "1 made, 100000 failed, 0 warnings."
 
+
+
+# --- register.csv: no formulas -----------------------------------------------------------
+
+def test_every_register_cell_is_escaped_against_formulas(course):
+    """OWASP's CSV injection advice: a cell starting with = + - @ tab or CR gets a leading apostrophe.
+    File names can start with + or - too."""
+    (course.root / "roster.csv").write_text('name,email\n-Ana Test,@ana\n+34 Bea Test,"=HYPERLINK(""x"")"\n'
+                                            "Carl Test,carl@example.org\n", encoding="utf-8")
+    code, _, err = run("certificates", "content/course", "--roster", "roster.csv")
+    assert code == 0, err
+    folder = course.root / "output" / "course" / "certificates"
+    assert [(r["name"], r["email"], r["file"]) for r in read_register(folder)] == [
+        ("'-Ana Test", "'@ana", "'-Ana Test.pdf"),
+        ("'+34 Bea Test", "'=HYPERLINK(\"x\")", "'+34 Bea Test.pdf"),
+        ("Carl Test", "carl@example.org", "Carl Test.pdf")]
+    assert (folder / "-Ana Test.pdf").is_file() and (folder / "+34 Bea Test.pdf").is_file()
+    for row in read_register(folder):
+        assert all(cell[:1] not in ("=", "+", "-", "@", "\t", "\r") for cell in row.values()), row
+

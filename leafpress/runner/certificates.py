@@ -10,7 +10,8 @@
 * Each certificate has a number that anyone with the roster can recompute:
   ``LP-<first session date>-<8 base32 characters of a SHA-256>`` of the
   topic, that date and the row's identity (see :func:`certificate_number`).
-  ``register.csv`` beside the PDFs lists number, name, email and file.
+  ``register.csv`` beside the PDFs lists number, name, email and file, every
+  cell escaped against spreadsheet formulas.
 
 Each certificate is typeset as a document of its own, through the pipeline's
 typeset and verify stages with the certificate layout of the registry. The
@@ -405,18 +406,20 @@ def file_names(attendees: list[Attendee]) -> list[str]:
 
 
 def _csv_cell(value: str) -> str:
-    """Keep a spreadsheet from running a name such as '=HYPERLINK(...)' as a formula."""
+    """Keep a spreadsheet from running a cell such as '=HYPERLINK(...)' as a formula (OWASP's CSV injection
+    advice): a leading =, +, -, @, tab or carriage return gets a leading apostrophe. Every cell of the
+    register goes through here, file names too ('+34 600.pdf', '-Ana.pdf' are possible)."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def register_csv(certificates: list[Certificate]) -> bytes:
-    """number, name, email, file: with a BOM so that Excel reads it as UTF-8."""
+    """number, name, email, file: with a BOM so that Excel reads it as UTF-8; every cell escaped (:func:`_csv_cell`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["number", "name", "email", "file"])
     for cert in certificates:
         a = cert.attendee
-        writer.writerow([a.number, _csv_cell(a.name), _csv_cell(a.email), cert.path.name])
+        writer.writerow([_csv_cell(cell) for cell in (a.number, a.name, a.email, cert.path.name)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
