@@ -16,10 +16,11 @@
 Each certificate is typeset as a document of its own, through the pipeline's
 typeset and verify stages with the certificate layout of the registry. The
 layout's stylesheets and fonts are parsed once and shared by every render
-(:func:`leafpress.typeset.engine.parsed_styles`), so a certificate costs about 45 ms
-and memory barely grows with the roster (only the finished PDFs, about 16 KB
-each, are kept until they are all written). What every certificate of the
-activity shows is computed once (:func:`activity_context`).
+(:func:`leafpress.typeset.engine.parsed_styles`), so a certificate costs about 45 ms.
+Each PDF is written as soon as it is made, and ``certificates.pdf`` is appended
+to 50 certificates at a time (:class:`_Combined`), so memory stays flat with the
+roster. What every certificate of the activity shows is computed once
+(:func:`activity_context`).
 """
 
 from __future__ import annotations
@@ -30,13 +31,16 @@ import csv
 import datetime
 import hashlib
 import io
+import os
 import re
+import secrets
 import time
 import unicodedata
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import jinja2
 import pikepdf
@@ -61,6 +65,7 @@ from ..source.document import load_source
 TEMPLATE = LAYOUT.template
 REGISTER_NAME = "register.csv"
 COMBINED_NAME = "certificates.pdf"
+BATCH = 50  # certificates joined into a part of certificates.pdf at a time
 
 NAME_COLUMNS = ("name", "full_name", "nombre")
 EMAIL_COLUMNS = ("email", "e_mail", "correo")
@@ -525,19 +530,219 @@ def _finished(pdf: bytes) -> bytes:
         return _saved(document, document.pdf_version)
 
 
-def _combined(certificates: list[bytes], title: str) -> bytes:
-    """Every certificate in one file, in roster order, to print."""
+def _join(sources: list[bytes], title: str) -> bytes:
+    """The pages of ``sources`` in one PDF, with the first one's document information and ``title``
+    as its title, its language, and the viewer preferences of a certificate; no object streams, so
+    that :class:`_Combined` can copy its objects one by one."""
     with contextlib.ExitStack() as stack:
-        sources = [stack.enter_context(pikepdf.open(io.BytesIO(data))) for data in certificates]
-        out = pikepdf.new()
-        for source in sources:
-            out.pages.extend(source.pages)
-        info = pikepdf.Dictionary(dict(sources[0].docinfo.items()))
+        documents = [stack.enter_context(pikepdf.open(io.BytesIO(data))) for data in sources]
+        out = stack.enter_context(pikepdf.new())
+        for document in documents:
+            out.pages.extend(document.pages)
+        first = documents[0]
+        info = pikepdf.Dictionary(dict(first.docinfo.items()))
         info.Title = pikepdf.String(title)
         out.trailer.Info = out.make_indirect(info)
-        if "/Lang" in sources[0].Root:
-            out.Root.Lang = sources[0].Root.Lang
-        return _saved(out, sources[0].pdf_version)
+        if "/Lang" in first.Root:
+            out.Root.Lang = first.Root.Lang
+        out.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+        buffer = io.BytesIO()
+        out.save(buffer, deterministic_id=True, min_version=first.pdf_version,
+                 object_stream_mode=pikepdf.ObjectStreamMode.disable)
+        return buffer.getvalue()
+
+
+# An indirect reference "12 0 R" in an object as pikepdf writes it; literal strings are matched
+# whole (pikepdf escapes the parentheses in them), so that a name such as "Ana 1 0 R" is never touched.
+_REFERENCE = re.compile(rb"\((?:[^\\()]|\\.)*\)|(?<![\w.#+-])(\d+) (\d+) R(?!\w)", re.S)
+_PAGES, _CATALOG, _INFO = 1, 2, 3  # the object numbers of certificates.pdf's own objects, written last
+
+
+def _serialized(value: object) -> bytes:
+    """A PDF object's value as PDF syntax; its indirect references as written, "12 0 R"."""
+    if isinstance(value, pikepdf.Object):
+        return bytes(value.unparse(resolved=True))
+    return bytes(pikepdf.Array([value]).unparse()).strip()[1:-1].strip()  # an indirect number or name
+
+
+class _Combined:
+    """certificates.pdf, appended to as the certificates are made, in memory that does not grow with the roster.
+
+    Every :data:`BATCH` certificates are joined by pikepdf and verified, then their objects are
+    copied into the file one by one, numbered after the batches before. What is kept of a batch
+    is the position of each of its objects in the file and the number of each page (8 bytes
+    each, for the cross-reference table and the page tree, written at the end). The file is
+    written beside the certificates as ``.certificates.pdf.*.part`` and renamed when it is complete;
+    deleted if the run fails (if it is killed, the next ``leafpress build`` deletes it from output/).
+    """
+
+    def __init__(self, project: Project, path: Path, title: str):
+        self.project = project
+        self.path = path
+        self.title = title
+        self.batch: list[bytes] = []
+        self.problems: list[Problem] = []
+        self.pages = 0
+        self.temp: Path | None = None
+        self.stream: BinaryIO | None = None
+        self.offsets = array("Q", [0, 0, 0])  # of objects 1, 2, 3...
+        self.kids = array("Q")  # the object number of each page
+        self.written = 0
+        self.digest = hashlib.sha256()
+        self.catalog = b""  # /Lang and /ViewerPreferences, from the first batch
+        self.info = b""
+
+    def add(self, pdf: bytes) -> None:
+        if self.problems:
+            return  # a batch failed its check: there will be no certificates.pdf
+        self.batch.append(pdf)
+        self.pages += 1
+        if len(self.batch) == BATCH:
+            self._flush()
+
+    def _write(self, data: bytes) -> None:
+        assert self.stream is not None
+        self.stream.write(data)
+        self.digest.update(data)
+        self.written += len(data)
+
+    def _flush(self) -> None:
+        if not self.batch or self.problems:
+            return
+        data = _join(self.batch, self.title)
+        self.batch = []
+        if messages := verify(self.project, data, None):
+            self.problems = [error(self.path, None, message) for message in messages]
+            return
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if self.stream is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.temp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.part")
+                self.stream = open(self.temp, "xb")  # noqa: SIM115 - closed by finish() or discard()
+                self._write(f"%PDF-{pdf.pdf_version}\n%".encode() + bytes([0xE2, 0xE3, 0xCF, 0xD3]) + b"\n")
+            own = {pdf.Root.objgen, pdf.Root.Pages.objgen, pdf.trailer.Info.objgen}
+            numbers: dict[int, int] = {}  # the batch's object numbers, and the combined file's
+            for number in range(1, int(pdf.trailer.Size)):  # pikepdf numbers them 1, 2, 3...
+                if (number, 0) not in own:
+                    numbers[number] = len(self.offsets) + 1 + len(numbers)
+
+            def renumbered(text: bytes) -> bytes:
+                def replace(match: re.Match[bytes]) -> bytes:
+                    if match.group(1) is None:
+                        return match.group(0)  # a string
+                    new = numbers.get(int(match.group(1))) if match.group(2) == b"0" else None
+                    return f"{new} 0 R".encode() if new else b"null"
+                return _REFERENCE.sub(replace, text)
+
+            if not self.catalog:
+                lang = pdf.Root.get("/Lang")
+                self.catalog = (b" /Lang " + _serialized(lang) if lang is not None else b"") + \
+                    b" /ViewerPreferences << /DisplayDocTitle true >>"
+                self.info = renumbered(_serialized(pdf.trailer.Info))
+            pages = {page.obj.objgen for page in pdf.pages}
+            self.kids.extend(numbers[page.obj.objgen[0]] for page in pdf.pages)
+            for number, new in numbers.items():
+                value = pdf.get_object((number, 0))
+                self.offsets.append(self.written)
+                self._write(f"{new} 0 obj\n".encode())
+                if isinstance(value, pikepdf.Stream):
+                    raw = value.read_raw_bytes()
+                    value.stream_dict.Length = len(raw)
+                    self._write(renumbered(_serialized(value.stream_dict)) + b"\nstream\n" + raw + b"\nendstream")
+                elif (number, 0) in pages:
+                    del value.Parent
+                    self._write(b"<< /Parent 1 0 R " + renumbered(_serialized(value)).removeprefix(b"<<"))
+                else:
+                    self._write(renumbered(_serialized(value)))
+                self._write(b"\nendobj\n")
+
+    def finish(self) -> Path | None:
+        """Write the page tree, catalogue and cross-references, and rename the file; None if a batch failed."""
+        try:
+            self._flush()
+            if self.problems or self.stream is None or self.temp is None:
+                return None
+            for number, body in ((_PAGES, b"<< /Type /Pages /Count %d /Kids [" % len(self.kids)),
+                                 (_CATALOG, b"<< /Type /Catalog /Pages 1 0 R" + self.catalog + b" >>"),
+                                 (_INFO, self.info)):
+                self.offsets[number - 1] = self.written
+                self._write(b"%d 0 obj\n" % number + body)
+                if number == _PAGES:
+                    for start in range(0, len(self.kids), 1000):
+                        self._write(b"".join(b" %d 0 R" % kid for kid in self.kids[start:start + 1000]))
+                    self._write(b" ] >>")
+                self._write(b"\nendobj\n")
+            xref = self.written
+            identifier = self.digest.hexdigest()[:32].upper().encode()  # from the content: rebuilds are identical
+            self._write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(self.offsets) + 1))
+            for start in range(0, len(self.offsets), 1000):
+                self._write(b"".join(b"%010d 00000 n \n" % offset for offset in self.offsets[start:start + 1000]))
+            self._write(b"trailer\n<< /Size %d /Root 2 0 R /Info 3 0 R /ID [<%s><%s>] >>\nstartxref\n%d\n%%%%EOF\n"
+                        % (len(self.offsets) + 1, identifier, identifier, xref))
+            self.stream.flush()
+            os.fsync(self.stream.fileno())
+            self.stream.close()
+            with pikepdf.open(self.temp) as joined:
+                if len(joined.pages) != self.pages:  # pragma: no cover - a check on the writer, not the input
+                    self.problems.append(error(self.path, None, f"has {len(joined.pages)} pages instead of "
+                                               f"{self.pages}: run again"))
+                    return None
+            os.replace(self.temp, self.path)
+            self.temp = None
+            return self.path
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+        if self.temp is not None:
+            self.temp.unlink(missing_ok=True)
+            self.temp = None
+        self.batch = []
+
+
+def _certificate(project: Project, env: jinja2.Environment, context: dict[str, Any], activity: Activity,
+                 attendee: Attendee, roster: Path, covered: frozenset[int], first: bool,
+                 problems: list[Problem]) -> bytes | None:
+    """One attendee's finished, verified PDF; None, with the reasons added to ``problems``, if it failed.
+
+    Raises :class:`LeafpressError` for what every certificate would have: a broken template, or a
+    stylesheet problem shown by the first.
+    """
+    # A letter no bundled font has would be drawn in a system font: refused before typesetting.
+    if absent := glyphs.missing(attendee.name, covered):
+        message = glyphs.missing_message(absent, LAYOUT, "styles/fonts/fonts-world.css")
+        problems.append(error(roster, attendee.line, f"no certificate for {quote(attendee.name)}: {message}"))
+        return None
+    try:
+        html = certificate_html(env, context, attendee)
+    except Exception as exc:  # noqa: BLE001 - any error in the template is reported with its file and line
+        raise LeafpressError([template_problem(project, TEMPLATE, exc)]) from None
+    result = typeset_html(project, LAYOUT, html, activity.folder, UNTAGGED)
+    missing = [m for m in map(_missing_character, result.warnings) if m]
+    others = [f"refused to load {reason}" for reason in result.refused]
+    others += [f"WeasyPrint: {m}" for m in result.warnings if not _missing_character(m)]
+    reasons: list[str] = []
+    if others and first:
+        # The first certificate shows what every one would: the template or a stylesheet. Stop here.
+        raise LeafpressError(problems + [error(project.template(TEMPLATE), None, m) for m in others])
+    data = None
+    if missing:
+        shown = ", ".join(dict.fromkeys(f"{quote(char)} (U+{ord(char):04X})" for char in missing))
+        reasons.append(f"no bundled font (and no system font) can show {shown}: write the name in Latin "
+                       "letters, or add a font that has these characters to styles/fonts/fonts-world.css")
+    elif result.pages != 1:
+        reasons.append(f"the certificate takes {result.pages} pages instead of one: "
+                       "shorten the activity title or the place in cpd.yaml")
+    else:
+        data = _finished(result.pdf)
+        reasons += others + verify(project, data, None)
+    if reasons:
+        problems += [error(roster, attendee.line, f"no certificate for {quote(attendee.name)}: {reason}")
+                     for reason in reasons]
+        return None
+    return data
 
 
 def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path | None = None,
@@ -562,63 +767,33 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
     names = file_names(attendees)
 
     failed = 0
-    made: list[tuple[Attendee, Path, bytes]] = []
+    certificates: list[Certificate] = []
+    title = f"{context['t']['cert_pdf_title_combined']} — {activity.title}"
+    joiner = _Combined(project, out_dir / COMBINED_NAME, title) if combined else None
     covered = glyphs.coverage(project, LAYOUT)
-    for i, attendee in enumerate(attendees):
-        # A letter no bundled font has would be drawn in a system font: refused before typesetting.
-        if absent := glyphs.missing(attendee.name, covered):
-            failed += 1
-            message = glyphs.missing_message(absent, LAYOUT, "styles/fonts/fonts-world.css")
-            problems.append(error(roster, attendee.line, f"no certificate for {quote(attendee.name)}: {message}"))
-            continue
-        try:
-            html = certificate_html(env, context, attendee)
-        except Exception as exc:  # noqa: BLE001 - any error in the template is reported with its file and line
-            raise LeafpressError([template_problem(project, TEMPLATE, exc)]) from None
-        result = typeset_html(project, LAYOUT, html, activity.folder, UNTAGGED)
-        missing = [m for m in map(_missing_character, result.warnings) if m]
-        others = [f"refused to load {reason}" for reason in result.refused]
-        others += [f"WeasyPrint: {m}" for m in result.warnings if not _missing_character(m)]
-        reasons: list[str] = []
-        if others and i == 0:
-            # The first certificate shows what every one would: the template or a stylesheet. Stop here.
-            raise LeafpressError(problems + [error(project.template(TEMPLATE), None, m) for m in others])
-        if missing:
-            shown = ", ".join(dict.fromkeys(f"{quote(char)} (U+{ord(char):04X})" for char in missing))
-            reasons.append(f"no bundled font (and no system font) can show {shown}: write the name in Latin "
-                           "letters, or add a font that has these characters to styles/fonts/fonts-world.css")
-        elif result.pages != 1:
-            reasons.append(f"the certificate takes {result.pages} pages instead of one: "
-                           "shorten the activity title or the place in cpd.yaml")
-        else:
-            data = _finished(result.pdf)
-            reasons += others + verify(project, data, None)
-        if reasons:
-            failed += 1
-            problems += [error(roster, attendee.line, f"no certificate for {quote(attendee.name)}: {reason}")
-                         for reason in reasons]
-            continue
-        problems += preflight(data, out_dir / names[i], LAYOUT)
-        made.append((attendee, out_dir / names[i], data))
-
-    certificates = []
-    for attendee, path, data in made:
-        write_atomic(path, data)
-        certificates.append(Certificate(attendee, path))
-    register = None
-    if certificates:
-        register = out_dir / REGISTER_NAME
-        write_atomic(register, register_csv(certificates))
-    combined_path = None
-    if combined and made:
-        title = f"{context['t']['cert_pdf_title_combined']} — {activity.title}"
-        combined_pdf = _combined([data for _, _, data in made], title)
-        more = verify(project, combined_pdf, None)
-        if more:
-            problems += [error(out_dir / COMBINED_NAME, None, message) for message in more]
-        else:
-            combined_path = out_dir / COMBINED_NAME
-            write_atomic(combined_path, combined_pdf)
+    try:
+        for i, attendee in enumerate(attendees):
+            data = _certificate(project, env, context, activity, attendee, roster, covered, i == 0, problems)
+            if data is None:
+                failed += 1
+                continue
+            path = out_dir / names[i]
+            problems += preflight(data, path, LAYOUT)
+            write_atomic(path, data)  # as it is made: memory does not grow with the roster
+            certificates.append(Certificate(attendee, path))
+            if joiner:
+                joiner.add(data)
+        register = None
+        if certificates:
+            register = out_dir / REGISTER_NAME
+            write_atomic(register, register_csv(certificates))
+        combined_path = None
+        if joiner and certificates:
+            combined_path = joiner.finish()
+            problems += joiner.problems
+    finally:
+        if joiner:
+            joiner.discard()
     problems = limit_problems(sorted(problems, key=lambda p: p.line or 0))  # at most 50 a file
     return CertificatesResult(out_dir, tuple(certificates), bad_rows + failed, tuple(problems), register, combined_path,
                               time.perf_counter() - started)
