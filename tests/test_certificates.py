@@ -11,8 +11,10 @@ import base64
 import csv
 import hashlib
 import io
+import os
 import re
 import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -528,3 +530,145 @@ def test_a_name_the_fonts_cannot_show_fails_its_row_only(course):
         "fonts of the certificate layout: remove them, or add a font that has them to styles/fonts/fonts-world.css"]
     assert sorted(p.name for p in (course.root / "output" / "course" / "certificates").iterdir()) == \
         ["Ana Test.pdf", "register.csv"]
+
+
+# --- malformed rosters: strict CSV, each bad row at its line ------------------------------
+
+OPEN_QUOTE = ('a double quote (") opens a field on this line and is not closed on it (a name may go on to the '
+              "next line, without a comma): add the closing quote, or delete the stray one")
+
+# (line, text): what a hand-edited or hostile roster can hold. Lines 9-10 are one name over two lines.
+MALFORMED = [
+    (1, "name,email"),
+    (2, "Ana Test,ana@example.org"),
+    (3, '"Bea Open,bea@example.org'),  # never closed: it would swallow the rows below
+    (4, "Carl Test,carl@example.org"),
+    (5, '"Dan" Test,dan@example.org'),
+    (6, "Eva\x00Test,eva@example.org"),
+    (7, "x" * 1001 + ",long@example.org"),
+    (8, "Fay,Test,fay@example.org"),
+    (9, '"Joan'),
+    (10, 'Miró",joan@example.org'),
+    (11, '"Gil Open,gil@example.org'),  # closed on the next line: two rows merged into one name
+    (12, 'Hal Test",hal@example.org'),
+    (13, "Ivo Test,ivo@example.org"),
+    (14, '"Jan Test,jan@example.org'),  # open at the end of the file
+]
+
+
+def test_malformed_csv_is_an_error_at_its_line_and_the_other_rows_are_made(course):
+    (course.root / "roster.csv").write_text("\n".join(t for _, t in MALFORMED) + "\n", encoding="utf-8")
+    code, out, err = run("certificates", "content/course", "--roster", "roster.csv")
+    assert code == 1
+    assert errors(err) == [
+        f"roster.csv:3: error: {OPEN_QUOTE}",
+        'roster.csv:5: error: text follows the double quote (") that closes a field: put the whole field in '
+        'double quotes, and write a quote inside it as two ("")',
+        "roster.csv:6: error: this line has a NUL character (\\x00): save the roster again as CSV UTF-8",
+        "roster.csv:7: error: a field is longer than 1000 characters: a name has at most 200; check the row, "
+        "or that a double quote is not left open",
+        "roster.csv:8: error: this row has 3 fields but the header has 2: put a name that contains a comma "
+        "in double quotes",
+        f"roster.csv:11: error: {OPEN_QUOTE}",
+        'roster.csv:12: error: a double quote (") inside a field that does not start with one: put the whole '
+        'field in double quotes, and write the quote as two (""), or delete it',
+        f"roster.csv:14: error: {OPEN_QUOTE}",
+    ]
+    assert out.splitlines()[-1] == "4 made, 8 failed, 0 warnings."
+    folder = course.root / "output" / "course" / "certificates"
+    assert [(r["name"], r["email"]) for r in read_register(folder)] == [
+        ("Ana Test", "ana@example.org"), ("Carl Test", "carl@example.org"), ("Joan Miró", "joan@example.org"),
+        ("Ivo Test", "ivo@example.org")]
+
+
+def test_a_roster_with_thousands_of_bad_rows_prints_50_problems_and_a_count(course):
+    (course.root / "roster.csv").write_text("name,email\n" + "a,b,c\n" * 100_000 + "Zoe Test,\n", encoding="utf-8")
+    code, out, err = run("certificates", "content/course", "--roster", "roster.csv")
+    assert code == 1
+    assert errors(err) == [f"roster.csv:{line}: error: this row has 3 fields but the header has 2: put a name that "
+                           "contains a comma in double quotes" for line in range(2, 52)] + [
+        "roster.csv: error: 99950 more problems in this file are not shown: fix the ones above and run again"]
+    assert len(err.splitlines()) == 51
+    assert out.splitlines()[-1] == "1 made, 100000 failed, 0 warnings."
+
+
+# --- register.csv: no formulas -----------------------------------------------------------
+
+def test_every_register_cell_is_escaped_against_formulas(course):
+    """OWASP's CSV injection advice: a cell starting with = + - @ tab or CR gets a leading apostrophe.
+    File names can start with + or - too."""
+    (course.root / "roster.csv").write_text('name,email\n-Ana Test,@ana\n+34 Bea Test,"=HYPERLINK(""x"")"\n'
+                                            "Carl Test,carl@example.org\n", encoding="utf-8")
+    code, _, err = run("certificates", "content/course", "--roster", "roster.csv")
+    assert code == 0, err
+    folder = course.root / "output" / "course" / "certificates"
+    assert [(r["name"], r["email"], r["file"]) for r in read_register(folder)] == [
+        ("'-Ana Test", "'@ana", "'-Ana Test.pdf"),
+        ("'+34 Bea Test", "'=HYPERLINK(\"x\")", "'+34 Bea Test.pdf"),
+        ("Carl Test", "carl@example.org", "Carl Test.pdf")]
+    assert (folder / "-Ana Test.pdf").is_file() and (folder / "+34 Bea Test.pdf").is_file()
+    for row in read_register(folder):
+        assert all(cell[:1] not in ("=", "+", "-", "@", "\t", "\r") for cell in row.values()), row
+
+
+# --- certificates.pdf, appended to batch by batch --------------------------------------------
+
+def test_combined_pdf_is_joined_in_batches_in_roster_order(course, monkeypatch):
+    monkeypatch.setattr("leafpress.runner.certificates.BATCH", 3)  # 7 certificates: batches of 3, 3 and 1
+    names = ["Ana Test", "Bea (1 0 R) Test", "Carl Test", "محمد عبد الله", "Eva Test", "王小明", "Gil Test"]
+    (course.root / "roster.csv").write_text("name\n" + "\n".join(names) + "\n", encoding="utf-8")
+    code, _, err = run("certificates", "content/course", "--roster", "roster.csv", "--combined")
+    assert code == 0, err
+    folder = course.root / "output" / "course" / "certificates"
+    combined = folder / "certificates.pdf"
+    result = subprocess.run(["qpdf", "--check", str(combined)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    register = read_register(folder)
+    with pikepdf.open(combined) as pdf:
+        assert len(pdf.pages) == 7
+        assert str(pdf.docinfo["/Title"]) == "Certificates — Test topic"
+        assert str(pdf.Root.Lang) == "en" and pdf.Root.ViewerPreferences.DisplayDocTitle
+        for page in pdf.pages:  # every page in the one page tree, with its own fonts
+            assert page.obj.Parent.objgen == pdf.Root.Pages.objgen
+            assert len(page.Resources.Font) > 0
+    for number, row in enumerate(register, start=1):
+        assert row["number"] in pdf_text(combined, number)
+    assert "Bea (1 0 R) Test" in flat(pdf_text(combined, 2))
+    assert not [p.name for p in folder.iterdir() if p.name.startswith(".")]  # no part left behind
+    # Rebuilt, it is the same file, byte for byte.
+    first = combined.read_bytes()
+    run("certificates", "content/course", "--roster", "roster.csv", "--combined")
+    assert combined.read_bytes() == first
+
+
+JOIN = """
+import resource, sys
+from pathlib import Path
+from leafpress.project.config import load_project
+from leafpress.runner.certificates import _Combined
+root, pdf, count = Path(sys.argv[1]), Path(sys.argv[2]).read_bytes(), int(sys.argv[3])
+joiner = _Combined(load_project(root), root / f"joined-{count}" / "certificates.pdf", "Certificates")
+for _ in range(count):
+    joiner.add(pdf)
+assert joiner.finish() is not None, joiner.problems
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def test_combined_pdf_memory_does_not_grow_with_the_roster(accredited, tmp_path):
+    """Joining 800 certificates takes less than 1.5 times the peak memory of 100: a few KB each at most."""
+    _, _, _, folder, register = accredited
+    project = folder.parent.parent.parent
+    certificate = folder / register[0]["file"]
+
+    def peak_kb(count: int) -> int:
+        done = subprocess.run([sys.executable, "-c", JOIN, str(project), str(certificate), str(count)],
+                              capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert done.returncode == 0, done.stderr[-2000:]
+        with pikepdf.open(project / f"joined-{count}" / "certificates.pdf") as pdf:
+            assert len(pdf.pages) == count
+        return int(done.stdout.split()[-1])
+
+    small, large = peak_kb(100), peak_kb(800)
+    assert large < 1.5 * small, (small, large)
+    assert (large - small) / 700 < 20, (small, large)  # KB per certificate

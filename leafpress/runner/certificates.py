@@ -1,22 +1,26 @@
 """Certificates of attendance for a topic's CPD session: one PDF per attendee.
 
 * The roster is a UTF-8 CSV file with a header row: a ``name`` column (or
-  ``full_name``, ``nombre``) and optionally ``email``. A bad row is reported
-  with its line and skipped; every other row still gets its certificate.
+  ``full_name``, ``nombre``) and optionally ``email``, read strictly (see
+  :func:`_csv_records`). A bad row is reported with its physical line and
+  skipped; every other row still gets its certificate. At most 50 problems
+  are reported, then how many more there are.
 * The activity comes from the topic's ``cpd.yaml``; the provider is the clinic
   in ``leafpress.yaml``.
 * Each certificate has a number that anyone with the roster can recompute:
   ``LP-<first session date>-<8 base32 characters of a SHA-256>`` of the
   topic, that date and the row's identity (see :func:`certificate_number`).
-  ``register.csv`` beside the PDFs lists number, name, email and file.
+  ``register.csv`` beside the PDFs lists number, name, email and file, every
+  cell escaped against spreadsheet formulas.
 
 Each certificate is typeset as a document of its own, through the pipeline's
 typeset and verify stages with the certificate layout of the registry. The
 layout's stylesheets and fonts are parsed once and shared by every render
-(:func:`leafpress.typeset.engine.parsed_styles`), so a certificate costs about 45 ms
-and memory barely grows with the roster (only the finished PDFs, about 16 KB
-each, are kept until they are all written). What every certificate of the
-activity shows is computed once (:func:`activity_context`).
+(:func:`leafpress.typeset.engine.parsed_styles`), so a certificate costs about 45 ms.
+Each PDF is written as soon as it is made, and ``certificates.pdf`` is appended
+to 50 certificates at a time (:class:`_Combined`), so memory stays flat with the
+roster. What every certificate of the activity shows is computed once
+(:func:`activity_context`).
 """
 
 from __future__ import annotations
@@ -27,12 +31,16 @@ import csv
 import datetime
 import hashlib
 import io
+import os
 import re
+import secrets
 import time
 import unicodedata
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import jinja2
 import pikepdf
@@ -40,7 +48,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from ..cite.references import load_references
-from ..errors import LeafpressError, Problem, error, has_errors, quote
+from ..errors import LeafpressError, Problem, error, has_errors, limit_problems, quote
 from ..finish.files import write_atomic
 from ..finish.profiles import DEFAULT_PROFILE, PROFILES
 from ..layouts.builtin.certificate import LAYOUT
@@ -58,12 +66,18 @@ from ..source.safefile import NOT_REGULAR, FileRefused, FileTooLarge, read_bytes
 TEMPLATE = LAYOUT.template
 REGISTER_NAME = "register.csv"
 COMBINED_NAME = "certificates.pdf"
+BATCH = 50  # certificates joined into a part of certificates.pdf at a time
 
 NAME_COLUMNS = ("name", "full_name", "nombre")
 EMAIL_COLUMNS = ("email", "e_mail", "correo")
 MAX_NAME_CHARS = 200
 MAX_STEM_BYTES = 100  # of a file name before ".pdf", in UTF-8
 MAX_ROSTER_BYTES = 10 * 1024 * 1024
+# CSV rules no real roster trips by accident, so that a stray double quote cannot quietly merge rows:
+# a field runs over at most two lines (a name typed over two lines in a spreadsheet cell), and
+# one that does has no comma; no field is longer than a name or an email could ever be.
+MAX_RECORD_LINES = 2
+MAX_FIELD_CHARS = 1000
 
 # Plain, untagged PDF whatever the project's output profile: a certificate
 # is a single page of a name and facts, printed or filed, not read as a document.
@@ -180,25 +194,110 @@ def read_roster(path: Path) -> tuple[list[RosterRow], list[Problem]]:
                                     f"is not UTF-8 text (bad byte at offset {offset}): save it as UTF-8 "
                                     "(in Excel: 'CSV UTF-8')")]) from None
 
-    text = unicodedata.normalize("NFC", text)  # "e\u0301" becomes "é", the letter the fonts have
+    return parse_roster(path, unicodedata.normalize("NFC", text))  # "e\u0301" becomes "é", as the fonts have it
+
+
+class _OpenQuote(Exception):
+    """A record asked for more physical lines than a field may run over."""
+
+
+class _Lines:
+    """Feeds :func:`csv.reader` the file's physical lines from ``at``; refuses a record more than
+    :data:`MAX_RECORD_LINES` lines long, so a stray quote never swallows the rest of the file."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self.at = 0  # the next line to read (0-based)
+        self.record_start = 0
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.at >= len(self.lines):
+            raise StopIteration
+        if self.at - self.record_start >= MAX_RECORD_LINES:
+            raise _OpenQuote
+        self.at += 1
+        return self.lines[self.at - 1]
+
+
+def _stray_quote(record: list[str], raw: str) -> bool:
+    """Whether a field has a double quote the file does not write quoted and doubled, as every
+    spreadsheet does: what is left of a quote opened on the line before, or a stray one."""
+    return any('"' in field and '"' + field.replace('"', '""') + '"' not in raw for field in record)
+
+
+def _csv_records(path: Path, text: str) -> Iterator[tuple[int, list[str] | Problem]]:
+    """(physical line, fields) of each CSV record, or (line, problem) for one that cannot be read.
+
+    Strict CSV: a field runs over at most :data:`MAX_RECORD_LINES` lines, and one that runs over
+    more than one has no comma; a quote left open is reported at the line that opens it, and reading
+    goes on from the next line, so the rows it would have swallowed still count. A double quote
+    inside a field is written doubled in a quoted field. At most :data:`MAX_FIELD_CHARS` characters
+    a field; no NUL character.
+    """
+    lines = _Lines(io.StringIO(text, newline="").readlines())
+    reader = csv.reader(lines, strict=True)
+    open_quote = ('a double quote (") opens a field on this line and is not closed on it (a name may go on to '
+                  "the next line, without a comma): add the closing quote, or delete the stray one")
+    while True:
+        start = lines.record_start = lines.at
+        line = start + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except _OpenQuote:
+            record = [open_quote]
+        except csv.Error as exc:
+            if lines.at > line or "unexpected end of data" in str(exc):  # a quote opened here runs on
+                message = open_quote
+            elif "field larger than field limit" in str(exc):
+                message = (f"a field is longer than {MAX_FIELD_CHARS} characters: a name has at most "
+                           f"{MAX_NAME_CHARS}; check the row, or that a double quote is not left open")
+            elif "expected after" in str(exc):
+                message = ('text follows the double quote (") that closes a field: put the whole field in '
+                           'double quotes, and write a quote inside it as two ("")')
+            else:  # pragma: no cover - the csv module has no other errors in strict mode
+                message = f"cannot read this line as CSV: {exc}"
+            record = [message]
+        else:
+            if any("," in field and ("\n" in field or "\r" in field) for field in record):
+                record = [open_quote]  # "Ana,ana@example.org<newline>Bob",bob@example.org
+            elif _stray_quote(record, "".join(lines.lines[start:lines.at])):
+                record = ['a double quote (") inside a field that does not start with one: put the whole field '
+                          'in double quotes, and write the quote as two (""), or delete it']
+            elif any("\x00" in field for field in record):
+                yield line, error(path, line, "this line has a NUL character (\\x00): save the roster again "
+                                  "as CSV UTF-8")
+                continue
+            else:
+                yield line, record
+                continue
+        yield line, error(path, line, record[0])
+        lines.at = line  # go on from the line after the one that opened the record
+
+
+def parse_roster(path: Path, text: str) -> tuple[list[RosterRow], list[Problem]]:
+    """The valid rows of a roster's text and a problem (one) for each bad row; see :func:`read_roster`."""
     problems: list[Problem] = []
     rows: list[RosterRow] = []
     header: list[str] | None = None
     name_at = 0  # set from the header row, which comes first
     email_at: int | None = None
     bad_rows = 0
-    reader = csv.reader(io.StringIO(text, newline=""))
-    while True:
-        line = reader.line_num + 1  # where the next record starts
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(error(path, reader.line_num, f"cannot read this line as CSV: {exc}"))
+    limit = csv.field_size_limit(MAX_FIELD_CHARS)  # the module's global setting: restored below
+    try:
+        records = list(_csv_records(path, text))
+    finally:
+        csv.field_size_limit(limit)
+    for line, record in records:
+        if isinstance(record, Problem):
+            if header is None:  # nothing below can be read without the header row
+                raise LeafpressError([record])
+            problems.append(record)
             bad_rows += 1
-            if reader.line_num < line:  # never loop on a line the reader cannot pass
-                break
             continue
         if not any(field.strip() for field in record):
             continue  # blank lines, and the ",,," rows spreadsheets leave at the end
@@ -316,18 +415,20 @@ def file_names(attendees: list[Attendee]) -> list[str]:
 
 
 def _csv_cell(value: str) -> str:
-    """Keep a spreadsheet from running a name such as '=HYPERLINK(...)' as a formula."""
+    """Keep a spreadsheet from running a cell such as '=HYPERLINK(...)' as a formula (OWASP's CSV injection
+    advice): a leading =, +, -, @, tab or carriage return gets a leading apostrophe. Every cell of the
+    register goes through here, file names too ('+34 600.pdf', '-Ana.pdf' are possible)."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def register_csv(certificates: list[Certificate]) -> bytes:
-    """number, name, email, file: with a BOM so that Excel reads it as UTF-8."""
+    """number, name, email, file: with a BOM so that Excel reads it as UTF-8; every cell escaped (:func:`_csv_cell`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["number", "name", "email", "file"])
     for cert in certificates:
         a = cert.attendee
-        writer.writerow([a.number, _csv_cell(a.name), _csv_cell(a.email), cert.path.name])
+        writer.writerow([_csv_cell(cell) for cell in (a.number, a.name, a.email, cert.path.name)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -433,19 +534,219 @@ def _finished(pdf: bytes) -> bytes:
         return _saved(document, document.pdf_version)
 
 
-def _combined(certificates: list[bytes], title: str) -> bytes:
-    """Every certificate in one file, in roster order, to print."""
+def _join(sources: list[bytes], title: str) -> bytes:
+    """The pages of ``sources`` in one PDF, with the first one's document information and ``title``
+    as its title, its language, and the viewer preferences of a certificate; no object streams, so
+    that :class:`_Combined` can copy its objects one by one."""
     with contextlib.ExitStack() as stack:
-        sources = [stack.enter_context(pikepdf.open(io.BytesIO(data))) for data in certificates]
-        out = pikepdf.new()
-        for source in sources:
-            out.pages.extend(source.pages)
-        info = pikepdf.Dictionary(dict(sources[0].docinfo.items()))
+        documents = [stack.enter_context(pikepdf.open(io.BytesIO(data))) for data in sources]
+        out = stack.enter_context(pikepdf.new())
+        for document in documents:
+            out.pages.extend(document.pages)
+        first = documents[0]
+        info = pikepdf.Dictionary(dict(first.docinfo.items()))
         info.Title = pikepdf.String(title)
         out.trailer.Info = out.make_indirect(info)
-        if "/Lang" in sources[0].Root:
-            out.Root.Lang = sources[0].Root.Lang
-        return _saved(out, sources[0].pdf_version)
+        if "/Lang" in first.Root:
+            out.Root.Lang = first.Root.Lang
+        out.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+        buffer = io.BytesIO()
+        out.save(buffer, deterministic_id=True, min_version=first.pdf_version,
+                 object_stream_mode=pikepdf.ObjectStreamMode.disable)
+        return buffer.getvalue()
+
+
+# An indirect reference "12 0 R" in an object as pikepdf writes it; literal strings are matched
+# whole (pikepdf escapes the parentheses in them), so that a name such as "Ana 1 0 R" is never touched.
+_REFERENCE = re.compile(rb"\((?:[^\\()]|\\.)*\)|(?<![\w.#+-])(\d+) (\d+) R(?!\w)", re.S)
+_PAGES, _CATALOG, _INFO = 1, 2, 3  # the object numbers of certificates.pdf's own objects, written last
+
+
+def _serialized(value: object) -> bytes:
+    """A PDF object's value as PDF syntax; its indirect references as written, "12 0 R"."""
+    if isinstance(value, pikepdf.Object):
+        return bytes(value.unparse(resolved=True))
+    return bytes(pikepdf.Array([value]).unparse()).strip()[1:-1].strip()  # an indirect number or name
+
+
+class _Combined:
+    """certificates.pdf, appended to as the certificates are made, in memory that does not grow with the roster.
+
+    Every :data:`BATCH` certificates are joined by pikepdf and verified, then their objects are
+    copied into the file one by one, numbered after the batches before. What is kept of a batch
+    is the position of each of its objects in the file and the number of each page (8 bytes
+    each, for the cross-reference table and the page tree, written at the end). The file is
+    written beside the certificates as ``.certificates.pdf.*.part`` and renamed when it is complete;
+    deleted if the run fails (if it is killed, the next ``leafpress build`` deletes it from output/).
+    """
+
+    def __init__(self, project: Project, path: Path, title: str):
+        self.project = project
+        self.path = path
+        self.title = title
+        self.batch: list[bytes] = []
+        self.problems: list[Problem] = []
+        self.pages = 0
+        self.temp: Path | None = None
+        self.stream: BinaryIO | None = None
+        self.offsets = array("Q", [0, 0, 0])  # of objects 1, 2, 3...
+        self.kids = array("Q")  # the object number of each page
+        self.written = 0
+        self.digest = hashlib.sha256()
+        self.catalog = b""  # /Lang and /ViewerPreferences, from the first batch
+        self.info = b""
+
+    def add(self, pdf: bytes) -> None:
+        if self.problems:
+            return  # a batch failed its check: there will be no certificates.pdf
+        self.batch.append(pdf)
+        self.pages += 1
+        if len(self.batch) == BATCH:
+            self._flush()
+
+    def _write(self, data: bytes) -> None:
+        assert self.stream is not None
+        self.stream.write(data)
+        self.digest.update(data)
+        self.written += len(data)
+
+    def _flush(self) -> None:
+        if not self.batch or self.problems:
+            return
+        data = _join(self.batch, self.title)
+        self.batch = []
+        if messages := verify(self.project, data, None):
+            self.problems = [error(self.path, None, message) for message in messages]
+            return
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if self.stream is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.temp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.part")
+                self.stream = open(self.temp, "xb")  # noqa: SIM115 - closed by finish() or discard()
+                self._write(f"%PDF-{pdf.pdf_version}\n%".encode() + bytes([0xE2, 0xE3, 0xCF, 0xD3]) + b"\n")
+            own = {pdf.Root.objgen, pdf.Root.Pages.objgen, pdf.trailer.Info.objgen}
+            numbers: dict[int, int] = {}  # the batch's object numbers, and the combined file's
+            for number in range(1, int(pdf.trailer.Size)):  # pikepdf numbers them 1, 2, 3...
+                if (number, 0) not in own:
+                    numbers[number] = len(self.offsets) + 1 + len(numbers)
+
+            def renumbered(text: bytes) -> bytes:
+                def replace(match: re.Match[bytes]) -> bytes:
+                    if match.group(1) is None:
+                        return match.group(0)  # a string
+                    new = numbers.get(int(match.group(1))) if match.group(2) == b"0" else None
+                    return f"{new} 0 R".encode() if new else b"null"
+                return _REFERENCE.sub(replace, text)
+
+            if not self.catalog:
+                lang = pdf.Root.get("/Lang")
+                self.catalog = (b" /Lang " + _serialized(lang) if lang is not None else b"") + \
+                    b" /ViewerPreferences << /DisplayDocTitle true >>"
+                self.info = renumbered(_serialized(pdf.trailer.Info))
+            pages = {page.obj.objgen for page in pdf.pages}
+            self.kids.extend(numbers[page.obj.objgen[0]] for page in pdf.pages)
+            for number, new in numbers.items():
+                value = pdf.get_object((number, 0))
+                self.offsets.append(self.written)
+                self._write(f"{new} 0 obj\n".encode())
+                if isinstance(value, pikepdf.Stream):
+                    raw = value.read_raw_bytes()
+                    value.stream_dict.Length = len(raw)
+                    self._write(renumbered(_serialized(value.stream_dict)) + b"\nstream\n" + raw + b"\nendstream")
+                elif (number, 0) in pages:
+                    del value.Parent
+                    self._write(b"<< /Parent 1 0 R " + renumbered(_serialized(value)).removeprefix(b"<<"))
+                else:
+                    self._write(renumbered(_serialized(value)))
+                self._write(b"\nendobj\n")
+
+    def finish(self) -> Path | None:
+        """Write the page tree, catalogue and cross-references, and rename the file; None if a batch failed."""
+        try:
+            self._flush()
+            if self.problems or self.stream is None or self.temp is None:
+                return None
+            for number, body in ((_PAGES, b"<< /Type /Pages /Count %d /Kids [" % len(self.kids)),
+                                 (_CATALOG, b"<< /Type /Catalog /Pages 1 0 R" + self.catalog + b" >>"),
+                                 (_INFO, self.info)):
+                self.offsets[number - 1] = self.written
+                self._write(b"%d 0 obj\n" % number + body)
+                if number == _PAGES:
+                    for start in range(0, len(self.kids), 1000):
+                        self._write(b"".join(b" %d 0 R" % kid for kid in self.kids[start:start + 1000]))
+                    self._write(b" ] >>")
+                self._write(b"\nendobj\n")
+            xref = self.written
+            identifier = self.digest.hexdigest()[:32].upper().encode()  # from the content: rebuilds are identical
+            self._write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(self.offsets) + 1))
+            for start in range(0, len(self.offsets), 1000):
+                self._write(b"".join(b"%010d 00000 n \n" % offset for offset in self.offsets[start:start + 1000]))
+            self._write(b"trailer\n<< /Size %d /Root 2 0 R /Info 3 0 R /ID [<%s><%s>] >>\nstartxref\n%d\n%%%%EOF\n"
+                        % (len(self.offsets) + 1, identifier, identifier, xref))
+            self.stream.flush()
+            os.fsync(self.stream.fileno())
+            self.stream.close()
+            with pikepdf.open(self.temp) as joined:
+                if len(joined.pages) != self.pages:  # pragma: no cover - a check on the writer, not the input
+                    self.problems.append(error(self.path, None, f"has {len(joined.pages)} pages instead of "
+                                               f"{self.pages}: run again"))
+                    return None
+            os.replace(self.temp, self.path)
+            self.temp = None
+            return self.path
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+        if self.temp is not None:
+            self.temp.unlink(missing_ok=True)
+            self.temp = None
+        self.batch = []
+
+
+def _certificate(project: Project, env: jinja2.Environment, context: dict[str, Any], activity: Activity,
+                 attendee: Attendee, roster: Path, covered: frozenset[int], first: bool,
+                 problems: list[Problem]) -> bytes | None:
+    """One attendee's finished, verified PDF; None, with the reasons added to ``problems``, if it failed.
+
+    Raises :class:`LeafpressError` for what every certificate would have: a broken template, or a
+    stylesheet problem shown by the first.
+    """
+    # A letter no bundled font has would be drawn in a system font: refused before typesetting.
+    if absent := glyphs.missing(attendee.name, covered):
+        message = glyphs.missing_message(absent, LAYOUT, "styles/fonts/fonts-world.css")
+        problems.append(error(roster, attendee.line, f"no certificate for {quote(attendee.name)}: {message}"))
+        return None
+    try:
+        html = certificate_html(env, context, attendee)
+    except Exception as exc:  # noqa: BLE001 - any error in the template is reported with its file and line
+        raise LeafpressError([template_problem(project, TEMPLATE, exc)]) from None
+    result = typeset_html(project, LAYOUT, html, activity.folder, UNTAGGED)
+    missing = [m for m in map(_missing_character, result.warnings) if m]
+    others = [f"refused to load {reason}" for reason in result.refused]
+    others += [f"WeasyPrint: {m}" for m in result.warnings if not _missing_character(m)]
+    reasons: list[str] = []
+    if others and first:
+        # The first certificate shows what every one would: the template or a stylesheet. Stop here.
+        raise LeafpressError(problems + [error(project.template(TEMPLATE), None, m) for m in others])
+    data = None
+    if missing:
+        shown = ", ".join(dict.fromkeys(f"{quote(char)} (U+{ord(char):04X})" for char in missing))
+        reasons.append(f"no bundled font (and no system font) can show {shown}: write the name in Latin "
+                       "letters, or add a font that has these characters to styles/fonts/fonts-world.css")
+    elif result.pages != 1:
+        reasons.append(f"the certificate takes {result.pages} pages instead of one: "
+                       "shorten the activity title or the place in cpd.yaml")
+    else:
+        data = _finished(result.pdf)
+        reasons += others + verify(project, data, None)
+    if reasons:
+        problems += [error(roster, attendee.line, f"no certificate for {quote(attendee.name)}: {reason}")
+                     for reason in reasons]
+        return None
+    return data
 
 
 def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path | None = None,
@@ -463,69 +764,40 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
     attendees = number_rows(rows, activity.topic, activity.first_date)
     out_dir = (out_dir or project.output_dir / activity.topic / "certificates").resolve()
     if not attendees:  # every row was bad: they are reported, and there is nothing to typeset
-        return CertificatesResult(out_dir, (), bad_rows, tuple(problems), None, None, time.perf_counter() - started)
+        return CertificatesResult(out_dir, (), bad_rows, tuple(limit_problems(problems)), None, None,
+                                  time.perf_counter() - started)
     env = make_environment(project.template_dirs)
     context = activity_context(project, activity)
     names = file_names(attendees)
 
     failed = 0
-    made: list[tuple[Attendee, Path, bytes]] = []
+    certificates: list[Certificate] = []
+    title = f"{context['t']['cert_pdf_title_combined']} — {activity.title}"
+    joiner = _Combined(project, out_dir / COMBINED_NAME, title) if combined else None
     covered = glyphs.coverage(project, LAYOUT)
-    for i, attendee in enumerate(attendees):
-        # A letter no bundled font has would be drawn in a system font: refused before typesetting.
-        if absent := glyphs.missing(attendee.name, covered):
-            failed += 1
-            message = glyphs.missing_message(absent, LAYOUT, "styles/fonts/fonts-world.css")
-            problems.append(error(roster, attendee.line, f"no certificate for {quote(attendee.name)}: {message}"))
-            continue
-        try:
-            html = certificate_html(env, context, attendee)
-        except Exception as exc:  # noqa: BLE001 - any error in the template is reported with its file and line
-            raise LeafpressError([template_problem(project, TEMPLATE, exc)]) from None
-        result = typeset_html(project, LAYOUT, html, activity.folder, UNTAGGED)
-        missing = [m for m in map(_missing_character, result.warnings) if m]
-        others = [f"refused to load {reason}" for reason in result.refused]
-        others += [f"WeasyPrint: {m}" for m in result.warnings if not _missing_character(m)]
-        reasons: list[str] = []
-        if others and i == 0:
-            # The first certificate shows what every one would: the template or a stylesheet. Stop here.
-            raise LeafpressError(problems + [error(project.template(TEMPLATE), None, m) for m in others])
-        if missing:
-            shown = ", ".join(dict.fromkeys(f"{quote(char)} (U+{ord(char):04X})" for char in missing))
-            reasons.append(f"no bundled font (and no system font) can show {shown}: write the name in Latin "
-                           "letters, or add a font that has these characters to styles/fonts/fonts-world.css")
-        elif result.pages != 1:
-            reasons.append(f"the certificate takes {result.pages} pages instead of one: "
-                           "shorten the activity title or the place in cpd.yaml")
-        else:
-            data = _finished(result.pdf)
-            reasons += others + verify(project, data, None)
-        if reasons:
-            failed += 1
-            problems += [error(roster, attendee.line, f"no certificate for {quote(attendee.name)}: {reason}")
-                         for reason in reasons]
-            continue
-        problems += preflight(data, out_dir / names[i], LAYOUT)
-        made.append((attendee, out_dir / names[i], data))
-
-    certificates = []
-    for attendee, path, data in made:
-        write_atomic(path, data)
-        certificates.append(Certificate(attendee, path))
-    register = None
-    if certificates:
-        register = out_dir / REGISTER_NAME
-        write_atomic(register, register_csv(certificates))
-    combined_path = None
-    if combined and made:
-        title = f"{context['t']['cert_pdf_title_combined']} — {activity.title}"
-        combined_pdf = _combined([data for _, _, data in made], title)
-        more = verify(project, combined_pdf, None)
-        if more:
-            problems += [error(out_dir / COMBINED_NAME, None, message) for message in more]
-        else:
-            combined_path = out_dir / COMBINED_NAME
-            write_atomic(combined_path, combined_pdf)
-    return CertificatesResult(out_dir, tuple(certificates), bad_rows + failed,
-                              tuple(sorted(problems, key=lambda p: p.line or 0)), register, combined_path,
+    try:
+        for i, attendee in enumerate(attendees):
+            data = _certificate(project, env, context, activity, attendee, roster, covered, i == 0, problems)
+            if data is None:
+                failed += 1
+                continue
+            path = out_dir / names[i]
+            problems += preflight(data, path, LAYOUT)
+            write_atomic(path, data)  # as it is made: memory does not grow with the roster
+            certificates.append(Certificate(attendee, path))
+            if joiner:
+                joiner.add(data)
+        register = None
+        if certificates:
+            register = out_dir / REGISTER_NAME
+            write_atomic(register, register_csv(certificates))
+        combined_path = None
+        if joiner and certificates:
+            combined_path = joiner.finish()
+            problems += joiner.problems
+    finally:
+        if joiner:
+            joiner.discard()
+    problems = limit_problems(sorted(problems, key=lambda p: p.line or 0))  # at most 50 a file
+    return CertificatesResult(out_dir, tuple(certificates), bad_rows + failed, tuple(problems), register, combined_path,
                               time.perf_counter() - started)
