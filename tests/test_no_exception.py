@@ -191,7 +191,8 @@ def test_a_worker_that_raises_names_the_file_and_the_exception(project, monkeypa
     monkeypatch.setattr("leafpress.pipeline.build_target", fails)
     monkeypatch.setattr(batch, "_clean_up", lambda: None)
     receiver, sender = multiprocessing.Pipe(duplex=False)
-    batch._child(sender, loaded, (target,), BatchOptions(out_dir=project.root / "output", memory_mb=None))
+    out_dir = project.root / "output"
+    batch._child(sender, batch._build_job, (loaded, (target,), out_dir), BatchOptions(out_dir=out_dir, memory_mb=None))
     kind, problem = receiver.recv()
     assert kind == "crash"
     assert str(batch._failed(target, 0.0, problem).problems[0]) == (
