@@ -121,6 +121,15 @@ def test_a_hard_linked_article_is_refused(project, tmp_path):
     assert errors(out) == [f"content/t/article.md: error: {HARD_LINK}"]
 
 
+def test_a_hard_linked_stylesheet_is_refused(project, tmp_path):
+    project.topic("t")
+    (project.root / "styles" / "article.css").rename(tmp_path / "article.css")
+    os.link(tmp_path / "article.css", project.root / "styles" / "article.css")
+    code, _, err = run("build", "--layout", "article")
+    assert code == 1
+    assert errors(err) == [f"content/t/article.md: error: refused to load styles/article.css {HARD_LINK}"]
+
+
 # --- topic folders linked out of content/ ----------------------------------------------------
 
 @pytest.fixture

@@ -45,6 +45,9 @@ MAX_IMAGE_PIXELS = 40_000_000  # a full-page photo at 300 dpi on A3 is 17 megapi
 MAX_MESSAGE_CHARS = 300
 
 
+MAX_STYLESHEET_BYTES = 2 * 2**20
+
+
 class FetchRefused(ValueError):
     pass
 
@@ -437,7 +440,22 @@ def _parse_styles(stylesheets: tuple[Path, ...], roots: tuple[Path, ...], profil
         css = []
         for sheet in stylesheets:
             before = len(collector.messages)
-            css.append(CSS(filename=str(sheet), url_fetcher=fetcher, font_config=fonts,
+            # Read as every other file is (a regular file, not a hard link, bounded), then given to WeasyPrint.
+            real = Path(os.path.realpath(sheet))
+            try:
+                if not any(real.is_relative_to(root) for root in fetcher.roots):
+                    raise FileRefused("is a link to a file outside the project's styles and the theme: copy the "
+                                      "file into styles/ instead")
+                text = read_bytes(real, MAX_STYLESHEET_BYTES).decode("utf-8", errors="replace")
+            except FileRefused as exc:
+                fetcher.refused.append(Refusal(sheet.as_uri(), f"{display_path(sheet)} {exc.reason}"))
+                continue
+            except OSError as exc:
+                fetcher.refused.append(Refusal(sheet.as_uri(), f"{display_path(sheet)} cannot be read "
+                                                               f"({exc.strerror or exc})"))
+                continue
+            fetcher.read.append(real)
+            css.append(CSS(string=text, base_url=real.as_uri(), url_fetcher=fetcher, font_config=fonts,
                            color_profiles=colour_profiles))
             # WeasyPrint gives a position ("at 114:5") but not the file: name it.
             collector.messages[before:] = [f"{display_path(sheet)}: {m}" for m in collector.messages[before:]]
