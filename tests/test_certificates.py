@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import unicodedata
 from pathlib import Path
 
@@ -24,7 +25,8 @@ from fontTools.ttLib import TTFont
 
 from conftest import ROOT, TestProject, errors, glyphs_shown, notdef_drawn, pdf_text, run, to_unicode
 from leafpress.finish.verify import bundled_font_names, fonts_used
-from leafpress.runner.certificates import MAX_STEM_BYTES, file_stem
+from leafpress.project.config import load_project
+from leafpress.runner.certificates import MAX_STEM_BYTES, file_stem, make_certificates
 
 A4_LANDSCAPE = (841.89, 595.28)
 
@@ -617,8 +619,9 @@ def test_combined_pdf_is_joined_in_batches_in_roster_order(course, monkeypatch):
     monkeypatch.setattr("leafpress.runner.certificates.BATCH", 3)  # 7 certificates: batches of 3, 3 and 1
     names = ["Ana Test", "Bea (1 0 R) Test", "Carl Test", "محمد عبد الله", "Eva Test", "王小明", "Gil Test"]
     (course.root / "roster.csv").write_text("name\n" + "\n".join(names) + "\n", encoding="utf-8")
-    code, _, err = run("certificates", "content/course", "--roster", "roster.csv", "--combined")
-    assert code == 0, err
+    # In this process, so that the batch size set above holds (the command runs it in a child).
+    result = make_certificates(load_project(course.root), Path("content/course"), Path("roster.csv"), combined=True)
+    assert result.ok, [str(p) for p in result.problems]
     folder = course.root / "output" / "course" / "certificates"
     combined = folder / "certificates.pdf"
     result = subprocess.run(["qpdf", "--check", str(combined)], capture_output=True, text=True)
@@ -635,10 +638,18 @@ def test_combined_pdf_is_joined_in_batches_in_roster_order(course, monkeypatch):
         assert row["number"] in pdf_text(combined, number)
     assert "Bea (1 0 R) Test" in flat(pdf_text(combined, 2))
     assert not [p.name for p in folder.iterdir() if p.name.startswith(".")]  # no part left behind
-    # Rebuilt, it is the same file, byte for byte.
+    # Rebuilt, it is the same file, byte for byte; so is the command's (batches of 50, in a child
+    # process each time: the fonts converted for the Arabic and Chinese names carry no clock).
     first = combined.read_bytes()
-    run("certificates", "content/course", "--roster", "roster.csv", "--combined")
+    make_certificates(load_project(course.root), Path("content/course"), Path("roster.csv"), combined=True)
     assert combined.read_bytes() == first
+    made = []
+    for _ in range(2):
+        code, _, err = run("certificates", "content/course", "--roster", "roster.csv", "--combined")
+        assert code == 0, err
+        made.append(combined.read_bytes())
+        time.sleep(1.1)  # a font stamped with the time would now differ
+    assert made[0] == made[1]
 
 
 JOIN = """
@@ -672,3 +683,21 @@ def test_combined_pdf_memory_does_not_grow_with_the_roster(accredited, tmp_path)
     small, large = peak_kb(100), peak_kb(800)
     assert large < 1.5 * small, (small, large)
     assert (large - small) / 700 < 20, (small, large)  # KB per certificate
+
+
+def test_a_certificate_that_takes_too_long_is_stopped_at_its_row_and_the_others_are_made(course):
+    # Stands in for input no limit foresaw: the project's own template spins for a name that asks it to.
+    template = course.root / "templates" / "certificate.html.j2"
+    template.write_text("{% if 'Slow' in person.name %}{% for i in range(10**10) %}{% endfor %}{% endif %}"
+                        + template.read_text(encoding="utf-8"), encoding="utf-8")
+    (course.root / "roster.csv").write_text("name\nAna Test\nSlow Test\nCarl Test\n", encoding="utf-8")
+    started = time.monotonic()
+    code, out, err = run("certificates", "content/course", "--roster", "roster.csv", "--timeout", "2")
+    assert code == 1
+    assert time.monotonic() - started < 30
+    assert errors(err) == ["roster.csv:3: error: making this certificate took longer than 2 s and was stopped; "
+                           "raise the limit with --timeout if the document is meant to be this long"]
+    folder = course.root / "output" / "course" / "certificates"
+    assert (folder / "Ana Test.pdf").is_file() and (folder / "Carl Test.pdf").is_file()
+    assert not (folder / "Slow Test.pdf").exists()
+    assert out.splitlines()[-1] == "2 made, 1 failed, 0 warnings."

@@ -326,7 +326,12 @@ def list_targets(paths: tuple[Path, ...], out_dir: Path | None, profile: str | N
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the certificates here instead of output/<topic>/certificates/.")
 @click.option("--combined", is_flag=True, help="Also write certificates.pdf with every certificate, to print.")
-def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool) -> None:
+@click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
+              help="Seconds one certificate may take; one that takes longer fails, and the others are made.")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=256), default=DEFAULT_MEMORY_MB, show_default=True,
+              help="Megabytes of memory the run may use.")
+def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool, timeout: float,
+                 memory_mb: int) -> None:
     """Make a certificate of attendance (one PDF) for each attendee in a roster.
 
     The activity comes from the topic's cpd.yaml. Each certificate has a number
@@ -335,13 +340,14 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
 
     Example: leafpress certificates content/ketamine-neuropathic-pain --roster attendees.csv
     """
-    from ..runner.certificates import make_certificates  # renders PDFs: imports WeasyPrint
+    from ..runner.certificates import make_certificates_limited  # renders PDFs: imports WeasyPrint
 
     try:
         project = load_project()
         if has_errors(problems := config_problems(project)):
             raise LeafpressError([p for p in problems if p.is_error])
-        result = make_certificates(project, topic, roster, out_dir, combined)
+        # In a child process under the limits build uses: each certificate has --timeout seconds.
+        result = make_certificates_limited(project, topic, roster, out_dir, combined, timeout, memory_mb)
     except LeafpressError as exc:
         _fail(exc)
         return

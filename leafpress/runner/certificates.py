@@ -40,7 +40,7 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import jinja2
 import pikepdf
@@ -62,6 +62,9 @@ from ..source import glyphs
 from ..source.data import data_problems, load_data_file
 from ..source.document import load_source
 from ..source.safefile import NOT_REGULAR, FileRefused, FileTooLarge, read_bytes
+
+if TYPE_CHECKING:
+    from .batch import BatchOptions, Stopped
 
 TEMPLATE = LAYOUT.template
 REGISTER_NAME = "register.csv"
@@ -757,6 +760,29 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
     cpd.yaml, roster, template or stylesheet); a bad row only costs that row
     its certificate.
     """
+    for step in certificate_steps(project, topic, roster, out_dir, combined):
+        if isinstance(step, CertificatesResult):
+            return step
+    raise AssertionError("unreachable: certificate_steps ends with its result")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class RowDone:
+    """A step of :func:`certificate_steps`: the roster row (its line) whose certificate is made next."""
+
+    line: int
+
+
+def certificate_steps(project: Project, topic: Path, roster: Path, out_dir: Path | None = None,
+                      combined: bool = False, stopped_rows: tuple[Problem, ...] = ()
+                      ) -> Iterator[RowDone | CertificatesResult]:
+    """:func:`make_certificates` one certificate at a time: a :class:`RowDone` after each, then the result.
+
+    So a runner can give each certificate its own time limit (``leafpress
+    certificates`` runs this in a child process, as ``build`` runs a target).
+    ``stopped_rows`` are the problems of rows a runner stopped before: those
+    rows are skipped, failed with these problems.
+    """
     started = time.perf_counter()
     activity = load_activity(topic)
     rows, problems = read_roster(roster)
@@ -764,8 +790,9 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
     attendees = number_rows(rows, activity.topic, activity.first_date)
     out_dir = (out_dir or project.output_dir / activity.topic / "certificates").resolve()
     if not attendees:  # every row was bad: they are reported, and there is nothing to typeset
-        return CertificatesResult(out_dir, (), bad_rows, tuple(limit_problems(problems)), None, None,
-                                  time.perf_counter() - started)
+        yield CertificatesResult(out_dir, (), bad_rows, tuple(limit_problems(problems)), None, None,
+                                 time.perf_counter() - started)
+        return
     env = make_environment(project.template_dirs)
     context = activity_context(project, activity)
     names = file_names(attendees)
@@ -776,7 +803,13 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
     joiner = _Combined(project, out_dir / COMBINED_NAME, title) if combined else None
     covered = glyphs.coverage(project, LAYOUT)
     try:
+        skipped = {problem.line for problem in stopped_rows}
+        problems += stopped_rows
         for i, attendee in enumerate(attendees):
+            if attendee.line in skipped:
+                failed += 1
+                continue
+            yield RowDone(attendee.line)  # before typesetting: the clock starts again for this row
             data = _certificate(project, env, context, activity, attendee, roster, covered, i == 0, problems)
             if data is None:
                 failed += 1
@@ -799,5 +832,55 @@ def make_certificates(project: Project, topic: Path, roster: Path, out_dir: Path
         if joiner:
             joiner.discard()
     problems = limit_problems(sorted(problems, key=lambda p: p.line or 0))  # at most 50 a file
-    return CertificatesResult(out_dir, tuple(certificates), bad_rows + failed, tuple(problems), register, combined_path,
-                              time.perf_counter() - started)
+    yield CertificatesResult(out_dir, tuple(certificates), bad_rows + failed, tuple(problems), register, combined_path,
+                             time.perf_counter() - started)
+
+
+def certificates_in_child(project: Project, topic: Path, roster: Path, out_dir: Path | None, combined: bool,
+                          stopped_rows: tuple[Problem, ...]
+                          ) -> Iterator[RowDone | CertificatesResult | tuple[Problem, ...]]:
+    """:func:`certificate_steps` for a limited child process; a :class:`LeafpressError` comes back as its problems."""
+    try:
+        yield from certificate_steps(project, topic, roster, out_dir, combined, stopped_rows)
+    except LeafpressError as exc:
+        yield exc.problems
+
+
+def _run_certificates_once(project: Project, topic: Path, roster: Path, out_dir: Path | None, combined: bool,
+                           stopped_rows: tuple[Problem, ...], options: BatchOptions
+                           ) -> tuple[list[object], list[Stopped]]:
+    """One run of :func:`certificates_in_child` under the limits: what it yielded, and why it stopped (if so)."""
+    from .batch import Work, run_limited
+
+    steps: list[object] = []
+    stopped: list[Stopped] = []
+    run_limited([Work(None, certificates_in_child, (project, topic, roster, out_dir, combined, stopped_rows))],
+                options, lambda _, step: steps.append(step), lambda _, why: stopped.append(why),
+                doing="making this certificate")
+    return steps, stopped
+
+
+def make_certificates_limited(project: Project, topic: Path, roster: Path, out_dir: Path | None, combined: bool,
+                              timeout: float, memory_mb: int | None) -> CertificatesResult:
+    """:func:`make_certificates` in a child process, each certificate under ``timeout`` and all under ``memory_mb``.
+
+    A certificate that takes too long (or runs out of memory) is an error at
+    its roster row, and the run starts again without that row: the others
+    still get their certificates (those made before are made again, the same).
+    """
+    from .batch import BatchOptions
+
+    options = BatchOptions(out_dir=project.output_dir, jobs=1, timeout=timeout, memory_mb=memory_mb)
+    stopped_rows: tuple[Problem, ...] = ()
+    while True:
+        steps, stopped = _run_certificates_once(project, topic, roster, out_dir, combined, stopped_rows, options)
+        last = steps[-1] if steps and not stopped else None
+        if isinstance(last, CertificatesResult):
+            return last
+        if isinstance(last, tuple):  # the topic, cpd.yaml or the roster could not be used at all
+            raise LeafpressError(last)
+        rows = [step.line for step in steps if isinstance(step, RowDone)]
+        why = stopped[0].message if stopped else "stopped without a result"
+        if not rows or rows[-1] in {problem.line for problem in stopped_rows}:  # not a row's fault
+            raise LeafpressError([error(roster, rows[-1] if rows else None, why)])
+        stopped_rows += (error(roster, rows[-1], why),)

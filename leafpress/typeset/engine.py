@@ -47,6 +47,11 @@ MAX_MESSAGE_CHARS = 300
 
 MAX_STYLESHEET_BYTES = 2 * 2**20
 
+# WeasyPrint converts WOFF fonts (the world fonts certificates use for names in any script)
+# through fontTools, which stamps the current time into each font it writes unless
+# SOURCE_DATE_EPOCH is set: fixed, the same input gives the same bytes on every run.
+os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+
 
 class FetchRefused(ValueError):
     pass
