@@ -122,7 +122,8 @@ def test_pmid_is_a_pubmed_link():
 def test_url_is_given_only_when_there_is_no_doi():
     without_doi = str(format_reference(ref(type="book", title="Guide", publisher="WHO",
                                            URL="https://example.org/guide?a=1&b=2")))
-    assert without_doi == ('Guide. WHO. Available from: '
+    # Citing Medicine 16: a book read online is marked [Internet].
+    assert without_doi == ('Guide [Internet]. WHO. Available from: '
                            '<a href="https://example.org/guide?a=1&amp;b=2">https://example.org/guide?a=1&amp;b=2</a>')
     with_doi = str(format_reference(ref(type="book", title="Guide", publisher="WHO",
                                         URL="https://example.org/guide", DOI="10.1/x")))

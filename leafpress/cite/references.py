@@ -3,8 +3,8 @@
 The references file is CSL-JSON, what Zotero, Mendeley and Pandoc exchange.
 Entries are formatted in the NLM *Citing Medicine* (Vancouver) style. We format
 here rather than through citeproc-py because its stock ``vancouver.csl``
-output drops DOIs and runs dates together ("2022Apr"), and the NLM rules for
-the few types a leaflet cites are short and fully tested in this project.
+output drops DOIs and runs dates together ("2022Apr"); the entries are made in
+``vancouver.py``, type by type as *Citing Medicine* shows them, and tested there.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..errors import Problem, error, limit_problems, quote, warning
 from ..source.yamlfile import read_text
+from .vancouver import FORMATTED_TYPES, LABELS, format_date, format_name, format_names, format_pages, format_reference
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-MAX_LISTED_AUTHORS = 6  # ICMJE/NLM: list six, then "et al."
-ET_AL = "et al."
-SUPPORTED_TYPES = ("article-journal", "book", "chapter", "webpage", "report")
+__all__ = ["LABELS", "format_date", "format_name", "format_names", "format_pages", "format_reference"]
+
+SUPPORTED_TYPES = FORMATTED_TYPES
 
 
 @dataclass(frozen=True)
@@ -151,159 +151,6 @@ def reference_warnings(library: ReferenceLibrary, cited: list[str]) -> list[Prob
             problems.append(warning(library.path, ref.line, f"reference {quote(ref.key)} has no DOI, PMID "
                                     "or URL: readers cannot look it up; add one if it exists"))
     return problems
-
-
-# --- Vancouver / NLM formatting -------------------------------------------------
-
-def _initials(given: str) -> str:
-    parts = [p for p in re.split(r"[\s.\-]+", given) if p]
-    return "".join(p[0].upper() for p in parts)
-
-
-def format_name(name: dict[str, Any]) -> str:
-    if "literal" in name:
-        return str(name["literal"]).strip()
-    family = " ".join(str(name[k]).strip() for k in ("non-dropping-particle", "family") if name.get(k))
-    given = name.get("given", "")
-    text = f"{family} {_initials(str(given))}".strip()
-    if name.get("suffix"):
-        text += f" {name['suffix']}"
-    return text
-
-
-def format_names(names: Any) -> str:
-    """CSL names (a list of name objects); anything else in the file is ignored."""
-    if not isinstance(names, list):
-        return ""
-    formatted = [format_name(n) for n in names if isinstance(n, dict)]
-    et_al = bool(formatted) and formatted[-1] == ET_AL
-    people = [n for n in formatted if n != ET_AL]
-    if len(people) > MAX_LISTED_AUTHORS:
-        people, et_al = people[:MAX_LISTED_AUTHORS], True
-    text = ", ".join(people)
-    if et_al:
-        text += f", {ET_AL}"
-    return text
-
-
-def format_date(issued: Any) -> str:
-    """CSL date to NLM form: 2009, 2022 Apr, 2024 Jun 3."""
-    if not isinstance(issued, dict):
-        return ""
-    date_parts = issued.get("date-parts")
-    parts = date_parts[0] if isinstance(date_parts, list) and date_parts else []
-    if not isinstance(parts, list) or not parts or not isinstance(parts[0], (str, int)) or isinstance(parts[0], bool):
-        return str(issued.get("literal") or issued.get("raw") or "")
-    numbers = [_int(p) for p in parts]
-    text = str(parts[0]).strip()
-    month = numbers[1] if len(numbers) > 1 else None
-    if month is not None and 1 <= month <= 12:
-        text += f" {MONTHS[month - 1]}"
-        day = numbers[2] if len(numbers) > 2 else None
-        if day is not None and 1 <= day <= 31:
-            text += f" {day}"
-    return text
-
-
-def _int(value: Any) -> int | None:
-    """A CSL date part as a number (they may be written as strings), or None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if abs(value) < 10**6 else None
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,6}\s*", value):
-        return int(value)
-    return None
-
-
-def format_pages(page: str) -> str:
-    """NLM elides repeated leading digits: 304-311 becomes 304-11."""
-    match = re.fullmatch(r"\s*(\d+)\s*[-\u2013]+\s*(\d+)\s*", page)
-    if not match:
-        return page.strip()
-    first, last = match.groups()
-    if len(first) == len(last):
-        common = 0
-        while common < len(first) - 1 and first[common] == last[common]:
-            common += 1
-        last = last[common:]
-    return f"{first}-{last}"
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if text.endswith((".", "?", "!")) else text + "."
-
-
-def _link(url: str, label: str) -> Markup:
-    return Markup('<a href="{}">{}</a>').format(url, label)
-
-
-# The fixed words of an entry, in the document's language (Citing Medicine's, and
-# their usual Spanish forms); a language not listed here uses the English ones.
-LABELS: dict[str, dict[str, str]] = {
-    "en": {"in": "In", "editors": "editors", "available": "Available from:"},
-    "es": {"in": "En", "editors": "editores", "available": "Disponible en:"},
-}
-
-
-def format_reference(ref: Reference, language: str = "en") -> Markup:
-    """One bibliography entry as HTML, in NLM/Vancouver style, its fixed words in ``language``."""
-    words = LABELS.get(language, LABELS["en"])
-    csl = ref.csl
-    kind = csl.get("type")
-    parts: list[Markup | str] = []
-    authors = format_names(csl.get("author") or [])
-    if authors:
-        parts.append(_sentence(authors))
-    title = str(csl.get("title", "")).strip()
-    date = format_date(csl.get("issued"))
-    if kind == "article-journal":
-        parts.append(_sentence(title))
-        journal = csl.get("container-title-short") or csl.get("journalAbbreviation") or csl.get("container-title", "")
-        journal = str(journal).strip().rstrip(".")
-        # Leave out what a reference lacks, and the punctuation with it ("J Test. 2020;10(2):100-9").
-        where = " ".join(part for part in (f"{journal}." if journal else "", date) if part)
-        volume, issue, page = csl.get("volume"), csl.get("issue"), csl.get("page")
-        volume_issue = (str(volume) if volume else "") + (f"({issue})" if issue else "")
-        pages = f":{format_pages(str(page))}" if page else ""
-        if volume_issue:
-            where = f"{where};{volume_issue}{pages}" if where else f"{volume_issue}{pages}"
-        elif pages:  # no volume: the pages follow the date ("2020:5"), or stand alone
-            where = f"{where}{pages}" if date else " ".join(part for part in (where, f"p. {pages[1:]}") if part)
-        if where:
-            parts.append(_sentence(where))
-    elif kind == "webpage":
-        parts.append(f"{title.rstrip('.')} [Internet].")
-        publisher = csl.get("publisher") or csl.get("container-title")
-        parts.append(_sentence("; ".join(str(p) for p in (publisher, date) if p)))
-    elif kind == "chapter":
-        parts.append(_sentence(title))
-        editors = format_names(csl.get("editor") or [])
-        book = str(csl.get("container-title", "")).strip()
-        parts.append(_sentence(f"{words['in']}: {editors}, {words['editors']}. {book}" if editors
-                               else f"{words['in']}: {book}"))
-        parts.append(_sentence(_publication(csl, date)))
-        if csl.get("page"):
-            parts.append(f"p. {format_pages(str(csl['page']))}.")
-    else:  # book, report and anything else
-        parts.append(_sentence(title))
-        if csl.get("edition"):
-            parts.append(f"{csl['edition']} ed.")
-        parts.append(_sentence(_publication(csl, date)))
-    if ref.doi:
-        parts.append(Markup("doi:") + _link(f"https://doi.org/{ref.doi}", ref.doi))
-    if ref.pmid:
-        parts.append(Markup("PMID: ") + _link(f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/", ref.pmid))
-    if ref.url and not ref.doi:
-        parts.append(Markup(words["available"] + " ") + _link(ref.url, ref.url))
-    return Markup(" ").join(escape(p) for p in parts if p)
-
-
-def _publication(csl: dict[str, Any], date: str) -> str:
-    place, publisher = csl.get("publisher-place"), csl.get("publisher")
-    imprint = ": ".join(str(p) for p in (place, publisher) if p)
-    return "; ".join(p for p in (imprint, date) if p)
 
 
 def bibliography(library: ReferenceLibrary, order: list[str], language: str = "en") -> tuple[BibliographyEntry, ...]:
