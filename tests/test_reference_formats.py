@@ -354,3 +354,12 @@ def test_references_and_bibliography_together_are_refused(project):
     assert errors(stderr) == [
         "content/t/article.md:15: error: write the reference files in 'bibliography' or in 'references', not both: "
         "remove 'references'"]
+
+
+def test_a_bibtex_entry_with_thousands_of_authors_is_read_quickly(tmp_path):
+    path = tmp_path / "refs.bib"
+    path.write_text("@article{a, title={X}, year=2020, author={" + " and ".join(["Smith, A"] * 20_000) + "}}\n",
+                    encoding="utf-8")
+    library, problems = load_references(path)
+    assert problems == []
+    assert len(library["a"].csl["author"]) == 101 and library["a"].csl["author"][-1] == {"literal": "et al."}

@@ -24,6 +24,7 @@ keys are the same, each gets a letter in file order (``smith2020a``,
 from __future__ import annotations
 
 import json
+import logging
 import re
 import unicodedata
 from collections.abc import Callable
@@ -35,6 +36,12 @@ from ..errors import Problem, error, quote
 # (key or None for a generated one, line, the CSL-JSON item) or a problem with one entry.
 Item = tuple[str | None, int | None, dict[str, Any]]
 Converted = tuple[list[Item], list[Problem]]
+
+# bibtexparser logs each entry it cannot parse; leafpress reports them itself, at their lines.
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+
+# Names read from one BibTeX name list: Vancouver prints six, and splitting thousands is slow.
+MAX_NAMES = 100
 
 MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
@@ -296,12 +303,20 @@ BIBTEX_FIELDS = {
 }
 
 
+_converter: Any = None
+
+
 def _latex(text: str) -> str:
     """LaTeX (accents, braces, dashes, math) as the Unicode it stands for, on one line."""
-    from pylatexenc.latex2text import LatexNodes2Text
+    global _converter
+    if _converter is None:
+        from pylatexenc.latex2text import LatexNodes2Text
 
+        _converter = LatexNodes2Text(math_mode="text", strict_latex_spaces=True)
+    if "\\" not in text and "{" not in text and "$" not in text and "-" not in text and "~" not in text:
+        return " ".join(text.split())
     try:
-        plain = LatexNodes2Text(math_mode="text", strict_latex_spaces=True).latex_to_text(text)
+        plain = str(_converter.latex_to_text(text))
     except Exception:  # noqa: BLE001 - pylatexenc's parser: keep the text as written rather than fail
         plain = text.replace("{", "").replace("}", "")
     return " ".join(unicodedata.normalize("NFC", plain).split())
@@ -312,7 +327,10 @@ def bibtex_names(value: str) -> list[dict[str, str]]:
     from bibtexparser.middlewares.names import parse_single_name_into_parts, split_multiple_persons_names
 
     names: list[dict[str, str]] = []
-    for person in split_multiple_persons_names(value):
+    people = split_multiple_persons_names(value)
+    if len(people) > MAX_NAMES:
+        people = [*people[:MAX_NAMES], "others"]
+    for person in people:
         person = person.strip()
         if person == "others":
             names.append({"literal": "et al."})
