@@ -437,7 +437,8 @@ def _render_target(session: Session, target: Target, shrink: int = 0) -> Rendere
 def _content_files(project: Project, target: Target, document: Document) -> list[Path]:
     """The files a target's words come from, in the order a character is looked for in them."""
     folder = resolve(document.folder)
-    files = [target.source, *(folder / spec.file for spec in target.layout.data), folder / document.meta.references]
+    files = [target.source, *(folder / spec.file for spec in target.layout.data),
+             *(folder / name for name in document.meta.reference_files())]
     inside = [path for path in dict.fromkeys(files) if resolve(path).is_relative_to(folder) and path.is_file()]
     return [*inside, project.config_path]
 

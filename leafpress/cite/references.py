@@ -9,7 +9,6 @@ output drops DOIs and runs dates together ("2022Apr"); the entries are made in
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,8 @@ class Reference:
     key: str
     line: int | None
     csl: dict[str, Any] = field(hash=False, compare=False)
+    # The file it was read from (a topic may have several); None for one made in code.
+    path: Path | None = field(default=None, compare=False)
 
     @property
     def doi(self) -> str | None:
@@ -77,53 +78,21 @@ def anchor_for(number: int) -> str:
     return f"ref-{number}"
 
 
-def _id_lines(text: str) -> dict[str, list[int]]:
-    """Lines of each '"id": "..."' in the file, in order (duplicates included)."""
-    lines: dict[str, list[int]] = {}
-    for match in re.finditer(r'"id"\s*:\s*("(?:[^"\\]|\\.)*")', text):
-        try:
-            key = json.loads(match.group(1))
-        except ValueError:
-            continue
-        lines.setdefault(key, []).append(text.count("\n", 0, match.start()) + 1)
-    return lines
-
-
 def load_references(path: Path) -> tuple[ReferenceLibrary, list[Problem]]:
-    """Read a CSL-JSON file; every malformed item is reported, none fatal alone."""
-    problems: list[Problem] = []
+    """Read a references file in any format :mod:`leafpress.cite.formats` reads (CSL-JSON, CSL-YAML,
+    BibTeX/BibLaTeX, RIS, MEDLINE); every malformed entry is reported, none fatal alone."""
+    from .formats import FORMAT_NAMES, SUFFIXES, assign_keys, convert, detect_format, has_year
+
     library = ReferenceLibrary(path, {})
+    named = FORMAT_NAMES.get(SUFFIXES.get(path.suffix.lower(), ""), "text")
     text = read_text(path, missing="references file not found: create it (an empty list [] will do) or fix "
-                     "'references' in the front matter", utf8_fix="export it again as UTF-8 CSL-JSON")
+                     "'references' in the front matter", utf8_fix=f"export it again as UTF-8 {named}")
     if isinstance(text, Problem):
         return library, [text]
-    try:
-        items = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return library, [error(path, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno}); "
-                               "export the references again as CSL-JSON")]
-    except RecursionError:
-        return library, [error(path, None, "invalid JSON: too deeply nested; export the references again as "
-                               "CSL-JSON")]
-    except ValueError as exc:  # a number of thousands of digits
-        return library, [error(path, None, f"invalid JSON: {quote(exc, 100)}; export the references again as "
-                               "CSL-JSON")]
-    if isinstance(items, dict) and isinstance(items.get("items"), list):
-        items = items["items"]  # CSL-JSON wrapped as {"items": [...]}
-    if not isinstance(items, list):
-        return library, [error(path, 1, "must be a CSL-JSON list of references: [ {...}, {...} ]")]
+    fmt = detect_format(path, text)
+    items, problems = convert(path, text, fmt)
     references: dict[str, Reference] = {}
-    id_lines = _id_lines(text)
-    seen: dict[str, int] = {}
-    for index, item in enumerate(items, start=1):
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"].strip():
-            problems.append(error(path, None, f"reference number {index} has no text 'id': give each "
-                                  "reference a key such as \"smith2020\""))
-            continue
-        key = item["id"]
-        occurrence = seen[key] = seen.get(key, -1) + 1
-        found = id_lines.get(key, [])
-        line = found[occurrence] if occurrence < len(found) else None
+    for key, line, item in assign_keys(items):
         if key in references:
             problems.append(error(path, line, f"reference id {quote(key)} is used twice "
                                   f"(first on line {references[key].line}): make the ids unique"))
@@ -135,8 +104,38 @@ def load_references(path: Path) -> tuple[ReferenceLibrary, list[Problem]]:
         if not item.get("title"):
             problems.append(error(path, line, f"reference {quote(key)} has no 'title'"))
             continue
-        references[key] = Reference(key, line, item)
+        # From BibTeX, RIS or MEDLINE, a reference without a year is an export that lost it. CSL-JSON and
+        # CSL-YAML are often written by hand, and a reference there is printed without one, as before.
+        if fmt not in ("json", "yaml") and not has_year(item) and not (ref_type == "webpage" and item.get("accessed")):
+            problems.append(error(path, line, f"reference {quote(key)} has no year: add the date it was published "
+                                  f"({_DATE_FIELDS[fmt]})"))
+            continue
+        references[key] = Reference(key, line, item, path)
     return ReferenceLibrary(path, references), limit_problems(problems)
+
+
+# Where each format writes the publication date, for the message about a reference without one.
+_DATE_FIELDS = {"bibtex": "'year' or 'date'", "ris": "'PY'",
+                "medline": "'DP'"}
+
+
+def merge_libraries(loaded: list[tuple[ReferenceLibrary, list[Problem]]]) -> tuple[ReferenceLibrary, list[Problem]]:
+    """The references of several files as one library (named after the first); a key in two files is an error
+    at its line in the later one, and the first file's reference is kept."""
+    problems: list[Problem] = []
+    references: dict[str, Reference] = {}
+    for library, found in loaded:
+        problems += found
+        for key, ref in library.references.items():
+            first = references.get(key)
+            if first is not None:
+                where = f"{first.path.name if first.path else library.path.name}" + (
+                    f" line {first.line}" if first.line else "")
+                problems.append(error(library.path, ref.line, f"reference key {quote(key)} is also in {where}: "
+                                      "keep one of them or rename one key"))
+                continue
+            references[key] = ref
+    return ReferenceLibrary(loaded[0][0].path, references), problems
 
 
 def reference_warnings(library: ReferenceLibrary, cited: list[str]) -> list[Problem]:
@@ -145,10 +144,10 @@ def reference_warnings(library: ReferenceLibrary, cited: list[str]) -> list[Prob
     cited_keys = set(cited)
     for ref in library.references.values():
         if ref.key not in cited_keys:
-            problems.append(warning(library.path, ref.line, f"reference {quote(ref.key)} is never cited: "
+            problems.append(warning(ref.path or library.path, ref.line, f"reference {quote(ref.key)} is never cited: "
                                     f"cite it as [@{ref.key}] or remove it"))
         if not (ref.doi or ref.pmid or ref.url):
-            problems.append(warning(library.path, ref.line, f"reference {quote(ref.key)} has no DOI, PMID "
+            problems.append(warning(ref.path or library.path, ref.line, f"reference {quote(ref.key)} has no DOI, PMID "
                                     "or URL: readers cannot look it up; add one if it exists"))
     return problems
 

@@ -450,11 +450,14 @@ def load_activity(topic: Path) -> Activity:
     cpd, more = load_data_file(folder / CPD_DATA.file, CPD_DATA.schema)
     problems += more
     if source is not None and cpd is not None:
-        references = (folder / source.meta.references).resolve()
-        if references.is_relative_to(folder.resolve()):
-            library, more = load_references(references)
-            problems += [p for p in more if p.is_error]
-            problems += data_problems(cpd, frozenset(library.references))
+        known: set[str] = set()
+        for name in source.meta.reference_files():
+            references = (folder / name).resolve()
+            if references.is_relative_to(folder.resolve()):
+                library, more = load_references(references)
+                problems += [p for p in more if p.is_error]
+                known |= set(library.references)
+        problems += data_problems(cpd, frozenset(known))
     if source is None or cpd is None or has_errors(problems):
         raise LeafpressError(problems)
     model: CPD = cpd.model

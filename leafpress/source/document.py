@@ -18,7 +18,14 @@ from urllib.parse import urljoin
 
 from pydantic import BeforeValidator, Field
 
-from ..cite.references import BibliographyEntry, ReferenceLibrary, bibliography, load_references, reference_warnings
+from ..cite.references import (
+    BibliographyEntry,
+    ReferenceLibrary,
+    bibliography,
+    load_references,
+    merge_libraries,
+    reference_warnings,
+)
 from ..errors import MAX_PROBLEMS_PER_FILE, Problem, error, has_errors, limit_problems, quote, warning
 from ..paths import LINK_LOOP, is_link_loop, resolve
 from ..render.i18n import LANGUAGES
@@ -74,6 +81,9 @@ class FrontMatter(Schema):
     review_date: IsoDate
     keywords: list[Text] = []
     references: Text = "references.json"
+    # The reference file or files, as pandoc users write it: CSL-JSON, CSL-YAML, BibTeX, RIS or MEDLINE
+    # (leafpress.cite.formats). Written with 'references' too, it is an error (see _load_library).
+    bibliography: Text | list[Text] | None = None
     url: WebAddress | None = None
     numbered_headings: bool | None = None
     # Reference keys a document rests on without citing them in the text
@@ -81,6 +91,12 @@ class FrontMatter(Schema):
     sources: list[Text] = []
     # Minimum readability scores, overriding the defaults for the language.
     readability: Readability | None = None
+
+    def reference_files(self) -> list[str]:
+        """The reference files named, in order: 'bibliography' if written, else 'references'."""
+        if self.bibliography is None:
+            return [self.references]
+        return [self.bibliography] if isinstance(self.bibliography, str) else list(self.bibliography)
 
 
 EXAMPLES = {
@@ -404,15 +420,33 @@ def load_document(path: Path, topic: str | None = None,
 
 def _load_library(source: Source, libraries: dict[Path, tuple[ReferenceLibrary, list[Problem]]]
                   ) -> tuple[ReferenceLibrary, list[Problem]]:
+    """The topic's references: the file 'references' names, or every file of 'bibliography', as one library."""
     folder = resolve(source.path.parent)
-    ref_path = resolve(folder / source.meta.references)
-    if is_link_loop(ref_path):
-        return ReferenceLibrary(ref_path, {}), [error(ref_path, None, LINK_LOOP)]
-    if not ref_path.is_relative_to(folder):
-        return ReferenceLibrary(ref_path, {}), [error(
-            source.path, source.yaml.line_of(("references",)),
-            f"'references' {quote(source.meta.references)} must be a file inside the topic folder")]
-    if ref_path not in libraries:
-        libraries[ref_path] = load_references(ref_path)
-    library, problems = libraries[ref_path]
-    return library, list(problems)
+    field_name = "references" if source.meta.bibliography is None else "bibliography"
+    if field_name == "bibliography" and "references" in source.meta.model_fields_set:
+        return ReferenceLibrary(resolve(folder / source.meta.references), {}), [error(
+            source.path, source.yaml.line_of(("bibliography",)),
+            "write the reference files in 'bibliography' or in 'references', not both: remove 'references'")]
+    names = source.meta.reference_files()
+    if not names:
+        return ReferenceLibrary(folder / "references.json", {}), [error(
+            source.path, source.yaml.line_of(("bibliography",)), "'bibliography' names no file: name one or more "
+            "reference files, or remove it")]
+    loaded: list[tuple[ReferenceLibrary, list[Problem]]] = []
+    for index, name in enumerate(names):
+        ref_path = resolve(folder / name)
+        where = (field_name, index) if isinstance(source.meta.bibliography, list) else (field_name,)
+        if is_link_loop(ref_path):
+            loaded.append((ReferenceLibrary(ref_path, {}), [error(ref_path, None, LINK_LOOP)]))
+        elif not ref_path.is_relative_to(folder):
+            loaded.append((ReferenceLibrary(ref_path, {}), [error(
+                source.path, source.yaml.line_of(where),
+                f"{quote(field_name)} {quote(name)} must be a file inside the topic folder")]))
+        else:
+            if ref_path not in libraries:
+                libraries[ref_path] = load_references(ref_path)
+            loaded.append(libraries[ref_path])
+    if len(loaded) == 1:
+        library, problems = loaded[0]
+        return library, list(problems)
+    return merge_libraries(loaded)
