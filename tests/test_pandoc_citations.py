@@ -257,3 +257,9 @@ def test_a_paragraph_full_of_citations_is_converted_or_refused_fast(unit):
         html, state = html_of(unit * count)
         assert time.perf_counter() - started < 3
         assert html or state.refused
+
+
+def test_emphasis_in_a_prefix_or_suffix_is_emphasis_not_asterisks():
+    html, _ = html_of("Text [*see* @one, p. 3, **and** _others_].")
+    assert html == (f"<p>Text {cite(f'[<em>see</em> {link(1)}, p. 3, <strong>and</strong> <em>others</em>]')}"
+                    ".</p>")

@@ -209,6 +209,28 @@ def _trim(text: str | None) -> str:
         text = trimmed
 
 
+# Emphasis in a citation's prefix or suffix ("[*e.g.* @key]"), which Markdown did not read.
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)([^*_\n]{1,200}+)(?<=\S)\1|([*_])(?=\S)([^*_\n]{1,200}+)(?<=\S)\3")
+
+
+def _with_emphasis(parent: etree.Element, text: str) -> None:
+    """Append ``text`` to ``parent``, its *emphasis* and **strong** text as elements."""
+    position = 0
+    for match in _EMPHASIS.finditer(text):
+        _append(parent, text[position:match.start()])
+        element = etree.SubElement(parent, "strong" if match.group(1) else "em")
+        element.text = match.group(2) or match.group(4)
+        position = match.end()
+    _append(parent, text[position:])
+
+
+def _append(parent: etree.Element, text: str) -> None:
+    if len(parent):
+        parent[-1].tail = (parent[-1].tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+
+
 def _inside_link(element: etree.Element, parents: dict[etree.Element, etree.Element]) -> bool:
     while element in parents:
         element = parents[element]
@@ -296,22 +318,18 @@ class _NumberCitations(Treeprocessor):
         """[see 1, p. 33; 2, pp. 4-5]: each source in the order written, none compressed."""
         span.text = "["
         for index, (cite, number) in enumerate(zip(cites, numbers, strict=True)):
-            text = ("; " if index else "") + (cite.prefix + " " if cite.prefix else "")
-            self._append(span, text)
+            if index:
+                _append(span, "; ")
+            if cite.prefix:
+                _with_emphasis(span, cite.prefix + " ")
             if number:
                 self._link(span, number)
             else:
-                self._append(span, "?")
+                _append(span, "?")
             locator = cite.locator(self.state.language)
-            self._append(span, (f", {locator}" if locator else "") + suffix_text(cite.suffix))
-        self._append(span, "]")
-
-    @staticmethod
-    def _append(span: etree.Element, text: str) -> None:
-        if len(span):
-            span[-1].tail = (span[-1].tail or "") + text
-        else:
-            span.text = (span.text or "") + text
+            _append(span, f", {locator}" if locator else "")
+            _with_emphasis(span, suffix_text(cite.suffix))
+        _append(span, "]")
 
     def _cross_references(self, keys: list[str]) -> etree.Element:
         """"Figure 1, Table 2" as links to what they name."""
