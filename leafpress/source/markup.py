@@ -251,7 +251,10 @@ class _NumberCitations(Treeprocessor):
         parents = _parents(root)
         for span in [s for s in root.iter("span") if s.get("class") == "citation"]:
             self.in_link = _inside_link(span, parents)
-            cites = self.state.cites[int(span.attrib.pop("data-cite"))]
+            index = span.attrib.pop("data-cite", None)
+            if index is None or not index.isdigit() or int(index) >= len(self.state.cites):
+                continue
+            cites = self.state.cites[int(index)]
             in_text = span.attrib.pop("data-in-text", None) is not None
             references = [c for c in cites if not c.key.startswith(CROSS_REFERENCE_PREFIXES)]
             cross_references = [c.key for c in cites if c.key.startswith(CROSS_REFERENCE_PREFIXES)]
