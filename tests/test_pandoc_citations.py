@@ -263,3 +263,24 @@ def test_emphasis_in_a_prefix_or_suffix_is_emphasis_not_asterisks():
     html, _ = html_of("Text [*see* @one, p. 3, **and** _others_].")
     assert html == (f"<p>Text {cite(f'[<em>see</em> {link(1)}, p. 3, <strong>and</strong> <em>others</em>]')}"
                     ".</p>")
+
+
+def test_data_file_text_cites_in_pandocs_syntax_and_reports_unknown_keys_at_its_line(project):
+    from leafpress.layouts.context import Fragments
+
+    document = load_document(project.topic("t", body="Text [@one] [@two].\n", references=REFERENCES))
+    assert isinstance(document, Document)
+
+    class Data:
+        path = Path("evidence.yaml")
+
+        @staticmethod
+        def line_of(location: object) -> int:
+            return 7
+
+    fragments = Fragments(document)
+    html = fragments.text(Data(), ("x",), "As @two [p. 3] and [see @three, pp. 1-2] and @nobody.")  # type: ignore[arg-type]
+    assert html == (f"As {cite(f'Smith and Jones [{link(1)}, p. 3]')} and {cite(f'[see {link(2)}, pp. 1-2]')} "
+                    f"and {cite('[?]')}.")
+    assert [str(p) for p in fragments.problems] == [
+        "evidence.yaml:7: error: unknown reference key 'nobody': add it to the references file or fix the spelling"]

@@ -3,8 +3,10 @@
 Python-Markdown does the parsing; three small processors adapt its output to
 print:
 
-* ``[@key]`` and ``[@a; @b]`` become citation placeholders, numbered in reading
+* citations in pandoc's syntax (``[@key]``, ``[see @a, p. 3; -@b]``, in-text
+  ``@key [p. 3]``; see citing.py) become placeholders, numbered in reading
   order once footnotes have moved into the text (Vancouver: order of first use);
+* inline notes, ``^[text]``, become page footnotes where they are written;
 * footnotes are moved from the end-of-document list to the place they are
   called, where CSS ``float: footnote`` sets them at the foot of the page;
 * a paragraph "Table 1. ..." right before a table becomes that table's caption,
