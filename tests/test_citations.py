@@ -234,10 +234,10 @@ def test_unknown_key_after_the_same_text_in_a_code_span_is_reported_at_the_citat
 
 
 def test_malformed_citation_is_an_error_at_its_line(project):
-    article = project.topic("t", body="Intro [@jones2021].\n\nAs shown [@smith2020, p. 3].\n")
+    article = project.topic("t", body="Intro [@jones2021].\n\nAs shown [@smith2020; see].\n")
     errors = errors_of(load_document(article))
     assert errors == [f"content/t/article.md:{line_of(article, 'As shown')}: error: malformed citation "
-                      "'[@smith2020, p. 3]': write [@key] or [@key1; @key2]"]
+                      "'[@smith2020; see]': write [@key], [@key1; @key2], [see @key, p. 33] or [-@key]"]
 
 
 def test_citation_syntax_inside_a_code_span_is_not_a_citation(project):

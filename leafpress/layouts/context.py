@@ -16,7 +16,7 @@ from markupsafe import Markup
 from ..errors import Problem, error, quote
 from ..source.data import DataFile
 from ..source.document import Document
-from ..source.markup import CitationState, render_markdown
+from ..source.markup import CITATION_FORMS, CitationState, render_markdown
 from ..source.yamlfile import Location
 from .builtin.summary import STUDY_FIELDS
 
@@ -26,7 +26,8 @@ class Fragments:
 
     def __init__(self, document: Document):
         self.state = CitationState(known=frozenset(document.references.references),
-                                   language=document.meta.language)
+                                   language=document.meta.language,
+                                   library={key: ref.csl for key, ref in document.references.references.items()})
         self.problems: list[Problem] = []
 
     def text(self, data: DataFile, location: Location, text: str) -> Markup:
@@ -44,7 +45,7 @@ class Fragments:
         self.state.unresolved.clear()
         for raw in self.state.malformed[malformed_before:]:
             self.problems.append(error(data.path, data.line_of(location),
-                                       f"malformed citation {quote(raw)}: write [@key] or [@key1; @key2]"))
+                                       f"malformed citation {quote(raw)}: {CITATION_FORMS}"))
         # One paragraph of inline text: drop the <p> wrapper Markdown adds.
         html = re.sub(r"^<p>(.*)</p>$", r"\1", html, flags=re.S)
         return Markup(html)

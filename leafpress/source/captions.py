@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 
 from markdown.treeprocessors import Treeprocessor
 
+from .citing import BRACKETED, IN_TEXT, MALFORMED, parse_after, parse_bracketed
+
 if TYPE_CHECKING:
     from .markup import CitationState
 
@@ -36,7 +38,9 @@ _PANDOC_CAPTION = re.compile(r"^(?:Table|Tabla)?:\s+", re.I)
 _NOTE = re.compile(r"^(?:Notes?|Notas?|Abbreviations|Abreviaturas|Source|Sources|Fuente|Fuentes)\s*[:.]", re.I)
 _TRAILING_ID = re.compile(r"\s*\{#((?:tbl|fig):[\w:.-]+)\}\s*$")
 _WIDTH = re.compile(r"\s*(\d{1,3}(?:\.\d+)?)\s*(%|mm|cm|in|pt)\s*")
-_CITATION_IN_TEXT = re.compile(r"\[(@[^\]\n]*)\]")
+_CITATION_IN_TEXT = re.compile(r"\[(@[^\]\n]*)\]")  # what the image's alt text goes without
+# Citations in a caption, read from the image's alt text where Markdown left them as written.
+_CITATIONS = re.compile(rf"(?P<bracketed>{BRACKETED})|(?P<in_text>{IN_TEXT})|(?P<malformed>{MALFORMED})")
 
 
 def _only_image(paragraph: etree.Element) -> etree.Element | None:
@@ -46,18 +50,27 @@ def _only_image(paragraph: etree.Element) -> etree.Element | None:
     return image if image.tag == "img" and not (image.tail or "").strip() else None
 
 
-def _with_citations(parent: etree.Element, text: str) -> None:
-    """Append ``text`` to ``parent``, each ``[@key; ...]`` in it as a citation for numbering."""
+def _with_citations(parent: etree.Element, text: str, state: CitationState) -> None:
+    """Append ``text`` to ``parent``, each citation in it as one for numbering (see markup.py)."""
     position = 0
     last: etree.Element | None = None
-    for match in _CITATION_IN_TEXT.finditer(text):
+    for match in _CITATIONS.finditer(text):
+        if match.group("malformed"):
+            state.malformed.append(match.group(0))
+            continue
         before = text[position:match.start()]
         if last is None:
             parent.text = (parent.text or "") + before
         else:
             last.tail = (last.tail or "") + before
-        keys = [k.strip().lstrip("@") for k in match.group(1).split(";")]
-        last = etree.SubElement(parent, "span", {"class": "citation", "data-keys": " ".join(keys)})
+        if match.group("bracketed"):
+            state.cites.append(parse_bracketed(match.group("items")))
+        else:
+            key = match.group("key")
+            state.cites.append([parse_after(key[1:-1] if key.startswith("{") else key, match.group("after") or "")])
+        last = etree.SubElement(parent, "span", {"class": "citation", "data-cite": str(len(state.cites) - 1)})
+        if match.group("in_text"):
+            last.set("data-in-text", "")
         position = match.end()
     rest = text[position:]
     if last is None:
@@ -107,7 +120,7 @@ class FiguresAndTables(Treeprocessor):
         image.tail = None
         figure.append(image)
         figcaption = etree.SubElement(figure, "figcaption")
-        _with_citations(figcaption, caption)
+        _with_citations(figcaption, caption, self.state)
         figure.tail = paragraph.tail
         index = list(parent).index(paragraph)
         parent.remove(paragraph)

@@ -30,7 +30,7 @@ from ..errors import MAX_PROBLEMS_PER_FILE, Problem, error, has_errors, limit_pr
 from ..paths import LINK_LOOP, is_link_loop, resolve
 from ..render.i18n import LANGUAGES
 from .frontmatter import split_front_matter
-from .markup import CITATION, CitationState, Notice, render_markdown
+from .markup import CITATION_FORMS, CitationState, Notice, render_markdown
 from .validation import IsoDate, Schema, parse_date, validate
 from .yamlfile import YamlData, load_yaml
 from .yamlfile import read_text as _read_text
@@ -326,10 +326,10 @@ def _resource_lines(source: Source, prose: str) -> dict[str, int]:
 
 
 def _line_of_key(source: Source, text: str, key: str) -> int | None:
-    for match in re.finditer(CITATION, text):
-        if key in (k.strip().lstrip("@") for k in match.group(1).split(";")):
-            return _line_at(source, match.start())
-    return None
+    k = re.escape(key)
+    # '@key' where a citation can start (as in citing.py), the whole key: not '@key2', not 'a@key'.
+    found = re.search(rf"(?<![\w.+/@:=\\])@(?:\{{{k}\}}|{k}(?!\w|[:.#$%&+?<>~/-]\w))", text)
+    return _line_at(source, found.start()) if found else None
 
 
 def _line_of_text(source: Source, text: str, snippet: str) -> int | None:
@@ -362,7 +362,8 @@ def load_document(path: Path, topic: str | None = None,
         return problems
     library, more = _load_library(source, {} if libraries is None else libraries)
     problems += more
-    state = CitationState(known=frozenset(library.references), language=source.meta.language)
+    state = CitationState(known=frozenset(library.references), language=source.meta.language,
+                          library={key: ref.csl for key, ref in library.references.items()})
     body_html = render_markdown(source.body, state)
     if state.refused:  # not parsed: nothing else in the text can be checked
         return limit_problems(problems + [error(path, _line_of_notice(source, source.body, notice), notice.message)
@@ -388,7 +389,7 @@ def load_document(path: Path, topic: str | None = None,
                               "(width=60%) or a length in mm, cm, in or pt (width=80mm)"))
     for raw, locate in _lines_for(state.malformed):
         problems.append(error(path, _line_of_text(source, prose, raw) if locate else None,
-                              f"malformed citation {quote(raw)}: write [@key] or [@key1; @key2]"))
+                              f"malformed citation {quote(raw)}: {CITATION_FORMS}"))
     for index, key in enumerate(source.meta.sources):
         if key not in library.references:
             problems.append(error(path, source.yaml.line_of(("sources", index)),

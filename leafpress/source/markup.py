@@ -3,8 +3,10 @@
 Python-Markdown does the parsing; three small processors adapt its output to
 print:
 
-* ``[@key]`` and ``[@a; @b]`` become citation placeholders, numbered in reading
+* citations in pandoc's syntax (``[@key]``, ``[see @a, p. 3; -@b]``, in-text
+  ``@key [p. 3]``; see citing.py) become placeholders, numbered in reading
   order once footnotes have moved into the text (Vancouver: order of first use);
+* inline notes, ``^[text]``, become page footnotes where they are written;
 * footnotes are moved from the end-of-document list to the place they are
   called, where CSS ``float: footnote`` sets them at the foot of the page;
 * a paragraph "Table 1. ..." right before a table becomes that table's caption,
@@ -29,8 +31,10 @@ import bisect
 import copy
 import re
 import xml.etree.ElementTree as etree  # noqa: N813 - the usual name
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 
 import markdown
 import nh3
@@ -44,13 +48,15 @@ from markdown.util import AtomicString
 from ..cite.references import anchor_for, compress_numbers
 from ..errors import MAX_DEPTH, quote, too_deep
 from .captions import CROSS_REFERENCE_PREFIXES, FiguresAndTables
+from .citing import BRACKETED, IN_TEXT, MALFORMED, Cite, in_text_name, parse_after, parse_bracketed, suffix_text
 from .lists import normalise_list_indentation
 from .typography import Typography
 
-KEY = r"[A-Za-z0-9_][\w:.#$%&+?<>~/-]*"
-CITATION = rf"\[(@{KEY}(?:\s*;\s*@{KEY})*)\]"
-# Anything else that opens like a citation: reported, never printed raw.
-MALFORMED_CITATION = r"\[@[^\]\n]{0,200}\]?"
+CITATION = BRACKETED
+CITATION_FORMS = "write [@key], [@key1; @key2], [see @key, p. 33] or [-@key]"
+MALFORMED_CITATION = MALFORMED
+# An inline note, ^[text], with brackets nested one level inside ("^[see [@key]]").
+INLINE_NOTE = r"\^\[(?P<note>(?:[^\[\]]|\[[^\[\]]*+\])*+)\]"
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,9 @@ class CitationState:
     labels: dict[str, str] = field(default_factory=dict)  # figure and table ids -> "Figure 1"
     unresolved: list[str] = field(default_factory=list)  # [@fig:x] with no figure x
     bad_widths: list[str] = field(default_factory=list)  # width=... that is not a size
+    # CSL items by key, for the author's name of an in-text citation ("Smith et al. [1]").
+    library: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    cites: list[list[Cite]] = field(default_factory=list)  # each citation's sources, by its data-cite
 
     @property
     def figure_word(self) -> str:
@@ -94,13 +103,39 @@ class CitationState:
 
 
 class _CitationPattern(InlineProcessor):
+    """``[see @key, p. 3; -@b]``: a placeholder for the number, its sources kept in the state."""
+
+    def __init__(self, pattern: str, state: CitationState, in_text: bool = False):
+        super().__init__(pattern)
+        self.state = state
+        self.in_text = in_text
+
     # InlineProcessor changes the signature of Pattern.handleMatch; Markdown's stubs ignore that too.
     def handleMatch(  # type: ignore[override]  # noqa: N802 - Markdown's API
         self, m: re.Match[str], data: str
     ) -> tuple[etree.Element, int, int]:
-        keys = [k.strip().lstrip("@") for k in m.group(1).split(";")]
-        span = etree.Element("span", {"class": "citation", "data-keys": " ".join(keys)})
+        if self.in_text:
+            key = m.group("key")
+            cites = [parse_after(key[1:-1] if key.startswith("{") else key, m.group("after") or "")]
+        else:
+            cites = parse_bracketed(m.group("items"))
+        self.state.cites.append(cites)
+        span = etree.Element("span", {"class": "citation", "data-cite": str(len(self.state.cites) - 1)})
+        if self.in_text:
+            span.set("data-in-text", "")
         span.text = AtomicString(m.group(0))  # what an image's alt text (a figure caption) reads back
+        return span, m.start(0), m.end(0)
+
+
+class _InlineNotePattern(InlineProcessor):
+    """``^[text]``: a footnote at its call, as :class:`_PageFootnotes` makes of ``[^1]``."""
+
+    def handleMatch(  # type: ignore[override]  # noqa: N802 - Markdown's API
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element, int, int]:
+        span = etree.Element("span", {"class": "footnote"})
+        para = etree.SubElement(span, "span", {"class": "footnote-para"})
+        para.text = m.group("note").strip()  # not atomic: citations and emphasis inside are read next
         return span, m.start(0), m.end(0)
 
 
@@ -176,53 +211,130 @@ def _trim(text: str | None) -> str:
         text = trimmed
 
 
+# Emphasis in a citation's prefix or suffix ("[*e.g.* @key]"), which Markdown did not read.
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)([^*_\n]{1,200}+)(?<=\S)\1|([*_])(?=\S)([^*_\n]{1,200}+)(?<=\S)\3")
+
+
+def _with_emphasis(parent: etree.Element, text: str) -> None:
+    """Append ``text`` to ``parent``, its *emphasis* and **strong** text as elements."""
+    position = 0
+    for match in _EMPHASIS.finditer(text):
+        _append(parent, text[position:match.start()])
+        element = etree.SubElement(parent, "strong" if match.group(1) else "em")
+        element.text = match.group(2) or match.group(4)
+        position = match.end()
+    _append(parent, text[position:])
+
+
+def _append(parent: etree.Element, text: str) -> None:
+    if len(parent):
+        parent[-1].tail = (parent[-1].tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+
+
+def _inside_link(element: etree.Element, parents: dict[etree.Element, etree.Element]) -> bool:
+    while element in parents:
+        element = parents[element]
+        if element.tag == "a":
+            return True
+    return False
+
+
 class _NumberCitations(Treeprocessor):
     """Number citations in reading order and link each number."""
 
     def __init__(self, md: markdown.Markdown, state: CitationState):
         super().__init__(md)
         self.state = state
+        self.in_link = False
 
     def run(self, root: etree.Element) -> None:
-        state = self.state
+        parents = _parents(root)
         for span in [s for s in root.iter("span") if s.get("class") == "citation"]:
-            numbers = []
-            keys = span.attrib.pop("data-keys").split()
-            references = [key for key in keys if not key.startswith(CROSS_REFERENCE_PREFIXES)]
-            cross_references = [key for key in keys if key.startswith(CROSS_REFERENCE_PREFIXES)]
+            self.in_link = _inside_link(span, parents)
+            index = span.attrib.pop("data-cite", None)
+            if index is None or not index.isdigit() or int(index) >= len(self.state.cites):
+                continue
+            cites = self.state.cites[int(index)]
+            in_text = span.attrib.pop("data-in-text", None) is not None
+            references = [c for c in cites if not c.key.startswith(CROSS_REFERENCE_PREFIXES)]
+            cross_references = [c.key for c in cites if c.key.startswith(CROSS_REFERENCE_PREFIXES)]
             group = self._cross_references(cross_references) if cross_references else None
+            span.text, span[:] = None, []
             if group is not None and not references:  # only "Figure 1": no brackets
                 span.set("class", "cross-reference")
-                span.text, span[:] = None, list(group)
+                span.extend(list(group))
                 continue
-            for key in references:
-                if key not in state.known:
-                    state.unknown.append(key)
-                    continue
-                if key not in state.order:
-                    state.order.append(key)
-                numbers.append(state.order.index(key) + 1)
-            span.text = "["
-            last: etree.Element | None = None
-            for first, end in compress_numbers(numbers) or [(0, 0)]:
-                if first == 0:  # every key unknown: an error is reported
-                    span.text += "?"
-                    continue
-                if last is not None:
-                    last.tail = ", "
-                last = etree.SubElement(span, "a", {"href": f"#{anchor_for(first)}"})
-                last.text = str(first)
-                if end != first:
-                    last.tail = "\u2013" if end > first + 1 else ", "
-                    last = etree.SubElement(span, "a", {"href": f"#{anchor_for(end)}"})
-                    last.text = str(end)
-            if last is not None:
-                last.tail = "]"
+            numbers = self._numbers(references)
+            if all(c.plain for c in references):
+                self._compressed(span, [n for n in numbers if n])
             else:
-                span.text += "]"
+                self._with_locators(span, references, numbers)
+            if in_text and references:  # "Smith et al. [1]"
+                csl = self.state.library.get(references[0].key)
+                name = in_text_name(csl, self.state.language) if csl is not None else ""
+                if name:
+                    span.text = f"{name} {span.text or ''}"
             if group is not None:  # "Figure 1 [3]"
                 group.tail, span.text = " " + (span.text or ""), None
                 span.insert(0, group)
+
+    def _numbers(self, cites: list[Cite]) -> list[int]:
+        """Each source's number (0 for an unknown key, which is reported), assigned at first use."""
+        numbers = []
+        for cite in cites:
+            if cite.key not in self.state.known:
+                self.state.unknown.append(cite.key)
+                numbers.append(0)
+                continue
+            if cite.key not in self.state.order:
+                self.state.order.append(cite.key)
+            numbers.append(self.state.order.index(cite.key) + 1)
+        return numbers
+
+    def _link(self, span: etree.Element, number: int) -> etree.Element:
+        # A link's text cannot hold another link: there the number is plain text.
+        link = etree.SubElement(span, "span") if self.in_link else \
+            etree.SubElement(span, "a", {"href": f"#{anchor_for(number)}"})
+        link.text = str(number)
+        return link
+
+    def _compressed(self, span: etree.Element, numbers: list[int]) -> None:
+        """[1-3, 5]."""
+        span.text = "["
+        last: etree.Element | None = None
+        for first, end in compress_numbers(numbers) or [(0, 0)]:
+            if first == 0:  # every key unknown: an error is reported
+                span.text += "?"
+                continue
+            if last is not None:
+                last.tail = ", "
+            last = self._link(span, first)
+            if end != first:
+                last.tail = "\u2013" if end > first + 1 else ", "
+                last = self._link(span, end)
+        if last is not None:
+            last.tail = "]"
+        else:
+            span.text += "]"
+
+    def _with_locators(self, span: etree.Element, cites: list[Cite], numbers: list[int]) -> None:
+        """[see 1, p. 33; 2, pp. 4-5]: each source in the order written, none compressed."""
+        span.text = "["
+        for index, (cite, number) in enumerate(zip(cites, numbers, strict=True)):
+            if index:
+                _append(span, "; ")
+            if cite.prefix:
+                _with_emphasis(span, cite.prefix + " ")
+            if number:
+                self._link(span, number)
+            else:
+                _append(span, "?")
+            locator = cite.locator(self.state.language)
+            _append(span, f", {locator}" if locator else "")
+            _with_emphasis(span, suffix_text(cite.suffix))
+        _append(span, "]")
 
     def _cross_references(self, keys: list[str]) -> etree.Element:
         """"Figure 1, Table 2" as links to what they name."""
@@ -249,10 +361,17 @@ class LeafpressExtension(Extension):
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
         # Above 'link' (160) so "[@key]" is never read as a reference link.
-        md.inlinePatterns.register(_CitationPattern(CITATION, md), "citation", 176)
+        # A backslash keeps '@' as text: \\@name is not a citation.
+        if "@" not in md.ESCAPED_CHARS:
+            md.ESCAPED_CHARS.append("@")
+        # Below 'backtick' (190), so code is never a note; above 'escape' (180), which then works inside.
+        md.inlinePatterns.register(_InlineNotePattern(INLINE_NOTE, md), "inline-note", 185)
+        md.inlinePatterns.register(_CitationPattern(CITATION, self.state), "citation", 176)
         md.inlinePatterns.register(_MalformedCitationPattern(MALFORMED_CITATION, self.state),
                                    "citation-malformed", 175.5)
         # After 'inline' (20) and the footnote processors (50, 15).
+        # After links and images (down to 'automail', 110): an address or a link's target is never a citation.
+        md.inlinePatterns.register(_CitationPattern(IN_TEXT, self.state, in_text=True), "citation-in-text", 105)
         md.treeprocessors.register(_PageFootnotes(md), "page-footnotes", 12)
         # After 'attr_list' (8), which gives images their width and id.
         md.treeprocessors.register(FiguresAndTables(md, self.state), "figures-and-tables", 7.8)
@@ -316,7 +435,8 @@ MAX_WORK = 10_000_000
 FEWER_LEVELS = "use fewer levels of lists, block quotes or HTML elements"
 
 _QUOTE_AND_INDENT = re.compile(r"[ \t>]*")
-_MARK = re.compile(r"[\[*_`|]|<[A-Za-z/!?]")
+# '@' starts an in-text citation, each one a match that rewrites the paragraph, as '[' does.
+_MARK = re.compile(r"[\[*_`|@]|<[A-Za-z/!?]")
 # What Python-Markdown replaces one by one: escapes, smarty's quotes, dashes and ellipses, entities.
 _PUNCTUATION = re.compile(r"\\.|['\"]|--|\.\.\.|&[#A-Za-z0-9]", re.S)
 _ITEM_START = re.compile(r"[ \t>]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
