@@ -4,7 +4,9 @@ Each case is one of the book's own examples where it has one (chapter and exampl
 named in the comment), written as the CSL-JSON a reference manager exports; the
 entry is compared as plain text, the links having been checked separately.
 Citing Medicine ends "Available from:" with a full stop after the URL; leafpress
-leaves it off so that the link can be copied whole.
+leaves it off, and likewise after a DOI, so that the link can be copied whole.
+Cases marked "Verified" were compared word for word with NLM's published text; the rest
+follow the book's examples from memory and have not been checked against it.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ def journal(**csl):
     return {"type": "article-journal", **csl}
 
 
-def test_standard_journal_article():  # 1, example 1: standard journal article
+def test_standard_journal_article():
+    # Verified: Citing Medicine, chapter 1 (https://www.ncbi.nlm.nih.gov/books/NBK7282/), example 1
     assert entry(**journal(
         author=[person("Petitti", "Diana B."), person("Crooks", "V. C."), person("Buckwalter", "J G"),
                 person("Chiu", "V")],
@@ -52,7 +55,9 @@ def test_standard_journal_article():  # 1, example 1: standard journal article
         "Arch Neurol. 2005 Jan;62(1):112-6.")
 
 
-def test_more_than_six_authors_list_six_then_et_al():  # 1, optional limit on the number of authors
+def test_more_than_six_authors_list_six_then_et_al():
+    # Verified: NLM, Samples of Formatted References for Authors of Journal Articles
+    # (https://www.nlm.nih.gov/bsd/uniform_requirements.html), item 1, "List the first six authors"
     authors = [person(f, g) for f, g in (("Rose", "ME"), ("Huerbin", "MB"), ("Melick", "J"), ("Marion", "DW"),
                                          ("Palmer", "AM"), ("Schiding", "JK"), ("Kochanek", "PM"),
                                          ("Graham", "SH"))]
@@ -62,6 +67,47 @@ def test_more_than_six_authors_list_six_then_et_al():  # 1, optional limit on th
         page="40-46")) == (
         "Rose ME, Huerbin MB, Melick J, Marion DW, Palmer AM, Schiding JK, et al. Regulation of interstitial "
         "excitatory amino acid concentrations after cortical contusion injury. Brain Res. 2002;935(1-2):40-6.")
+
+
+# Verified word for word against NLM's published examples; the comment names the source.
+# Chapter 1 is Citing Medicine, chapter 1 (https://www.ncbi.nlm.nih.gov/books/NBK7282/); "Samples" is NLM's
+# Samples of Formatted References for Authors of Journal Articles (https://www.nlm.nih.gov/bsd/uniform_requirements.html).
+@pytest.mark.parametrize("csl, printed", [
+    (journal(author=[person("Halpern", "S. D."), person("Ubel", "P. A."), person("Caplan", "A. L.")],
+             title="Solid-organ transplantation in HIV-infected patients", **{"container-title": "N Engl J Med"},
+             issued=date(2002, 7, 25), volume="347", issue="4", page="284-287"),
+     # Samples, item 1: standard journal article
+     "Halpern SD, Ubel PA, Caplan AL. Solid-organ transplantation in HIV-infected patients. N Engl J Med. "
+     "2002 Jul 25;347(4):284-7."),
+    (journal(author=[person("Meneton", "P"), person("Jeunemaitre", "X"),
+                     {"non-dropping-particle": "de", "family": "Wardener", "given": "H. E."},
+                     person("MacGregor", "G. A.")],
+             title="Links between dietary salt intake, renal salt handling, blood pressure, and cardiovascular "
+             "diseases", **{"container-title": "Physiol Rev"}, issued=date(2005, 4), volume="85", issue="2",
+             page="679-715"),
+     # Chapter 1, example 1 (third citation): a lower-case particle
+     "Meneton P, Jeunemaitre X, de Wardener HE, MacGregor GA. Links between dietary salt intake, renal salt "
+     "handling, blood pressure, and cardiovascular diseases. Physiol Rev. 2005 Apr;85(2):679-715."),
+    (journal(author=[{"literal": "Parkinson Study Group"}],
+             title="A randomized placebo-controlled trial of rasagiline in levodopa-treated patients with Parkinson "
+             "disease and motor fluctuations: the PRESTO study", **{"container-title": "Arch Neurol"},
+             issued=date(2005, 2), volume="62", issue="2", page="241-248"),
+     # Chapter 1, example 4: organization as author
+     "Parkinson Study Group. A randomized placebo-controlled trial of rasagiline in levodopa-treated patients "
+     "with Parkinson disease and motor fluctuations: the PRESTO study. Arch Neurol. 2005 Feb;62(2):241-8."),
+    (journal(author=[person("Bhutta", "Z. A."), person("Darmstadt", "G. L."), person("Hasan", "B. S."),
+                     person("Haws", "R. A.")],
+             title="Community-based interventions for improving perinatal and neonatal health outcomes in "
+             "developing countries: a review of the evidence", **{"container-title": "Pediatrics"},
+             issued=date(2005, 2), volume="115", issue="2 Suppl", page="519-617", DOI="10.1542/peds.2004-1441"),
+     # Chapter 1, example 71: DOI provided. The book ends "doi:10.1542/peds.2004-1441." with a full stop;
+     # leafpress leaves it off after the DOI link as after a URL (see the module docstring).
+     "Bhutta ZA, Darmstadt GL, Hasan BS, Haws RA. Community-based interventions for improving perinatal and "
+     "neonatal health outcomes in developing countries: a review of the evidence. Pediatrics. "
+     "2005 Feb;115(2 Suppl):519-617. doi:10.1542/peds.2004-1441"),
+])
+def test_nlm_published_journal_examples(csl, printed):
+    assert entry(**csl) == printed
 
 
 def test_organization_as_author():  # 1, organization as author
