@@ -18,6 +18,7 @@ nothing to do) never loads WeasyPrint.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import time
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from .cite.references import ReferenceLibrary
+    from .cite.styles import CslStyle
     from .layouts.base import DataSpec, LayoutData, Source
     from .source.data import DataFile
     from .source.document import Document
@@ -314,8 +316,21 @@ class Session:
         from .source.document import load_document
 
         if source not in self._documents:
-            self._documents[source] = load_document(source, topic, self._libraries)
+            style = self.project_style
+            self._documents[source] = ([style] if isinstance(style, Problem) else
+                                       load_document(source, topic, self._libraries, style))
         return self._documents[source]
+
+    @functools.cached_property
+    def project_style(self) -> CslStyle | Problem | None:
+        """The CSL style leafpress.yaml names in 'csl', read once; None when it names none (Vancouver)."""
+        from .cite.styles import style_named
+
+        name = self.project.config.csl
+        if name is None:
+            return None
+        return style_named(name, self.project.root, "project", self.project.config_path,
+                           self.project.config_line("csl"))
 
     def data_file(self, folder: Path, spec: DataSpec) -> tuple[DataFile | None, list[Problem]]:
         """A topic's data file loaded and validated against its schema, once per session."""

@@ -1,7 +1,8 @@
 """References: CSL-JSON in, numbered Vancouver citations and bibliography out.
 
 The references file is CSL-JSON, what Zotero, Mendeley and Pandoc exchange.
-Entries are formatted in the NLM *Citing Medicine* (Vancouver) style. We format
+Entries are formatted in the NLM *Citing Medicine* (Vancouver) style, unless a
+CSL style file is named (:mod:`leafpress.cite.styles`). We format
 here rather than through citeproc-py because its stock ``vancouver.csl``
 output drops DOIs and runs dates together ("2022Apr"); the entries are made in
 ``vancouver.py``, type by type as *Citing Medicine* shows them, and tested there.
@@ -18,6 +19,7 @@ from markupsafe import Markup
 
 from ..errors import Problem, error, limit_problems, quote, warning
 from ..source.yamlfile import read_text
+from .styles import CslStyle, format_with_style
 from .vancouver import FORMATTED_TYPES, LABELS, format_date, format_name, format_names, format_pages, format_reference
 
 __all__ = ["LABELS", "format_date", "format_name", "format_names", "format_pages", "format_reference"]
@@ -152,10 +154,26 @@ def reference_warnings(library: ReferenceLibrary, cited: list[str]) -> list[Prob
     return problems
 
 
-def bibliography(library: ReferenceLibrary, order: list[str], language: str = "en") -> tuple[BibliographyEntry, ...]:
-    """Entries for the cited keys, numbered in order of first citation."""
-    return tuple(BibliographyEntry(n, library[key], format_reference(library[key], language))
-                 for n, key in enumerate(order, start=1))
+class StyleFailed(Exception):
+    """The CSL style named could not format the references; ``problem`` says so, at the style file."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def bibliography(library: ReferenceLibrary, order: list[str], language: str = "en",
+                 style: CslStyle | None = None) -> tuple[BibliographyEntry, ...]:
+    """Entries for the cited keys, numbered in order of first citation: in Vancouver, or in the CSL ``style``
+    named (:mod:`leafpress.cite.styles`); raises :class:`StyleFailed` if that cannot format them."""
+    if style is None:
+        return tuple(BibliographyEntry(n, library[key], format_reference(library[key], language))
+                     for n, key in enumerate(order, start=1))
+    formatted = format_with_style(style, [library[key].csl for key in order], language)
+    if isinstance(formatted, Problem):
+        raise StyleFailed(formatted)
+    return tuple(BibliographyEntry(n, library[key], html)
+                 for n, (key, html) in enumerate(zip(order, formatted, strict=True), start=1))
 
 
 def compress_numbers(numbers: list[int]) -> list[tuple[int, int]]:

@@ -136,6 +136,9 @@ class Config(Schema):
     languages: list[LanguageCode] = ["en"]
     # Babel locale used for dates and number formats, per language.
     locales: dict[LanguageCode, LocaleName] = {"en": "en_GB", "es": "es_ES"}
+    # A CSL 1.0 style file in the project for every bibliography (leafpress.cite.styles); a document's
+    # front matter 'csl' overrides it. Without either, leafpress's own Vancouver.
+    csl: Annotated[str, Field(min_length=1)] | None = None
     # The project's own layouts, beside the built-in ones (see leafpress.layouts.declared).
     layouts: dict[str, DeclaredLayout] = {}
 

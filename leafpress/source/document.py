@@ -21,11 +21,13 @@ from pydantic import BeforeValidator, Field
 from ..cite.references import (
     BibliographyEntry,
     ReferenceLibrary,
+    StyleFailed,
     bibliography,
     load_references,
     merge_libraries,
     reference_warnings,
 )
+from ..cite.styles import CslStyle, style_named
 from ..errors import MAX_PROBLEMS_PER_FILE, Problem, error, has_errors, limit_problems, quote, warning
 from ..paths import LINK_LOOP, is_link_loop, resolve
 from ..render.i18n import LANGUAGES
@@ -85,6 +87,9 @@ class FrontMatter(Schema):
     # (leafpress.cite.formats). Written with 'references' too, it is an error (see _load_library).
     bibliography: Text | list[Text] | None = None
     url: WebAddress | None = None
+    # A CSL 1.0 style file in the topic folder for the bibliography, as pandoc users write it (leafpress.cite.styles);
+    # overrides the project's 'csl'. Without either, Vancouver.
+    csl: Text | None = None
     numbered_headings: bool | None = None
     # Reference keys a document rests on without citing them in the text
     # (patient leaflets list their sources instead of citing).
@@ -141,6 +146,8 @@ class Document:
     markdown: str = ""
     # The line each file or address in the text is first named on (as written), for messages about it.
     resource_lines: dict[str, int] = field(default_factory=dict, hash=False)
+    # The CSL style the bibliography is in; None for leafpress's own Vancouver.
+    style: CslStyle | None = field(default=None, compare=False)
 
     def line_naming(self, url: str) -> int | None:
         """The line that names the file WeasyPrint asked for as ``url`` (resolved against the topic folder)."""
@@ -351,15 +358,21 @@ def _lines_for(items: list[str]) -> list[tuple[str, bool]]:
 
 
 def load_document(path: Path, topic: str | None = None,
-                  libraries: dict[Path, tuple[ReferenceLibrary, list[Problem]]] | None = None
-                  ) -> Document | list[Problem]:
+                  libraries: dict[Path, tuple[ReferenceLibrary, list[Problem]]] | None = None,
+                  style: CslStyle | None = None) -> Document | list[Problem]:
     """Load an article and everything it cites; return it or the problems.
 
     ``libraries`` keeps each references file read once, for the documents of a topic that share it.
+    ``style`` is the project's CSL style, if it names one; the front matter's 'csl' overrides it.
     """
     source, problems = load_source(path)
     if source is None:
         return problems
+    if source.meta.csl is not None:
+        chosen = style_named(source.meta.csl, path.parent, "topic folder", path, source.yaml.line_of(("csl",)))
+        if isinstance(chosen, Problem):
+            return [*problems, chosen]
+        style = chosen
     library, more = _load_library(source, {} if libraries is None else libraries)
     problems += more
     state = CitationState(known=frozenset(library.references), language=source.meta.language,
@@ -405,17 +418,22 @@ def load_document(path: Path, topic: str | None = None,
     problems = limit_problems(problems)
     if has_errors(problems):
         return problems
+    try:
+        entries = bibliography(library, state.order, source.meta.language, style)
+    except StyleFailed as exc:
+        return [*problems, exc.problem]
     return Document(
         topic=topic or path.parent.name,
         source=path,
         meta=source.meta,
         body_html=body_html,
         references=library,
-        bibliography=bibliography(library, state.order, source.meta.language),
+        bibliography=entries,
         problems=tuple(problems),
         front_matter=source.yaml,
         markdown=source.body,
         resource_lines=_resource_lines(source, prose),
+        style=style,
     )
 
 

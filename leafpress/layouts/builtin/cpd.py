@@ -114,7 +114,7 @@ CPD_DATA = DataSpec("cpd.yaml", CPD)
 def cpd_context(inputs: LayoutInputs) -> LayoutData:
     from babel.numbers import format_decimal
 
-    from ...cite.references import bibliography
+    from ...cite.references import StyleFailed, bibliography
     from ...render.i18n import long_date
     from ..context import Fragments, studies
 
@@ -141,7 +141,11 @@ def cpd_context(inputs: LayoutInputs) -> LayoutData:
         {"explanation": fragments.text(cpd, ("questions", i, "explanation"), q.explanation),
          "number": fragments.number(q.cite)}
         for i, q in enumerate(model.questions)]
-    entries = bibliography(document.references, fragments.state.order, document.meta.language)
+    try:
+        entries = bibliography(document.references, fragments.state.order, document.meta.language, document.style)
+    except StyleFailed as exc:
+        entries = ()
+        fragments.problems.append(exc.problem)
     return LayoutData(context, entries, tuple(fragments.problems))
 
 

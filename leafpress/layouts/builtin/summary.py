@@ -319,7 +319,7 @@ def _figure(fragments: Fragments, evidence: DataFile, inputs: LayoutInputs,
 
 
 def summary_context(inputs: LayoutInputs) -> LayoutData:
-    from ...cite.references import bibliography
+    from ...cite.references import StyleFailed, bibliography
     from ..context import Fragments, studies
     from ..figures import qr_code_data_uri
 
@@ -361,7 +361,11 @@ def summary_context(inputs: LayoutInputs) -> LayoutData:
         "figure": Source(evidence.path, evidence.line_of(("forest_plot",)), "the forest plot",
                          "shorten the figure's labels and caption or show fewer estimates"),
     }
-    entries = bibliography(document.references, fragments.state.order, document.meta.language)
+    try:
+        entries = bibliography(document.references, fragments.state.order, document.meta.language, document.style)
+    except StyleFailed as exc:
+        entries = ()
+        problems.append(exc.problem)
     return LayoutData(context, entries, tuple(problems), max_pages=model.max_pages, sources=sources,
                       shrink_steps=len(shown) - 1 if open_choice else 0)
 
