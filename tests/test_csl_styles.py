@@ -159,3 +159,15 @@ def test_the_document_language_is_the_csl_locale(project):
         (article.parent / "tiny.csl").write_text(style, encoding="utf-8")
         (entry,) = loaded(article).bibliography
         assert str(entry.html) == f"García A{word}López L. <i>Libro</i>. 2020."
+
+
+def test_a_numeric_style_does_not_print_its_number_twice(project):
+    # Vancouver-like: the style numbers its own entries ("1. "); leafpress's list already does.
+    numeric = TINY.replace('<layout suffix=".">\n      <group delimiter=". ">',
+                           '<layout suffix=".">\n      <text variable="citation-number" suffix=". "/>\n'
+                           '      <group delimiter=". ">')
+    assert 'variable="citation-number" suffix' in numeric
+    article = project.topic("t", body=BODY, csl="numeric.csl")
+    (article.parent / "numeric.csl").write_text(numeric, encoding="utf-8")
+    entries = [str(entry.html) for entry in loaded(article).bibliography]
+    assert entries == ["Jones C. <i>Another trial</i>. 2021.", "Smith AB. <i>A trial of something</i>. 2020."]

@@ -68,7 +68,15 @@ def load_style(path: Path, folder: Path) -> CslStyle | Problem:
     if tree.getroot().find("{http://purl.org/net/xbiblio/csl}bibliography") is None:
         return error(path, None, "is a CSL style without a <bibliography>, so it cannot format reference lists: "
                      "choose a style that has one")
-    return CslStyle(real, data)
+    # leafpress numbers the list itself (its numbers are the citations' links): a numeric style's own
+    # number in the entry (Vancouver's, IEEE's) would print twice.
+    bibliography = tree.getroot().find("{http://purl.org/net/xbiblio/csl}bibliography")
+    numbers = bibliography.findall(".//{http://purl.org/net/xbiblio/csl}text[@variable='citation-number']")
+    for number in numbers:
+        parent = number.getparent()
+        if parent is not None:
+            parent.remove(number)
+    return CslStyle(real, etree.tostring(tree, xml_declaration=True, encoding="utf-8") if numbers else data)
 
 
 def format_with_style(style: CslStyle, items: list[dict[str, Any]], language: str) -> list[Markup] | Problem:
