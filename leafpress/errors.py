@@ -16,6 +16,7 @@ from pathlib import Path
 class Level(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"  # how an input was read, when that is worth knowing: neither error nor warning
 
 
 # Error messages quote user data; this keeps a hostile or runaway value from

@@ -101,7 +101,7 @@ ROSTER = [
     (26, "Bad,row,again"),
 ]
 
-# name shown, email, file: one per valid row, in roster order.
+# name shown, email, file: one per valid row, in roster order; lines 14, 16 and 17 repeat an attendee.
 MADE = [
     ("Núria Puig i Vilà", "nuria@example.org", "Núria Puig i Vilà.pdf"),
     ("Francesc Xavier Gil·li", "", "Francesc Xavier Gil·li.pdf"),
@@ -115,10 +115,7 @@ MADE = [
     ("...", "", None),  # nothing left of the name: the certificate number
     ("😀😀", "", None),
     ("María García", "", "María García.pdf"),
-    ("María García", "", "María García (2).pdf"),
     ("José Núñez", "jose@example.org", "José Núñez.pdf"),
-    ("José Núñez", "jose@example.org", "José Núñez (2).pdf"),
-    ("josé núñez", "", "josé núñez (3).pdf"),
     ("Marta Vidal", "", "Marta Vidal.pdf"),
     ("Łukasz Dvořák", "", "Łukasz Dvořák.pdf"),
     ("Ana López", "", "Ana López (2).pdf"),
@@ -132,6 +129,16 @@ BAD_ROWS = [
     "roster.csv:20: error: the name is 201 characters long; a certificate shows at most 200: shorten it",
     "roster.csv:26: error: this row has 3 fields but the header has 2: put a name that contains a comma "
     "in double quotes",
+]
+
+
+DUPLICATES = [
+    "roster.csv:14: warning: the same name as line 13 ('María García'): one certificate is made, for line 13; "
+    "delete this row",
+    "roster.csv:16: warning: the same email as line 15 ('José Núñez'): one certificate is made, for line 15; "
+    "delete this row",
+    "roster.csv:17: warning: the same name as line 15 ('José Núñez'): one certificate is made, for line 15; "
+    "delete this row",
 ]
 
 
@@ -194,11 +201,12 @@ def test_bad_rows_are_reported_with_their_line_and_the_others_still_made(accredi
     assert code == 1
     assert errors(err) == BAD_ROWS
     # The preflight finds one real fault: a shaped Arabic glyph of the Arabic name has no Unicode mapping.
-    (warned,) = [line for line in err.splitlines() if ": warning: " in line]
+    warned, *duplicates = [line for line in err.splitlines() if ": warning: " in line]
+    assert duplicates == DUPLICATES
     assert warned.startswith("output/course/certificates/محمد عبد الله.pdf: warning: page 1: text that does not "
                              "read back as Unicode")
-    assert out.splitlines()[-1] == f"{len(MADE)} made, {len(BAD_ROWS)} failed, 1 warning."
-    assert "made   20 certificates -> output/course/certificates" in out
+    assert out.splitlines()[-1] == f"{len(MADE)} made, {len(BAD_ROWS)} failed, 4 warnings."
+    assert "made   17 certificates -> output/course/certificates" in out
 
 
 def test_one_pdf_per_valid_row_with_safe_readable_file_names(accredited):
@@ -219,10 +227,10 @@ def test_numbers_are_unique_and_recomputed_from_the_roster(accredited):
         rows = list(csv.DictReader(stream))
     seen: dict[tuple[str, str], int] = {}
     recomputed = []
-    for row in rows:
+    for line, row in enumerate(rows, start=2):
         name = " ".join(unicodedata.normalize("NFC", row["Name"] or "").split())
         email = (row["Email"] or "").strip()
-        if not name or len(name) > 200 or None in row:  # the rows reported as errors
+        if not name or len(name) > 200 or None in row or line in (14, 16, 17):  # errors and duplicates
             continue
         key = (name.casefold(), email.casefold())
         seen[key] = seen.get(key, 0) + 1
@@ -230,9 +238,9 @@ def test_numbers_are_unique_and_recomputed_from_the_roster(accredited):
     assert [r["number"] for r in register] == recomputed
     assert len(set(recomputed)) == len(recomputed)
     assert all(re.fullmatch(r"LP-20270310-[A-Z2-7]{8}", n) for n in recomputed)
-    # Two rows called "María García" without an email: different numbers.
-    marias = [r["number"] for r in register if r["name"] == "María García"]
-    assert len(set(marias)) == 2
+    # The number of a name that appears once does not change when it is listed again.
+    (maria,) = [r["number"] for r in register if r["name"] == "María García"]
+    assert maria == expected_number("course", "2027-03-10", "María García", "", 1)
 
 
 # --- what a certificate says ---------------------------------------------------------
@@ -487,8 +495,12 @@ def course(project):
     (b"Nom,mail\nAna,a@example.org\n",
      "roster.csv:1: error: the header row has no 'name' column (it has 'Nom', 'mail'): "
      "call the column of attendees' full names 'name'"),
-    ("name,email\nAna,a@example.org\nJos\xe9,\n".encode("latin-1"),
-     "roster.csv:3: error: is not UTF-8 text (bad byte at offset 32): save it as UTF-8 (in Excel: 'CSV UTF-8')"),
+    (b"name,email\nAna,a@example.org\nJos\x81,\n",  # 0x81 is in neither encoding
+     "roster.csv:3: error: is neither UTF-8 nor Windows-1252 text (byte 0x81 at offset 32): save it as UTF-8 "
+     "(in Excel: 'CSV UTF-8')"),
+    (b"\xef\xbb\xbfname\nJos\xe9\n",  # says it is UTF-8 and is not
+     "roster.csv:2: error: is neither UTF-8 nor Windows-1252 text (byte 0xE9 at offset 11): save it as UTF-8 "
+     "(in Excel: 'CSV UTF-8')"),
     (b"", "roster.csv: error: the roster is empty: it needs a header row with a 'name' column, "
           "then one row per attendee"),
     (b"name,email\n\n", "roster.csv: error: the roster has a header row but no attendees: add one row per attendee"),
@@ -701,3 +713,142 @@ def test_a_certificate_that_takes_too_long_is_stopped_at_its_row_and_the_others_
     assert (folder / "Ana Test.pdf").is_file() and (folder / "Carl Test.pdf").is_file()
     assert not (folder / "Slow Test.pdf").exists()
     assert out.splitlines()[-1] == "2 made, 1 failed, 0 warnings."
+
+
+# --- rosters as spreadsheets save them: separators, encodings, workbooks, duplicates -------------
+
+# The same attendees in every form; Windows-1252 has every one of these letters.
+ATTENDEES = [("Núria Puig i Vilà", "nuria@example.org"), ("José Núñez", ""), ("Ana García; Ruiz", "ana@example.org"),
+             ("Zoë Müller", "zoe@example.org")]
+
+
+def _csv_bytes(delimiter: str, encoding: str, bom: bytes = b"") -> bytes:
+    stream = io.StringIO()
+    writer = csv.writer(stream, delimiter=delimiter, lineterminator="\r\n")  # as Excel writes it
+    writer.writerows([("Nombre", "Correo"), *ATTENDEES])
+    return bom + stream.getvalue().encode(encoding)
+
+
+def _xlsx(path: Path, rows: list[tuple[object, ...]]) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Asistentes"
+    for row in rows:
+        sheet.append(row)
+    workbook.create_sheet("Notas").append(["not read"])
+    workbook.save(path)
+
+
+@pytest.mark.parametrize("name, content, note", [
+    ("comma.csv", _csv_bytes(",", "utf-8"), []),
+    ("excel-es.csv", _csv_bytes(";", "cp1252"), ["excel-es.csv: note: read as semicolon-separated, Windows-1252"]),
+    ("tab.csv", _csv_bytes("\t", "utf-8"), ["tab.csv: note: read as tab-separated, UTF-8"]),
+    ("bom.csv", _csv_bytes(",", "utf-8", b"\xef\xbb\xbf"), []),
+    ("bom-semicolon.csv", _csv_bytes(";", "utf-8", b"\xef\xbb\xbf"),
+     ["bom-semicolon.csv: note: read as semicolon-separated, UTF-8"]),
+    ("comma-1252.csv", _csv_bytes(",", "cp1252"), ["comma-1252.csv: note: read as comma-separated, Windows-1252"]),
+])
+def test_every_separator_and_encoding_gives_the_same_attendees(tmp_path, monkeypatch, name, content, note):
+    from leafpress.runner.certificates import read_roster
+
+    monkeypatch.chdir(tmp_path)
+    Path(name).write_bytes(content)
+    rows, problems = read_roster(Path(name))
+    assert [(r.name, r.email) for r in rows] == ATTENDEES
+    assert [r.line for r in rows] == [2, 3, 4, 5]
+    assert [str(p) for p in problems] == note
+
+
+def test_an_xlsx_roster_gives_the_same_attendees(tmp_path, monkeypatch):
+    from leafpress.runner.certificates import read_roster
+
+    monkeypatch.chdir(tmp_path)
+    _xlsx(tmp_path / "roster.xlsx", [("Nombre", "Correo", None), *ATTENDEES, (None, None, None), (12345, None)])
+    rows, problems = read_roster(Path("roster.xlsx"))
+    # Rows numbered as the sheet numbers them; a number in a name cell is read as written.
+    assert [(r.line, r.name, r.email) for r in rows] == [
+        (line, name, email) for line, (name, email) in enumerate(ATTENDEES, start=2)] + [(7, "12345", "")]
+    assert problems == []
+
+
+def test_a_spanish_excel_csv_and_a_workbook_make_the_certificates_of_the_comma_csv(course):
+    (course.root / "comma.csv").write_bytes(_csv_bytes(",", "utf-8"))
+    (course.root / "excel.csv").write_bytes(_csv_bytes(";", "cp1252"))
+    _xlsx(course.root / "roster.xlsx", [("Nombre", "Correo"), *ATTENDEES])
+    registers = []
+    for roster in ("comma.csv", "excel.csv", "roster.xlsx"):
+        code, _, err = run("certificates", "content/course", "--roster", roster, "--out", roster + ".out")
+        assert code == 0, err
+        registers.append(read_register(course.root / (roster + ".out")))
+        if roster == "excel.csv":
+            assert err.splitlines() == ["excel.csv: note: read as semicolon-separated, Windows-1252"]
+        else:
+            assert err == ""
+    assert [(r["name"], r["email"]) for r in registers[0]] == ATTENDEES
+    assert registers[1] == registers[0] and registers[2] == registers[0]  # the same numbers and files too
+
+
+def test_a_repeated_attendee_is_a_warning_with_both_lines_and_one_certificate(course):
+    (course.root / "roster.csv").write_text(
+        "name,email\n"
+        "Ana Test,ana@example.org\n"
+        "Bea Test,\n"
+        "Other Name,ANA@Example.org\n"  # the same email: the same person
+        "  bea   TEST ,\n"  # the same name, ignoring case and spaces
+        "Carl Test,carl@example.org\n"
+        "Carl Test,carl.other@example.org\n"  # the same name, another email: another person
+        "Bea Tést,\n",  # accents count
+        encoding="utf-8")
+    code, out, err = run("certificates", "content/course", "--roster", "roster.csv")
+    assert code == 0, err
+    assert err.splitlines() == [
+        "roster.csv:4: warning: the same email as line 2 ('Ana Test'): one certificate is made, for line 2; "
+        "delete this row",
+        "roster.csv:5: warning: the same name as line 3 ('Bea Test'): one certificate is made, for line 3; "
+        "delete this row",
+    ]
+    assert out.splitlines()[-1] == "5 made, 0 failed, 2 warnings."
+    folder = course.root / "output" / "course" / "certificates"
+    assert [r["name"] for r in read_register(folder)] == ["Ana Test", "Bea Test", "Carl Test", "Carl Test",
+                                                          "Bea Tést"]
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"PK\x03\x04 not really a zip",
+     "roster.xlsx: error: is not an .xlsx workbook (not a zip file): open it in Excel or LibreOffice and save it "
+     "again as .xlsx, or save the list of attendees as CSV"),
+    ("zip without a workbook",
+     "roster.xlsx: error: cannot be read as an .xlsx workbook (\"There is no item named '[Content_Types].xml' in "
+     "the archive\"): open it in Excel or LibreOffice and save it again as .xlsx, or save the list of attendees "
+     "as CSV"),
+    ("broken sheet",
+     "roster.xlsx: error: cannot be read as an .xlsx workbook (unclosed token: line 1, column 43): open it in "
+     "Excel or LibreOffice and save it again as .xlsx, or save the list of attendees as CSV"),
+    ("bomb",
+     "roster.xlsx: error: unpacks to more than 50 MiB or 1000 files: is this really a list of attendees?"),
+])
+def test_a_malformed_xlsx_is_one_clear_error(course, content, expected):
+    import zipfile
+
+    path = course.root / "roster.xlsx"
+    if content == "zip without a workbook":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("hello.txt", "hello")
+    elif content == "broken sheet":
+        _xlsx(path, [("name",), ("Ana Test",)])
+        with zipfile.ZipFile(path) as source:
+            members = {info.filename: source.read(info) for info in source.infolist()}
+        members["xl/worksheets/sheet1.xml"] = b'<worksheet xmlns="x"><sheetData><row r="1"><c'
+        with zipfile.ZipFile(path, "w") as archive:
+            for member, data in members.items():
+                archive.writestr(member, data)
+    elif content == "bomb":
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("xl/worksheets/sheet1.xml", b" " * (51 * 2**20))
+    else:
+        path.write_bytes(content)
+    code, _, err = run("certificates", "content/course", "--roster", "roster.xlsx")
+    assert code == 1
+    assert err.splitlines() == [expected, "Stopped: 1 error."]

@@ -1,10 +1,16 @@
 """Certificates of attendance for a topic's CPD session: one PDF per attendee.
 
-* The roster is a UTF-8 CSV file with a header row: a ``name`` column (or
-  ``full_name``, ``nombre``) and optionally ``email``, read strictly (see
-  :func:`_csv_records`). A bad row is reported with its physical line and
-  skipped; every other row still gets its certificate. At most 50 problems
-  are reported, then how many more there are.
+* The roster is a CSV file or an Excel workbook (``.xlsx``, its first sheet)
+  with a header row: a ``name`` column (or ``full_name``, ``nombre``) and
+  optionally ``email``. A CSV file is comma-, semicolon- or tab-separated
+  (told from its header row) and UTF-8, with or without a BOM, or else
+  Windows-1252; how it was read is a note unless it is plain comma-separated
+  UTF-8. It is read strictly (see :func:`_csv_records`). A bad row is
+  reported with its physical line (a workbook's row number) and skipped;
+  every other row still gets its certificate. A row for an attendee already
+  listed (the same email, or the same name with the same or no email) is a
+  warning naming both lines, and gets no second certificate. At most 50
+  problems are reported, then how many more there are.
 * The activity comes from the topic's ``cpd.yaml``; the provider is the clinic
   in ``leafpress.yaml``.
 * Each certificate has a number that anyone with the roster can recompute:
@@ -36,6 +42,7 @@ import re
 import secrets
 import time
 import unicodedata
+import zipfile
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -48,7 +55,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from ..cite.references import load_references
-from ..errors import LeafpressError, Problem, error, has_errors, limit_problems, quote
+from ..errors import LeafpressError, Level, Problem, error, has_errors, limit_problems, quote, warning
 from ..finish.files import write_atomic
 from ..finish.profiles import DEFAULT_PROFILE, PROFILES
 from ..layouts.builtin.certificate import LAYOUT
@@ -81,6 +88,13 @@ MAX_ROSTER_BYTES = 10 * 1024 * 1024
 # one that does has no comma; no field is longer than a name or an email could ever be.
 MAX_RECORD_LINES = 2
 MAX_FIELD_CHARS = 1000
+# The separators a spreadsheet writes: comma; semicolon where the decimal mark is a comma (Spanish Excel); tab.
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+# A workbook is a zip of XML: what it may hold once unpacked, so that a zip bomb is refused before it is read.
+MAX_XLSX_UNPACKED = 50 * 1024 * 1024
+MAX_XLSX_MEMBERS = 1000
+MAX_XLSX_ROWS = 100_000
+MAX_XLSX_COLUMNS = 50
 
 # Plain, untagged PDF whatever the project's output profile: a certificate
 # is a single page of a name and facts, printed or filed, not read as a document.
@@ -171,10 +185,10 @@ def _column(header: list[str], names: tuple[str, ...]) -> int | None:
 
 
 def read_roster(path: Path) -> tuple[list[RosterRow], list[Problem]]:
-    """The valid rows of a roster and a problem for each bad one.
+    """The valid rows of a roster and a problem for each bad one (and a note of how a CSV file was read).
 
-    Raises :class:`LeafpressError` when nothing can be read: a missing or
-    non-UTF-8 file, no header row, no name column, or no attendees.
+    Raises :class:`LeafpressError` when nothing can be read: a missing file, a CSV file in neither UTF-8
+    nor Windows-1252, a workbook that cannot be opened, no header row, no name column, or no attendees.
     """
     try:
         data = read_bytes(path, MAX_ROSTER_BYTES)  # a regular file: a pipe would never end
@@ -188,16 +202,100 @@ def read_roster(path: Path) -> tuple[list[RosterRow], list[Problem]]:
         raise LeafpressError([error(path, None, "file not found")]) from None
     except OSError as exc:
         raise LeafpressError([error(path, None, f"cannot be read: {exc.strerror or exc}")]) from None
+    if data.startswith(b"PK\x03\x04") or path.suffix.casefold() == ".xlsx":
+        return _drop_duplicates(path, *_parse_records(path, _xlsx_records(path, data), None))
     bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0  # Excel's "CSV UTF-8" starts with one
     try:
-        text = data[bom:].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        offset = bom + exc.start
-        raise LeafpressError([error(path, data.count(b"\n", 0, offset) + 1,
-                                    f"is not UTF-8 text (bad byte at offset {offset}): save it as UTF-8 "
-                                    "(in Excel: 'CSV UTF-8')")]) from None
+        text, encoding = data[bom:].decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError as utf8:
+        try:  # what Excel's plain "CSV" saves on Windows in Western Europe and the Americas
+            if bom:  # a file that says it is UTF-8 is not read as anything else
+                raise UnicodeDecodeError("utf-8", data, bom + utf8.start, bom + utf8.end, "after a UTF-8 BOM")
+            text, encoding = data.decode("cp1252"), "Windows-1252"
+        except UnicodeDecodeError as exc:
+            offset = exc.start
+            raise LeafpressError([error(path, data.count(b"\n", 0, offset) + 1,
+                                        f"is neither UTF-8 nor Windows-1252 text (byte 0x{data[offset]:02X} at offset "
+                                        f"{offset}): save it as UTF-8 (in Excel: 'CSV UTF-8')")]) from None
+    text = unicodedata.normalize("NFC", text)  # "e\u0301" becomes "é", as the fonts have it
+    delimiter = sniff_delimiter(text)
+    rows, problems = parse_roster(path, text, delimiter)
+    if (delimiter, encoding) != (",", "UTF-8"):
+        problems.insert(0, Problem(path, None, Level.NOTE, f"read as {DELIMITERS[delimiter]}-separated, {encoding}"))
+    return rows, problems
 
-    return parse_roster(path, unicodedata.normalize("NFC", text))  # "e\u0301" becomes "é", as the fonts have it
+
+def sniff_delimiter(text: str) -> str:
+    """The separator of a CSV roster, told from its header row (its first line with text).
+
+    Of comma, semicolon and tab, the one that splits the header into a row with a name column;
+    of those (or of all, when none has one), the one that splits it into the most fields; a tie goes to
+    the earlier in that order, so a header of one column is comma-separated.
+    """
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    best, best_key = ",", (False, 0)
+    for delimiter in DELIMITERS:
+        try:
+            fields = next(csv.reader([header], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        key = (_column(fields, NAME_COLUMNS) is not None, len(fields))
+        if key > best_key:
+            best, best_key = delimiter, key
+    return best
+
+
+def _cell_text(value: object) -> str:
+    """A workbook cell as the roster reads it: text as written, a whole number without '.0', a date in ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_records(path: Path, data: bytes) -> list[tuple[int, list[str] | Problem]]:
+    """(row number, cells) of the first sheet of an .xlsx workbook, read as values (a formula's saved result).
+
+    A workbook is refused, as one clear error, when it is not a zip of at most :data:`MAX_XLSX_MEMBERS`
+    files that unpack to at most :data:`MAX_XLSX_UNPACKED` bytes, when openpyxl cannot read it, or
+    when its first sheet has more than :data:`MAX_XLSX_ROWS` rows. Columns after
+    :data:`MAX_XLSX_COLUMNS` are not read.
+    """
+    fix = "open it in Excel or LibreOffice and save it again as .xlsx, or save the list of attendees as CSV"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise LeafpressError([error(path, None, f"is not an .xlsx workbook (not a zip file): {fix}")]) from None
+    if len(members) > MAX_XLSX_MEMBERS or sum(m.file_size for m in members) > MAX_XLSX_UNPACKED:
+        raise LeafpressError([error(path, None, f"unpacks to more than {MAX_XLSX_UNPACKED // 2**20} MiB or "
+                                    f"{MAX_XLSX_MEMBERS} files: is this really a list of attendees?")])
+    import openpyxl  # only for a workbook
+
+    records: list[tuple[int, list[str] | Problem]] = []
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            for number, row in enumerate(sheet.iter_rows(max_col=MAX_XLSX_COLUMNS, values_only=True), start=1):
+                if number > MAX_XLSX_ROWS:
+                    raise LeafpressError([error(path, None, f"the first sheet has more than {MAX_XLSX_ROWS} rows: "
+                                                "is this really a list of attendees?")])
+                cells = [_cell_text(value) for value in row]
+                while cells and not cells[-1].strip():
+                    cells.pop()  # the empty cells a sheet's used range carries to the right
+                records.append((number, cells))
+        finally:
+            workbook.close()
+    except LeafpressError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a malformed workbook can fail anywhere in zip, XML or openpyxl
+        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise LeafpressError([error(path, None, f"cannot be read as an .xlsx workbook ({reason}): {fix}")]) from None
+    return records
 
 
 class _OpenQuote(Exception):
@@ -231,19 +329,19 @@ def _stray_quote(record: list[str], raw: str) -> bool:
     return any('"' in field and '"' + field.replace('"', '""') + '"' not in raw for field in record)
 
 
-def _csv_records(path: Path, text: str) -> Iterator[tuple[int, list[str] | Problem]]:
+def _csv_records(path: Path, text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str] | Problem]]:
     """(physical line, fields) of each CSV record, or (line, problem) for one that cannot be read.
 
     Strict CSV: a field runs over at most :data:`MAX_RECORD_LINES` lines, and one that runs over
-    more than one has no comma; a quote left open is reported at the line that opens it, and reading
+    more than one has no ``delimiter``; a quote left open is reported at the line that opens it, and reading
     goes on from the next line, so the rows it would have swallowed still count. A double quote
     inside a field is written doubled in a quoted field. At most :data:`MAX_FIELD_CHARS` characters
     a field; no NUL character.
     """
     lines = _Lines(io.StringIO(text, newline="").readlines())
-    reader = csv.reader(lines, strict=True)
+    reader = csv.reader(lines, strict=True, delimiter=delimiter)
     open_quote = ('a double quote (") opens a field on this line and is not closed on it (a name may go on to '
-                  "the next line, without a comma): add the closing quote, or delete the stray one")
+                  f"the next line, without a {DELIMITERS[delimiter]}): add the closing quote, or delete the stray one")
     while True:
         start = lines.record_start = lines.at
         line = start + 1
@@ -266,7 +364,7 @@ def _csv_records(path: Path, text: str) -> Iterator[tuple[int, list[str] | Probl
                 message = f"cannot read this line as CSV: {exc}"
             record = [message]
         else:
-            if any("," in field and ("\n" in field or "\r" in field) for field in record):
+            if any(delimiter in field and ("\n" in field or "\r" in field) for field in record):
                 record = [open_quote]  # "Ana,ana@example.org<newline>Bob",bob@example.org
             elif _stray_quote(record, "".join(lines.lines[start:lines.at])):
                 record = ['a double quote (") inside a field that does not start with one: put the whole field '
@@ -282,19 +380,56 @@ def _csv_records(path: Path, text: str) -> Iterator[tuple[int, list[str] | Probl
         lines.at = line  # go on from the line after the one that opened the record
 
 
-def parse_roster(path: Path, text: str) -> tuple[list[RosterRow], list[Problem]]:
-    """The valid rows of a roster's text and a problem (one) for each bad row; see :func:`read_roster`."""
+def parse_roster(path: Path, text: str, delimiter: str = ",") -> tuple[list[RosterRow], list[Problem]]:
+    """The valid rows of a roster's text, a problem (one) for each bad row and a warning for each
+    duplicate; see :func:`read_roster`."""
+    limit = csv.field_size_limit(MAX_FIELD_CHARS)  # the module's global setting: restored below
+    try:
+        records = list(_csv_records(path, text, delimiter))
+    finally:
+        csv.field_size_limit(limit)
+    return _drop_duplicates(path, *_parse_records(path, records, delimiter))
+
+
+def _drop_duplicates(path: Path, rows: list[RosterRow], problems: list[Problem]
+                     ) -> tuple[list[RosterRow], list[Problem]]:
+    """The rows without those for an attendee listed before, and a warning for each of them.
+
+    The same attendee: the same email (ignoring case), or the same name (ignoring case; spaces are
+    already tidied) when the emails are the same or either is empty. Accents count: "Jose" and "José"
+    may be two people. Two rows with the same name and different emails are two people.
+    """
+    by_email: dict[str, RosterRow] = {}
+    by_name: dict[str, list[RosterRow]] = {}
+    kept: list[RosterRow] = []
+    for row in rows:
+        email = row.email.casefold()
+        first = by_email.get(email) if email else None
+        why = "the same email"
+        if first is None:
+            why = "the same name"
+            first = next((r for r in by_name.get(row.name.casefold(), [])
+                          if not email or not r.email or r.email.casefold() == email), None)
+        if first is not None:
+            problems.append(warning(path, row.line, f"{why} as line {first.line} ({quote(first.name)}): "
+                                    f"one certificate is made, for line {first.line}; delete this row"))
+            continue
+        kept.append(row)
+        if email:
+            by_email[email] = row
+        by_name.setdefault(row.name.casefold(), []).append(row)
+    return kept, problems
+
+
+def _parse_records(path: Path, records: list[tuple[int, list[str] | Problem]], delimiter: str | None
+                   ) -> tuple[list[RosterRow], list[Problem]]:
+    """The rows of a roster's records (a CSV file's, or with ``delimiter`` None a workbook's)."""
     problems: list[Problem] = []
     rows: list[RosterRow] = []
     header: list[str] | None = None
     name_at = 0  # set from the header row, which comes first
     email_at: int | None = None
     bad_rows = 0
-    limit = csv.field_size_limit(MAX_FIELD_CHARS)  # the module's global setting: restored below
-    try:
-        records = list(_csv_records(path, text))
-    finally:
-        csv.field_size_limit(limit)
     for line, record in records:
         if isinstance(record, Problem):
             if header is None:  # nothing below can be read without the header row
@@ -313,9 +448,13 @@ def parse_roster(path: Path, text: str) -> tuple[list[RosterRow], list[Problem]]
                                             "call the column of attendees' full names 'name'")])
             name_at = named_at
             continue
+        if delimiter is None and len(record) < len(header):
+            record += [""] * (len(header) - len(record))  # a sheet's empty cells at the right are not kept
         if len(record) != len(header):
+            fix = (f"put a name that contains a {DELIMITERS[delimiter]} in double quotes" if delimiter else
+                   "give each column a header, or delete the cells to the right of the table")
             problems.append(error(path, line, f"this row has {len(record)} fields but the header has "
-                                  f"{len(header)}: put a name that contains a comma in double quotes"))
+                                  f"{len(header)}: {fix}"))
             bad_rows += 1
             continue
         name = clean_name(record[name_at])
@@ -789,7 +928,7 @@ def certificate_steps(project: Project, topic: Path, roster: Path, out_dir: Path
     started = time.perf_counter()
     activity = load_activity(topic)
     rows, problems = read_roster(roster)
-    bad_rows = len(problems)  # read_roster reports each bad row once
+    bad_rows = sum(p.is_error for p in problems)  # read_roster reports each bad row once
     attendees = number_rows(rows, activity.topic, activity.first_date)
     out_dir = (out_dir or project.output_dir / activity.topic / "certificates").resolve()
     if not attendees:  # every row was bad: they are reported, and there is nothing to typeset
