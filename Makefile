@@ -44,14 +44,20 @@ system-packages:
 	@scripts/install-system-packages
 
 $(STAMP): pyproject.toml scripts/install-system-packages
+	@echo "== Checking the system packages (Pango, qpdf, poppler-utils...)"
 	@scripts/install-system-packages
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "leafpress needs Python 3.11 or newer")'
+	@echo "== Creating $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@echo "== Upgrading pip"
+	$(BIN)/python -m pip install --progress-bar on --upgrade pip
+	@echo "== Installing leafpress and its Python packages into $(VENV) (a few minutes the first time)"
+	$(BIN)/python -m pip install --progress-bar on -e '.[test]'
+	@echo "== Installed; building the leaflets"
 	@touch $@
 
 $(PREVIEW_STAMP): $(STAMP)
+	@echo "== Installing Playwright into $(VENV)"
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e '.[test,preview-test]'
 	@touch $@
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -44,9 +45,12 @@ def test_broken_front_matter_lists_every_problem_once_with_file_and_line(project
         "content/bad/article.md:13: error: duplicate key 'summary' (first written on line 12): keep one of them",
     ]
     assert "FAILED bad/article" in out.splitlines()
-    assert out.splitlines()[-3:] == ["target       pages  seconds  status",
+    code, out, err = run("build", "--verbose")
+    assert out.splitlines()[-4:-1] == ["target       pages  seconds  status",
                                      "bad/article      0      0.0  FAILED",
-                                     "0 built, 1 failed, 1 warning."]
+                                     out.splitlines()[-2]]
+    assert re.fullmatch(r"\d+\.\d s in all\.", out.splitlines()[-2])
+    assert out.splitlines()[-1] == "0 built, 1 failed, 1 warning."
 
 
 def test_review_date_before_publication(project):

@@ -285,7 +285,7 @@ def test_editing_a_file_a_stylesheet_imports_rebuilds_what_uses_it(tmp_path, mon
     extra.write_text("h1 { letter-spacing: 0; }\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path / "clinic")
     assert run("build")[0] == 0
-    assert "(up to date)" in run("build")[1]
+    assert "(up to date)" in run("build", "-v")[1]
     extra.write_text("h1 { letter-spacing: 1pt; }\n", encoding="utf-8")
     code, out, _ = run("build")
     assert code == 0 and "built  card-topic/card.en" in out

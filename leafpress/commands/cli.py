@@ -10,8 +10,10 @@ import json
 import os
 import re
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 import click
 
@@ -35,6 +37,49 @@ MAX_PDF_BYTES = 512 * 1024 * 1024  # a PDF given to `leafpress check`
 def _print_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
     for problem in problems:
         echo(str(problem), err=True)
+
+
+# Carriage return, then erase the whole line (ANSI EL 2): what a terminal shows of a progress bar.
+CLEAR_LINE = "\r\x1b[2K"
+
+
+def print_problems_during_progress(problems: list[Problem] | tuple[Problem, ...], bar_file: IO[str]) -> None:
+    """Print problems while a progress bar is drawn on ``bar_file``: each on a line of its own.
+
+    The bar's line ends without a newline; printed as it is, a problem would
+    continue it ("0/9content/...: warning"). The line is cleared first, and
+    the bar's next update draws it again below the problems.
+    """
+    if not problems:
+        return
+    bar_file.write(CLEAR_LINE)
+    bar_file.flush()
+    _print_problems(problems)
+
+
+# How much a command prints: -q problems and the summary; default adds what changed; -v everything.
+QUIET, NORMAL, VERBOSE = 0, 1, 2
+
+
+def verbosity_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """-q/--quiet and -v/--verbose, passed on as ``verbosity`` (QUIET, NORMAL or VERBOSE)."""
+    def chosen(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+        if value:
+            other = "verbose" if param.name == "quiet" else "quiet"
+            if ctx.params.get(other):
+                raise click.UsageError("give -q/--quiet or -v/--verbose, not both")
+        return value
+
+    function = click.option("-v", "--verbose", is_flag=True, callback=chosen,
+                            help="Also every target's line (up to date ones too) and a table of pages "
+                                 "and seconds.")(function)
+    function = click.option("-q", "--quiet", is_flag=True, callback=chosen,
+                            help="Print only problems and the summary.")(function)
+    return function
+
+
+def _verbosity(quiet: bool, verbose: bool) -> int:
+    return QUIET if quiet else VERBOSE if verbose else NORMAL
 
 
 def _fail(exc: LeafpressError) -> None:
@@ -125,10 +170,12 @@ def json_text(data: object) -> str:
               help="Megabytes of memory one target may use.")
 @click.option("--force", is_flag=True, help="Rebuild every target, even those that are up to date.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the results as JSON to this file (for scripts and CI).")
+              help="Also write the results as JSON to this file (for scripts and CI); '-' writes them "
+                   "to standard output, and the other lines go to standard error.")
+@verbosity_options
 def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | None, profile: str | None,
           marks: bool | None, strict: bool, jobs: int, timeout: float, memory_mb: int, force: bool,
-          report: Path | None) -> None:
+          report: Path | None, quiet: bool, verbose: bool) -> None:
     """Build PDFs for all topics, or for the topic folders or files given.
 
     Each PDF is written to OUT/<topic>/<layout>.<language>[.<profile>].pdf.
@@ -136,6 +183,11 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
     Each target runs in its own process (a booklet in its A5 leaflet's, whose
     pages it imposes), so one that fails, crashes, hangs or runs out of memory
     is reported and the others are still built. Exits 1 if any target failed.
+
+    Prints problems (to standard error), a line for each target built or
+    failed (a progress bar instead, on a terminal) and a summary; -q only
+    problems and the summary; -v also the targets that were up to date,
+    and a table of pages and seconds.
 
     Example: leafpress build content/ketamine-neuropathic-pain --layout article --profile print
     """
@@ -155,23 +207,32 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
     # A topic's own problems (its article, its references) concern every
     # layout built from it: print each once, before its first target.
     printed: set[Problem] = set(project_problems)
-    interactive = sys.stdout.isatty() and len(targets) > 1
+    level = _verbosity(quiet, verbose)
+    to_stdout = report is None or str(report) != "-"  # with --report -, stdout holds the JSON alone
+    interactive = level == NORMAL and to_stdout and sys.stdout.isatty() and len(targets) > 1
     done: list[BuildResult] = []
+    started = time.monotonic()
+    if level == VERBOSE:
+        echo(f"Building {plural(len(targets), 'target')} into {display_path(options.out_dir)}, "
+             f"{min(jobs, len(targets))} at a time.", err=not to_stdout)
 
-    def report_one(result: BuildResult) -> None:
+    def report_one(result: BuildResult, bar_file: IO[str] | None = None) -> None:
         done.append(result)
         new = [p for p in result.problems if p not in printed]
         printed.update(result.problems)
-        _print_problems(new)  # to stderr, so the bar on stdout stays whole
-        if not interactive:
-            echo(result_line(result))
+        if bar_file is not None:
+            print_problems_during_progress(new, bar_file)
+            return
+        _print_problems(new)
+        if level == VERBOSE or (level == NORMAL and not result.up_to_date):
+            echo(result_line(result), err=not to_stdout)
 
     try:
         if interactive:
             with click.progressbar(length=len(targets), label="Building", show_pos=True,
                                    file=sys.stdout) as bar:
                 def advance(result: BuildResult) -> None:
-                    report_one(result)
+                    report_one(result, sys.stdout)
                     bar.update(1)
                 results = run_batch(project, targets, options, progress=advance)
         else:
@@ -182,11 +243,13 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
         echo(f"Interrupted: {sum(r.ok for r in done)} of {len(targets)} targets done. Every PDF in "
                    f"{display_path(options.out_dir)} is whole; the next build carries on from there.", err=True)
         sys.exit(130)
-    for line in _table(results):
-        echo(line)
-    echo(summary_line(results, sum(not p.is_error for p in printed)))
+    if level == VERBOSE:
+        for line in _table(results):
+            echo(line, err=not to_stdout)
+        echo(f"{time.monotonic() - started:.1f} s in all.", err=not to_stdout)
+    echo(summary_line(results, sum(not p.is_error for p in printed)), err=not to_stdout)
     if report:
-        write_report(report, results, project_problems)
+        write_report(report, results, project_problems, project.root)
     sys.exit(0 if all(r.ok for r in results) else 1)
 
 
@@ -242,25 +305,52 @@ def _table(results: list[BuildResult]) -> list[str]:
     return lines
 
 
-def write_report(path: Path, results: list[BuildResult], project_problems: list[Problem]) -> None:
-    """The build's results as JSON, written atomically."""
+def project_path(path: Path | None, root: Path) -> str | None:
+    """``path`` relative to the project's root (with / between parts), or absolute when outside it."""
+    if path is None:
+        return None
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        try:
+            return absolute.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return str(absolute)
+
+
+def problem_data(problem: Problem, root: Path) -> dict[str, Any]:
+    """One problem in a report: path (relative to the project), line, level, message."""
+    return {"path": project_path(problem.path, root), "line": problem.line, "level": problem.level.value,
+            "message": problem.message}
+
+
+def write_report(path: Path, results: list[BuildResult], project_problems: list[Problem], root: Path) -> None:
+    """The build's results as JSON, written atomically, or to standard output when ``path`` is '-'.
+
+    Paths are relative to the project's root ``root`` (absolute only for an
+    output folder outside it), so reports from two checkouts compare equal.
+    """
     data = {
         "ok": all(r.ok for r in results),
         "targets": [{
             "target": r.name,
             "layout": r.target.layout.name,
-            "source": str(r.target.source),
-            "output": str(r.output) if r.output else None,
+            "source": project_path(r.target.source, root),
+            "output": project_path(r.output, root),
             "pages": r.pages,
             "seconds": round(r.seconds, 3),
             "status": r.status,
-            "problems": [{"path": str(p.path) if p.path else None, "line": p.line, "level": p.level.value,
-                          "message": p.message} for p in r.problems],
+            "problems": [problem_data(p, root) for p in r.problems],
         } for r in results],
-        "project_problems": [str(p) for p in project_problems],
+        "project_problems": [problem_data(p, root) for p in project_problems],
     }
     # Every string escaped as the terminal shows it: a CI log prints this file too.
-    write_atomic(path.resolve(), json_text(printable_data(data)).encode("utf-8"))
+    text = json_text(printable_data(data))
+    if str(path) == "-":
+        click.echo(text)
+    else:
+        write_atomic(path.resolve(), text.encode("utf-8"))
 
 
 @main.command()
@@ -330,8 +420,9 @@ def list_targets(paths: tuple[Path, ...], out_dir: Path | None, profile: str | N
               help="Seconds one certificate may take; one that takes longer fails, and the others are made.")
 @click.option("--memory", "memory_mb", type=click.IntRange(min=256), default=DEFAULT_MEMORY_MB, show_default=True,
               help="Megabytes of memory the run may use.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems and the count.")
 def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool, timeout: float,
-                 memory_mb: int) -> None:
+                 memory_mb: int, quiet: bool) -> None:
     """Make a certificate of attendance (one PDF) for each attendee in a roster.
 
     The activity comes from the topic's cpd.yaml. Each certificate has a number
@@ -353,10 +444,10 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
         return
     _print_problems(result.problems)
     made = len(result.certificates)
-    if made:
+    if made and not quiet:
         echo(f"made   {plural(made, 'certificate')} -> {display_path(result.out_dir)} "
                    f"({result.seconds:.1f} s)")
-    for path in (result.register, result.combined):
+    for path in (result.register, result.combined) if not quiet else ():
         if path is not None:
             echo(f"wrote  {display_path(path)}")
     warnings = sum(not p.is_error for p in result.problems)
@@ -384,9 +475,11 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
               help="Megabytes of memory the checks of one topic may use.")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), hidden=True,
               help="Check review dates as of this day (for tests).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print only problems and the count: no topic headings, no readability scores.")
 def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool, profile: str | None,
           min_text: float | None, jobs: int, timeout: float, memory_mb: int,
-          today: datetime.datetime | None) -> None:
+          today: datetime.datetime | None, quiet: bool) -> None:
     """Check topics without building PDFs: every content check, in a second.
 
     Front matter, citations (unknown, uncited, no DOI/PMID/URL), images
@@ -445,10 +538,11 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
         for problem in config_errors:
             echo(str(problem))
         for topic in topics:
-            echo(f"{topic.topic}:")
+            if not quiet:
+                echo(f"{topic.topic}:")
             for problem in topic.problems:
                 echo(str(problem))
-            for result in topic.readability:
+            for result in topic.readability if not quiet else ():
                 _print_readability(result)
         echo(f"{plural(len(topics), 'topic')} checked: "
                    f"{plural(errors, 'error')}, {plural(warnings, 'warning')}; "
