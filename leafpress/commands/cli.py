@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 import click
 
 from .. import __version__
-from ..errors import LeafpressError, Problem, display_path, echo, has_errors, printable, printable_data
+from ..errors import LeafpressError, Level, Problem, display_path, echo, has_errors, printable, printable_data
 from ..finish.files import write_atomic
 from ..finish.profiles import PROFILES
 from ..layouts.registry import LAYOUTS
@@ -450,7 +450,7 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
     for path in (result.register, result.combined) if not quiet else ():
         if path is not None:
             echo(f"wrote  {display_path(path)}")
-    warnings = sum(not p.is_error for p in result.problems)
+    warnings = sum(p.level is Level.WARNING for p in result.problems)  # a note (how the roster was read) is not one
     echo(f"{made} made, {result.failed} failed, {plural(warnings, 'warning')}.")
     sys.exit(0 if result.ok else 1)
 
