@@ -204,8 +204,9 @@ def test_a_stylesheet_that_does_not_parse_names_the_stylesheet(project):
 
 
 @pytest.mark.parametrize("roster, expected", [
-    (b"name\nJos\xe9\n", "roster.csv:2: error: is not UTF-8 text (bad byte at offset 8): save it as UTF-8 (in Excel: "
-                         "'CSV UTF-8')"),
+    # 0x81 is text in neither UTF-8 nor Windows-1252 (Excel's two CSV encodings).
+    (b"name\nJos\x81\n", "roster.csv:2: error: is neither UTF-8 nor Windows-1252 text (byte 0x81 at offset 8): "
+                         "save it as UTF-8 (in Excel: 'CSV UTF-8')"),
     (b"nombre completo,email\nAna,a@example.org\n", "roster.csv:1: error: the header row has no 'name' column (it has "
                                                     "'nombre completo', 'email'): call the column of attendees' full "
                                                     "names 'name'"),
