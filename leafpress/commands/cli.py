@@ -270,7 +270,7 @@ def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None, strict: bool 
         try:
             data = read_bytes(path, MAX_PDF_BYTES)  # a regular file: a pipe would never end
         except FileRefused as exc:
-            click.echo(f"{display_path(path)}: error: {exc.reason}", err=True)
+            echo(f"{display_path(path)}: error: {exc.reason}", err=True)
             failed += 1
             continue
         except OSError as exc:
