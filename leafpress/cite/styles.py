@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,14 @@ class CslStyle:
     xml: bytes
 
 
+@lru_cache(maxsize=1)
+def _csl_schema() -> etree.RelaxNG:
+    """citeproc-py's CSL 1.0 schema, parsed once for every style checked."""
+    from citeproc import SCHEMA_PATH
+
+    return etree.RelaxNG(etree.parse(SCHEMA_PATH))
+
+
 def load_style(path: Path, folder: Path) -> CslStyle | Problem:
     """The CSL style at ``path`` (which must be inside ``folder``), or the problem with it."""
     try:
@@ -59,18 +68,16 @@ def load_style(path: Path, folder: Path) -> CslStyle | Problem:
         return error(path, exc.lineno or None, f"is not a valid CSL style: the XML is malformed ({exc.msg})")
     if tree.docinfo.doctype:
         return error(path, None, "is not a valid CSL style: it has a DOCTYPE, which CSL styles never have")
-    from citeproc import SCHEMA_PATH
-
-    schema = etree.RelaxNG(etree.parse(SCHEMA_PATH))
+    schema = _csl_schema()
     if not schema.validate(tree):
         first = schema.error_log[0]
         return error(path, first.line or None, f"is not a valid CSL 1.0 style: {first.message}")
-    if tree.getroot().find("{http://purl.org/net/xbiblio/csl}bibliography") is None:
+    bibliography = tree.getroot().find("{http://purl.org/net/xbiblio/csl}bibliography")
+    if bibliography is None:
         return error(path, None, "is a CSL style without a <bibliography>, so it cannot format reference lists: "
                      "choose a style that has one")
     # leafpress numbers the list itself (its numbers are the citations' links): a numeric style's own
     # number in the entry (Vancouver's, IEEE's) would print twice.
-    bibliography = tree.getroot().find("{http://purl.org/net/xbiblio/csl}bibliography")
     numbers = bibliography.findall(".//{http://purl.org/net/xbiblio/csl}text[@variable='citation-number']")
     for number in numbers:
         parent = number.getparent()
