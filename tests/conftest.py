@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from leafpress import build, load_project
+from leafpress import Document, build, load_document, load_project
 
 if TYPE_CHECKING:
     from fontTools.ttLib import TTFont
@@ -314,3 +314,16 @@ def outside_allowlist(html: str) -> list[str]:
     parser.feed(html)
     parser.close()
     return found
+
+
+def loaded(path: Path) -> Document:
+    """The document at ``path``, loaded; the test fails with its problems if it does not load."""
+    document = load_document(path)
+    assert isinstance(document, Document), [str(p) for p in document]
+    return document
+
+
+def errors_of(result: object) -> list[str]:
+    """The errors of a load that had to fail."""
+    assert isinstance(result, list), "expected the load to fail with problems"
+    return [str(p) for p in result if p.is_error]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup
 
-from conftest import REFERENCES
-from leafpress import Document, load_document
+from conftest import REFERENCES, errors_of, loaded
+from leafpress import load_document
 from leafpress.cite.references import Reference, compress_numbers, format_name, format_pages, format_reference
 
 
@@ -34,15 +34,6 @@ def three_references() -> str:
                        for k in ("a", "b", "c")], indent=2)
 
 
-def loaded(path: Path) -> Document:
-    document = load_document(path)
-    assert isinstance(document, Document), [str(p) for p in document]
-    return document
-
-
-def errors_of(result) -> list[str]:
-    assert isinstance(result, list), "expected the load to fail with problems"
-    return [str(p) for p in result if p.is_error]
 
 
 # --- format_reference -----------------------------------------------------------

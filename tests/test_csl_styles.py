@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import errors, pdf_text, run
+from conftest import errors, errors_of, loaded, pdf_text, run
 from leafpress import Document, load_document
 from leafpress.cite.references import format_reference
 
@@ -33,15 +33,6 @@ TINY = """<?xml version="1.0" encoding="utf-8"?>
 BODY = "Jones first [@jones2021], then Smith [@smith2020].\n"
 
 
-def loaded(path) -> Document:
-    document = load_document(path)
-    assert isinstance(document, Document), [str(p) for p in document]
-    return document
-
-
-def problems_of(result) -> list[str]:
-    assert isinstance(result, list), "expected the load to fail with problems"
-    return [str(p) for p in result if p.is_error]
 
 
 def test_a_style_in_the_front_matter_formats_the_pdf_bibliography_in_citation_order(project):
@@ -98,7 +89,7 @@ def test_no_csl_is_leafpress_vancouver_unchanged(project):
 def test_a_malformed_style_is_an_error_at_the_file(project):
     article = project.topic("t", body=BODY, csl="broken.csl")
     (article.parent / "broken.csl").write_text(TINY.replace("</bibliography>", ""), encoding="utf-8")
-    (problem,) = problems_of(load_document(article))
+    (problem,) = errors_of(load_document(article))
     assert problem == ("content/t/broken.csl:19: error: is not a valid CSL style: the XML is malformed "
                        "(Opening and ending tag mismatch: bibliography line 9 and style, line 19, column 9)")
 
@@ -107,7 +98,7 @@ def test_a_style_the_schema_refuses_is_an_error_at_the_file(project):
     article = project.topic("t", body=BODY, csl="odd.csl")
     (article.parent / "odd.csl").write_text(TINY.replace("<text variable=\"title\"", "<txt variable=\"title\""),
                                             encoding="utf-8")
-    (problem,) = problems_of(load_document(article))
+    (problem,) = errors_of(load_document(article))
     assert "odd.csl" in problem and "is not a valid CSL 1.0 style: " in problem
 
 
@@ -115,7 +106,7 @@ def test_a_style_with_entities_is_refused(project):
     article = project.topic("t", body=BODY, csl="dtd.csl")
     doctype = '<!DOCTYPE style [<!ENTITY x "boom">]>\n<style '
     (article.parent / "dtd.csl").write_text(TINY.replace("<style ", doctype, 1), encoding="utf-8")
-    (problem,) = problems_of(load_document(article))
+    (problem,) = errors_of(load_document(article))
     assert problem == ("content/t/dtd.csl: error: is not a valid CSL style: it has a DOCTYPE, "
                        "which CSL styles never have")
 
@@ -123,7 +114,7 @@ def test_a_style_with_entities_is_refused(project):
 def test_a_style_outside_the_topic_is_refused(project):
     (project.root / "content" / "outside.csl").write_text(TINY, encoding="utf-8")
     article = project.topic("t", body=BODY, csl="../outside.csl")
-    (problem,) = problems_of(load_document(article))
+    (problem,) = errors_of(load_document(article))
     assert problem == (f"content/t/article.md:{_line(article, 'csl:')}: error: 'csl' '../outside.csl' must be "
                        "a file inside the topic folder: copy the style there")
 
@@ -141,7 +132,7 @@ def test_a_project_style_outside_the_project_is_refused(project, tmp_path_factor
 
 def test_a_missing_style_is_an_error(project):
     article = project.topic("t", body=BODY, csl="nowhere.csl")
-    (problem,) = problems_of(load_document(article))
+    (problem,) = errors_of(load_document(article))
     assert "nowhere.csl" in problem and "CSL style not found" in problem
 
 
