@@ -20,12 +20,11 @@ import pikepdf
 
 from _common import TOPIC, machine, median, preflight_function, temporary_project, timed, verdict, workload
 from leafpress import build, load_project
-
-DEFAULT_MIN_TEXT_PT = 6.0  # what the build uses for layouts that set no minimum
+from leafpress.pipeline import preflight_rules
 
 
 def main(runs: int) -> None:
-    preflight, rules_for = preflight_function()
+    preflight, _ = preflight_function()
     with temporary_project() as root:
         project = load_project(root)
         topic = root / "content" / TOPIC
@@ -47,7 +46,7 @@ def main(runs: int) -> None:
             with pikepdf.open(result.output) as pdf:
                 pages = len(pdf.pages)
             layout = result.target.layout
-            rules = rules_for(layout.page.min_text_pt or DEFAULT_MIN_TEXT_PT, flow=layout.finishing.impose is None)
+            rules = preflight_rules(layout, imposed=layout.finishing.impose is not None)  # as the build's
             preflight(data, rules)  # untimed: the first call loads PDFium's fonts
             seconds = median([timed(lambda data=data, rules=rules: preflight(data, rules)) for _ in range(runs)])
             total_pages += pages
