@@ -227,10 +227,10 @@ def csl_items(path: Path, items: list[Any], line_of: Callable[[int, str, str], i
         line = line_of(index, "citation-key" if item.get("citation-key") else "id",
                        str(item.get("citation-key") or item["id"]))
         item = _zotero_extras(item)
-        if isinstance(item.get("issued"), (str, int)) and not isinstance(item.get("issued"), bool):
-            item = {**item, "issued": date_from_text(str(item["issued"])) or {"literal": str(item["issued"])}}
-        if isinstance(item.get("accessed"), (str, int)) and not isinstance(item.get("accessed"), bool):
-            item = {**item, "accessed": date_from_text(str(item["accessed"])) or {"literal": str(item["accessed"])}}
+        for name in ("issued", "accessed"):  # a date written as text ("2020-03-01"): as CSL date-parts
+            written = item.get(name)
+            if isinstance(written, (str, int)) and not isinstance(written, bool):
+                item = {**item, name: date_from_text(str(written)) or {"literal": str(written)}}
         found.append((key, line, item))
     return found, problems
 
