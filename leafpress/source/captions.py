@@ -79,9 +79,6 @@ def _with_citations(parent: etree.Element, text: str, state: CitationState) -> N
         last.tail = (last.tail or "") + rest
 
 
-def _caption_text(element: etree.Element) -> str:
-    return _CITATION_IN_TEXT.sub("", "".join(element.itertext())).strip()
-
 
 class FiguresAndTables(Treeprocessor):
     """Make figures and table captions, number both, and record their ids for cross-references."""
