@@ -537,7 +537,7 @@ def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tup
         # Laid out again (rarely more than once) when the first layout shows a table wider than its
         # page, or a word hyphenated across a page break.
         for _ in range(3):
-            wide = tables_too_wide(rendered.pages)
+            wide = tables_too_wide(rendered.pages) if "<table" in html else []
             words = words_hyphenated_across_pages(rendered.pages, html)
             if not wide and not words:
                 break
