@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..errors import LeafpressError, error
+from ..paths import resolve
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # .../leafpress
 PACKAGED_THEME = PACKAGE_DIR / "theme"  # in an installed wheel
@@ -52,7 +53,7 @@ def with_fallback(path: Path, fallbacks: Fallbacks) -> Path:
         return path
     for own, theirs in fallbacks:
         if path.is_relative_to(own):
-            candidate = (theirs / path.relative_to(own)).resolve()
+            candidate = resolve(theirs / path.relative_to(own))  # never raises on a link loop
             if candidate.is_relative_to(theirs) and candidate.exists():
                 return candidate
     return path
