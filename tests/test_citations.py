@@ -52,7 +52,7 @@ def test_journal_article_two_authors_volume_issue_pages_doi():
     assert str(html) == (
         "Niesters M, Dahan A. Ketamine for chronic pain: risks and benefits. "
         "Br J Clin Pharmacol. 2014;77(2):357-67. "
-        'doi:<a href="https://doi.org/10.1111/bcp.12094">10.1111/bcp.12094</a>')
+        'doi:<a href="https://doi.org/10.1111/bcp.12094">10.1111/bcp.12094</a>.')
 
 
 def test_seven_authors_list_six_then_et_al():
@@ -78,7 +78,7 @@ def test_author_list_ending_in_literal_et_al():
         **{"container-title": "Pain"}, volume="145", issue="3", page="304-311",
         issued={"date-parts": [[2009]]}, DOI="10.1016/j.pain.2009.06.023")))
     assert html == ("Sigtermans MJ, et al. Ketamine produces pain relief. Pain. 2009;145(3):304-11. "
-                    'doi:<a href="https://doi.org/10.1016/j.pain.2009.06.023">10.1016/j.pain.2009.06.023</a>')
+                    'doi:<a href="https://doi.org/10.1016/j.pain.2009.06.023">10.1016/j.pain.2009.06.023</a>.')
 
 
 @pytest.mark.parametrize("parts, printed", [
@@ -106,8 +106,8 @@ def test_missing_journal_details_leave_no_stray_punctuation(fields, printed):
 def test_pmid_is_a_pubmed_link():
     html = str(format_reference(ref(type="article-journal", title="Indexed", **{"container-title": "J X"},
                                     issued={"date-parts": [[2021, 3]]}, PMID="12345678")))
-    assert html == ('Indexed. J X. 2021 Mar. '
-                    'PMID: <a href="https://pubmed.ncbi.nlm.nih.gov/12345678/">12345678</a>')
+    assert html == ('Indexed. J X. 2021 Mar. Cited in: PubMed; '
+                    'PMID <a href="https://pubmed.ncbi.nlm.nih.gov/12345678/">12345678</a>.')
 
 
 def test_url_is_given_only_when_there_is_no_doi():
@@ -120,7 +120,7 @@ def test_url_is_given_only_when_there_is_no_doi():
                                         URL="https://example.org/guide", DOI="10.1/x")))
     assert "Available from" not in with_doi
     assert "https://example.org/guide" not in with_doi
-    assert with_doi.endswith('doi:<a href="https://doi.org/10.1/x">10.1/x</a>')
+    assert with_doi.endswith('doi:<a href="https://doi.org/10.1/x">10.1/x</a>.')
 
 
 @pytest.mark.parametrize("title", ["Does ketamine work?", "It works!"])

@@ -162,3 +162,17 @@ def test_a_numeric_style_does_not_print_its_number_twice(project):
     (article.parent / "numeric.csl").write_text(numeric, encoding="utf-8")
     entries = [str(entry.html) for entry in loaded(article).bibliography]
     assert entries == ["Jones C. <i>Another trial</i>. 2021.", "Smith AB. <i>A trial of something</i>. 2020."]
+
+
+def test_dois_and_web_addresses_a_style_prints_are_links(project):
+    item = {"id": "x", "type": "webpage", "title": "Page", "author": [{"family": "Ruiz", "given": "Ana"}],
+            "issued": {"date-parts": [[2020]]}, "DOI": "10.1000/abc.1", "URL": "https://example.org/a?b=1&c=2"}
+    article = project.topic("t", body="Text [@x].\n", references=json.dumps([item]), csl="tiny.csl")
+    style = TINY.replace('<date variable="issued"><date-part name="year"/></date>',
+                         '<date variable="issued"><date-part name="year"/></date>'
+                         '<text variable="DOI" prefix="doi:"/><text variable="URL" prefix="Available from: "/>')
+    (article.parent / "tiny.csl").write_text(style, encoding="utf-8")
+    (entry,) = loaded(article).bibliography
+    assert str(entry.html) == (
+        'Ruiz A. <i>Page</i>. 2020. doi:<a href="https://doi.org/10.1000/abc.1">10.1000/abc.1</a>. '
+        'Available from: <a href="https://example.org/a?b=1&amp;c=2">https://example.org/a?b=1&amp;c=2</a>.')

@@ -175,8 +175,8 @@ AID - 10.1000/test.1 [doi]
 # The entries every format must give (the MEDLINE file holds the article only: PubMed has no reports).
 EXPECTED = {
     "smith2020": 'Smith AB, Müller J. A trial of études in pain. J Test. 2020 Mar;10(2):100-9. '
-                 'doi:<a href="https://doi.org/10.1000/test.1">10.1000/test.1</a> PMID: '
-                 '<a href="https://pubmed.ncbi.nlm.nih.gov/31234567/">31234567</a>',
+                 'doi:<a href="https://doi.org/10.1000/test.1">10.1000/test.1</a>. Cited in: PubMed; PMID '
+                 '<a href="https://pubmed.ncbi.nlm.nih.gov/31234567/">31234567</a>.',
     "who2019": "World Health Organization. Guidelines on pain. Geneva: World Health Organization; 2019.",
     "lee2018": "Lee C. Pain medicine. 2nd ed. Cham: Springer; 2018.",
 }

@@ -3,8 +3,9 @@
 Each case is one of the book's own examples where it has one (chapter and example
 named in the comment), written as the CSL-JSON a reference manager exports; the
 entry is compared as plain text, the links having been checked separately.
-Citing Medicine ends "Available from:" with a full stop after the URL; leafpress
-leaves it off, and likewise after a DOI, so that the link can be copied whole.
+As the book does, a DOI ends with a full stop ("doi:10.1542/peds.2004-1441.") and a
+URL does not, unless it ends with a slash ("Available from: http://www.cancer-pain.org/.");
+the full stop is outside the link.
 Cases marked "Verified" were compared word for word with NLM's published text; the rest
 follow the book's examples from memory and have not been checked against it.
 """
@@ -100,11 +101,10 @@ def test_more_than_six_authors_list_six_then_et_al():
              title="Community-based interventions for improving perinatal and neonatal health outcomes in "
              "developing countries: a review of the evidence", **{"container-title": "Pediatrics"},
              issued=date(2005, 2), volume="115", issue="2 Suppl", page="519-617", DOI="10.1542/peds.2004-1441"),
-     # Chapter 1, example 71: DOI provided. The book ends "doi:10.1542/peds.2004-1441." with a full stop;
-     # leafpress leaves it off after the DOI link as after a URL (see the module docstring).
+     # Chapter 1, example 71: DOI provided
      "Bhutta ZA, Darmstadt GL, Hasan BS, Haws RA. Community-based interventions for improving perinatal and "
      "neonatal health outcomes in developing countries: a review of the evidence. Pediatrics. "
-     "2005 Feb;115(2 Suppl):519-617. doi:10.1542/peds.2004-1441"),
+     "2005 Feb;115(2 Suppl):519-617. doi:10.1542/peds.2004-1441."),
 ])
 def test_nlm_published_journal_examples(csl, printed):
     assert entry(**csl) == printed
@@ -151,7 +151,7 @@ def test_ahead_of_print_with_doi():  # 1, article published electronically ahead
         author=[person("Laux", "M")], title="Early outcomes", **{"container-title": "J Antimicrob Chemother"},
         issued=date(2019, 1, 17), DOI="10.1093/jac/dky542")) == (
         "Laux M. Early outcomes. J Antimicrob Chemother. 2019 Jan 17 [Epub ahead of print]. "
-        "doi:10.1093/jac/dky542")
+        "doi:10.1093/jac/dky542.")
 
 
 def test_volume_with_supplement_keeps_the_letter_of_the_pages():  # 1, volume with supplement
@@ -210,8 +210,10 @@ def test_pmid_and_pmcid_are_linked():
     markup = str(format_reference(Reference("key", 1, journal(
         title="T", **{"container-title": "J X"}, issued=date(2020), volume="1", page="1-5",
         PMID="31234567", PMCID="7654321"))))
-    assert markup == ('T. J X. 2020;1:1-5. PMID: <a href="https://pubmed.ncbi.nlm.nih.gov/31234567/">31234567</a> '
-                      'PMCID: <a href="https://www.ncbi.nlm.nih.gov/pmc/articles/PMC7654321/">PMC7654321</a>')
+    # Citing Medicine 1, example 70: "Cited in: PubMed; PMID 15867408."
+    assert markup == ('T. J X. 2020;1:1-5. Cited in: PubMed; '
+                      'PMID <a href="https://pubmed.ncbi.nlm.nih.gov/31234567/">31234567</a>; '
+                      'PMCID <a href="https://www.ncbi.nlm.nih.gov/pmc/articles/PMC7654321/">PMC7654321</a>.')
 
 
 # --- Chapter 2, books and chapters ---------------------------------------------------
@@ -319,7 +321,7 @@ def test_web_page():  # 25, homepage
                  publisher="Association of Cancer Online Resources, Inc.", issued=date(2000),
                  accessed=date(2002, 7, 9), URL="http://www.cancer-pain.org/") == (
         "Cancer-Pain.org [Internet]. New York: Association of Cancer Online Resources, Inc.; 2000 "
-        "[cited 2002 Jul 9]. Available from: http://www.cancer-pain.org/")
+        "[cited 2002 Jul 9]. Available from: http://www.cancer-pain.org/.")
 
 
 def test_book_on_the_internet():  # 16, book on the Internet
@@ -328,7 +330,7 @@ def test_book_on_the_internet():  # 16, book on the Internet
                  publisher="National Academy Press", issued=date(2001), accessed=date(2002, 7, 9),
                  URL="http://www.nap.edu/books/0309074029/html/") == (
         "Foley KM, Gelband H, editors. Improving palliative care for cancer [Internet]. Washington: National "
-        "Academy Press; 2001 [cited 2002 Jul 9]. Available from: http://www.nap.edu/books/0309074029/html/")
+        "Academy Press; 2001 [cited 2002 Jul 9]. Available from: http://www.nap.edu/books/0309074029/html/.")
 
 
 def test_report_on_the_internet():  # 18, report on the Internet
@@ -350,7 +352,7 @@ def test_dissertation_on_the_internet():  # 19, dissertation on the Internet
 
 
 @pytest.mark.parametrize("extra, printed", [
-    ({"DOI": "10.5281/zenodo.1234"}, "Smith A. Trial data [dataset]. Zenodo; 2021. doi:10.5281/zenodo.1234"),
+    ({"DOI": "10.5281/zenodo.1234"}, "Smith A. Trial data [dataset]. Zenodo; 2021. doi:10.5281/zenodo.1234."),
     ({"URL": "https://example.org/d", "accessed": date(2024, 3, 5)},
      "Smith A. Trial data [dataset on the Internet]. Zenodo; 2021 [cited 2024 Mar 5]. "
      "Available from: https://example.org/d"),
@@ -358,6 +360,60 @@ def test_dissertation_on_the_internet():  # 19, dissertation on the Internet
 def test_dataset(extra, printed):
     assert entry(type="dataset", author=[person("Smith", "A")], title="Trial data", publisher="Zenodo",
                  issued=date(2021), **extra) == printed
+
+
+def test_journal_article_on_the_internet():  # 23, journal article on the Internet (Samples, item 36)
+    # The book's "[about 1 p.]" is an extent estimated by hand; given as the pages, it is printed as written.
+    assert entry(**journal(author=[person("Abood", "S")],
+                           title="Quality improvement initiative in nursing homes: the ANA acts in an advisory role",
+                           **{"container-title": "Am J Nurs"}, issued=date(2002, 6), accessed=date(2002, 8, 12),
+                           volume="102", issue="6", page="[about 1 p.]",
+                           URL="http://www.nursingworld.org/AJN/2002/june/Wawatch.htmArticle")) == (
+        "Abood S. Quality improvement initiative in nursing homes: the ANA acts in an advisory role. "
+        "Am J Nurs [Internet]. 2002 Jun [cited 2002 Aug 12];102(6):[about 1 p.]. "
+        "Available from: http://www.nursingworld.org/AJN/2002/june/Wawatch.htmArticle")
+
+
+def test_article_with_e_locator_and_doi():  # 1, e-locator in place of pages, DOI (Samples, item 1 with DOI)
+    # The Samples page prints "doi: 10.1136/bmj.a2752." with a space; chapter 1, example 71 has none.
+    assert entry(**journal(author=[person(f, g) for f, g in (("Zhang", "M"), ("Holman", "C. D."), ("Price", "S. D."),
+                                                             ("Sanfilippo", "F. M."), ("Preen", "D. B."),
+                                                             ("Bulsara", "M. K."))],
+                           title="Comorbidity and repeat admission to hospital for adverse drug reactions in older "
+                           "adults: retrospective cohort study", **{"container-title": "BMJ"},
+                           issued=date(2009, 1, 7), volume="338", page="a2752", DOI="10.1136/bmj.a2752")) == (
+        "Zhang M, Holman CD, Price SD, Sanfilippo FM, Preen DB, Bulsara MK. Comorbidity and repeat admission to "
+        "hospital for adverse drug reactions in older adults: retrospective cohort study. BMJ. 2009 Jan 7;338:a2752. "
+        "doi:10.1136/bmj.a2752.")
+
+
+def test_article_found_in_pubmed():  # Verified: chapter 1, example 70
+    assert entry(**journal(author=[person("Amalberti", "R"), person("Auroy", "Y"), person("Berwick", "D"),
+                                   person("Barach", "P")],
+                           title="Five system barriers to achieving ultrasafe health care",
+                           **{"container-title": "Ann Intern Med"}, issued=date(2005, 5, 3), volume="142",
+                           issue="9", page="756-764", PMID="15867408")) == (
+        "Amalberti R, Auroy Y, Berwick D, Barach P. Five system barriers to achieving ultrasafe health care. "
+        "Ann Intern Med. 2005 May 3;142(9):756-64. Cited in: PubMed; PMID 15867408.")
+
+
+def test_conference_proceedings_as_a_whole():  # 3, entire proceedings (Samples, item 27)
+    assert entry(type="book", editor=[person("Harnden", "P"), person("Joffe", "J. K."), person("Jones", "W. G.")],
+                 title="Germ cell tumours V",
+                 **{"event-title": "Proceedings of the 5th Germ Cell Tumour Conference",
+                    "event-date": date_range([2001, 9, 13], [2001, 9, 15]), "event-place": "Leeds, UK",
+                    "publisher-place": "New York"}, publisher="Springer", issued=date(2002)) == (
+        "Harnden P, Joffe JK, Jones WG, editors. Germ cell tumours V. Proceedings of the 5th Germ Cell Tumour "
+        "Conference; 2001 Sep 13-15; Leeds, UK. New York: Springer; 2002.")
+
+
+def test_report_names_its_kind():  # 4, scientific or technical report (Samples, item 29)
+    assert entry(type="report", author=[person("Yen", "G. G.")], title="Health monitoring on vibration signatures",
+                 genre="Final report", **{"publisher-place": "Arlington (VA)"},
+                 publisher="Air Force Office of Scientific Research (US), Air Force Research Laboratory",
+                 issued=date(2002, 2), number="AFRLSRBLTR020123") == (
+        "Yen GG. Health monitoring on vibration signatures. Final report. Arlington (VA): Air Force Office of "
+        "Scientific Research (US), Air Force Research Laboratory; 2002 Feb. Report No.: AFRLSRBLTR020123.")
 
 
 # --- Chapter 10, legal material -----------------------------------------------------

@@ -12,6 +12,7 @@ citeproc-py's HTML is cleaned to a few inline tags before it reaches the page.
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -106,12 +107,35 @@ def format_with_style(style: CslStyle, items: list[dict[str, Any]], language: st
             for cited in bibliography.items:
                 rendered = parsed.render_bibliography([cited])
                 text = str(rendered[0]) if rendered else ""
-                entries.append(Markup(_CLEANER.clean(text)))  # cleaned to <i>, <b>, <sup>, <sub>, <span>
+                # cleaned to <i>, <b>, <sup>, <sub>, <span>; then its DOIs and web addresses made links
+                entries.append(link_identifiers(_CLEANER.clean(text)))
     except Exception as exc:  # noqa: BLE001 - citeproc-py raises anything from KeyError to TypeError on styles it cannot run
         return error(style.path, None, f"the CSL style could not format the references "
                      f"({type(exc).__name__}: {quote(str(exc)[:200])}): check the style, or remove 'csl' to use "
                      "Vancouver")
     return entries
+
+
+# In cleaned text (tags without attributes, '&' '<' '>' escaped): a web address, or a DOI written bare
+# after "doi:" / "DOI " as styles print it. A full stop, comma or bracket that ends it is punctuation.
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"]+?(?=[.,;:)\]]*(?:\s|<|$))")
+_BARE_DOI = re.compile(r"(\bdoi:? ?)(10\.\d{4,9}/[^\s<>\"]+?)(?=[.,;:)\]]*(?:\s|<|$))", re.IGNORECASE)
+
+
+def link_identifiers(cleaned: str) -> Markup:
+    """``cleaned`` HTML with its web addresses and bare DOIs as links, as leafpress's own entries have them."""
+    def web(match: re.Match[str]) -> str:
+        address = match.group(0)
+        return f'<a href="{address}">{address}</a>'
+
+    def doi(match: re.Match[str]) -> str:
+        label, name = match.groups()
+        return f'{label}<a href="https://doi.org/{name}">{name}</a>'
+
+    parts = re.split(r"(<[^>]*>)", cleaned)  # link text only, never inside a tag
+    for n in range(0, len(parts), 2):
+        parts[n] = _BARE_DOI.sub(doi, _WEB_ADDRESS.sub(web, parts[n]))
+    return Markup("".join(parts))
 
 
 def style_named(name: str, folder: Path, where: str, named_in: Path, line: int | None) -> CslStyle | Problem:

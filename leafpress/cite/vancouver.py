@@ -32,11 +32,11 @@ LABELS: dict[str, dict[str, str]] = {
     "en": {"in": "In", "editor": "editor", "editors": "editors", "available": "Available from:",
            "internet": "[Internet]", "cited": "cited", "report_no": "Report No.:",
            "dissertation": "[dissertation]", "masters": "[master's thesis]", "dataset": "[dataset]",
-           "epub": "[Epub ahead of print]", "on_internet": "on the Internet"},
+           "epub": "[Epub ahead of print]", "on_internet": "on the Internet", "cited_in": "Cited in:"},
     "es": {"in": "En", "editor": "editor", "editors": "editores", "available": "Disponible en:",
            "internet": "[Internet]", "cited": "citado", "report_no": "Informe n.º:",
            "dissertation": "[tesis doctoral]", "masters": "[tesis de maestría]", "dataset": "[conjunto de datos]",
-           "epub": "[Epub ahead of print]", "on_internet": "en Internet"},
+           "epub": "[Epub ahead of print]", "on_internet": "en Internet", "cited_in": "Citado en:"},
 }
 MONTH_NAMES: dict[str, tuple[str, ...]] = {
     "en": MONTHS,
@@ -292,11 +292,14 @@ def _title(csl: dict[str, Any], *marks: str) -> str:
     return _sentence(title)
 
 
-def _journal(csl: dict[str, Any], ref: Reference, words: dict[str, str], language: str) -> list[str]:
-    """Citing Medicine 1: "Journal. 2002 Jan-Feb;42 Suppl 2:S93-9." and its variants."""
+def _journal(csl: dict[str, Any], ref: Reference, words: dict[str, str], language: str, cited: str) -> list[str]:
+    """Citing Medicine 1: "Journal. 2002 Jan-Feb;42 Suppl 2:S93-9." and its variants; read on the
+    Internet (23): "Am J Nurs [Internet]. 2002 Jun [cited 2002 Aug 12];102(6):..."."""
     journal = _text(csl.get("container-title-short") or csl.get("journalAbbreviation") or csl.get("container-title"))
     journal = journal.rstrip(".")
-    date = format_date(csl.get("issued"), language)
+    if journal and cited:
+        journal = f"{journal} {words['internet']}"
+    date = " ".join(p for p in (format_date(csl.get("issued"), language), cited) if p)
     volume, issue = _text(csl.get("volume")), _text(csl.get("issue"))
     supplement = _text(csl.get("supplement-number") or csl.get("supplement"))
     match = re.fullmatch(r"(.*?)[\s,(]*(?:\bsuppl(?:ement)?\.?\s*(\w*)|\bS(\d+))\)?", issue, flags=re.I)
@@ -362,7 +365,7 @@ def format_reference(ref: Reference, language: str = "en") -> Markup:
         parts.append(_sentence(editors))
         editors = ""
     if kind in ("article-journal", "article"):
-        parts += _journal(csl, ref, words, language)
+        parts += _journal(csl, ref, words, language, cited)
     elif kind in ("webpage", "post-weblog"):
         parts.append(_title(csl, words["internet"]))
         publisher = _text(csl.get("publisher") or csl.get("container-title"))
@@ -396,6 +399,14 @@ def format_reference(ref: Reference, language: str = "en") -> Markup:
         if mark and online:  # "[dissertation on the Internet]" (Citing Medicine 19)
             mark = f"{mark[:-1]} {words['on_internet']}]"
         parts.append(_title(csl, mark or (words["internet"] if online else "")))
+        if kind == "report" and _text(csl.get("genre")):  # Citing Medicine 4: "Final report."
+            parts.append(_sentence(_text(csl.get("genre"))))
+        if _text(csl.get("event-title")) and kind != "thesis":
+            # Citing Medicine 3, proceedings as a whole: "Germ cell tumours V. Proceedings of the 5th
+            # Germ Cell Tumour Conference; 2001 Sep 13-15; Leeds, UK."
+            parts.append(_sentence("; ".join(p for p in (
+                _text(csl.get("event-title")), format_date(csl.get("event-date"), language),
+                _text(csl.get("event-place"))) if p)))
         parts.append(format_edition(csl.get("edition"), language))
         if editors:  # author and editor: the editor follows the title (Citing Medicine 2)
             parts.append(_sentence(editors))
@@ -404,13 +415,17 @@ def format_reference(ref: Reference, language: str = "en") -> Markup:
             parts.append(_sentence(f"{words['report_no']} {_text(csl.get('number'))}"))
     if not legal:
         parts.append(_language_note(csl.get("language"), language))
-    if ref.doi:
-        parts.append(Markup("doi:") + _link(f"https://doi.org/{ref.doi}", ref.doi))
-    if ref.pmid:
-        parts.append(Markup("PMID: ") + _link(f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/", ref.pmid))
-    pmcid = _pmcid(csl)
-    if pmcid:
-        parts.append(Markup("PMCID: ") + _link(f"https://www.ncbi.nlm.nih.gov/pmc/articles/{pmcid}/", pmcid))
     if ref.url and not ref.doi:
-        parts.append(Markup(words["available"] + " ") + _link(ref.url, ref.url))
+        # Citing Medicine 22-25: no full stop after a URL, lest it be taken as part of it, unless
+        # the URL ends with a slash ("Available from: http://www.cancer-pain.org/.").
+        parts.append(Markup(words["available"] + " ") + _link(ref.url, ref.url)
+                     + ("." if ref.url.endswith("/") else ""))
+    if ref.doi:  # Citing Medicine 1, example 71: "doi:10.1542/peds.2004-1441."
+        parts.append(Markup("doi:") + _link(f"https://doi.org/{ref.doi}", ref.doi) + ".")
+    pmcid = _pmcid(csl)
+    if ref.pmid or pmcid:  # Citing Medicine 1, example 70: "Cited in: PubMed; PMID 15867408."
+        ids = [Markup("PMID ") + _link(f"https://pubmed.ncbi.nlm.nih.gov/{ref.pmid}/", ref.pmid)] if ref.pmid else []
+        if pmcid:
+            ids.append(Markup("PMCID ") + _link(f"https://www.ncbi.nlm.nih.gov/pmc/articles/{pmcid}/", pmcid))
+        parts.append(Markup(words["cited_in"] + " PubMed; ") + Markup("; ").join(ids) + ".")
     return Markup(" ").join(escape(p) for p in parts if p)
