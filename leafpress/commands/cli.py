@@ -383,6 +383,43 @@ def new(topic: str, title: str | None, language: str | None) -> None:
                f"'leafpress build {display_path(scaffold.folder)}'.")
 
 
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path),
+              help="The file FILE translates (default: the one it records, else the same name in "
+                   "default_language, such as patient.en.md).")
+def translated(file: Path, source: Path | None) -> None:
+    """Record that FILE is a translation up to date with the file it translates.
+
+    Writes 'translation_of' in FILE's front matter: the source's name, its
+    version, a short hash of its text and of each of its headings. The rest
+    of FILE is left as it was, byte for byte. From then on, check and build
+    warn when the source changes (a new version, an edit without one, a
+    heading added or removed) and when the two differ in structure (sections,
+    lists, tables, figures, callouts, footnotes). Run it again after bringing
+    the translation up to date.
+
+    Example: leafpress translated content/ketamine-neuropathic-pain/patient.es.md
+    """
+    from ..source.document import load_source
+    from ..source.translations import mark_translated, translation_problems
+
+    try:
+        project = load_project()
+        marked = mark_translated(file, source, project.config.default_language)
+    except LeafpressError as exc:
+        _fail(exc)
+        return
+    record = marked.record
+    echo(f"{display_path(marked.path)}:{marked.line}: recorded: translated from {record.source}, version "
+         f"{record.version}, text {record.fingerprint}, {plural(record.headings, 'heading')}")
+    # What a translator should look at now: where the two still differ in structure.
+    loaded, _ = load_source(marked.path)  # its other problems are for check and build
+    if loaded is not None:
+        _print_problems(translation_problems(marked.path, loaded.meta, loaded.yaml, loaded.body,
+                                             loaded.body_first_line))
+
+
 @main.command(name="list")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
