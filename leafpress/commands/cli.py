@@ -358,7 +358,9 @@ def write_report(path: Path, results: list[BuildResult], project_problems: list[
 @click.option("--title", help="The topic's title (default: made from TOPIC).")
 @click.option("--lang", "language", type=click.Choice(["en", "es"]),
               help="Language of the article (default: default_language in leafpress.yaml).")
-def new(topic: str, title: str | None, language: str | None) -> None:
+@click.option("--title-en", help="The title in English, when the article is in another language.")
+@click.option("--title-es", help="The title in Spanish, when the article is in another language.")
+def new(topic: str, title: str | None, language: str | None, title_en: str | None, title_es: str | None) -> None:
     """Create a topic folder in content/ that builds at once.
 
     Writes article.md with every front-matter field explained, patient.<lang>.md
@@ -366,13 +368,19 @@ def new(topic: str, title: str | None, language: str | None) -> None:
     evidence, summary and CPD data as *.yaml.example files that show their
     format (rename them once the references they cite exist).
 
+    Each file is written in its language, comments too. A patient text in
+    another language than the article's is recorded as a translation of the
+    one in the article's language (see 'leafpress translated'); its title is
+    --title-es (or --title-en), else a placeholder 'check' flags.
+
     Example: leafpress new ketamine-depression --title "Ketamine for depression" --lang es
     """
     from ..project.scaffold import new_topic
 
     try:
         project = load_project()
-        scaffold = new_topic(project, topic, title, language)
+        titles = {code: text for code, text in (("en", title_en), ("es", title_es)) if text}
+        scaffold = new_topic(project, topic, title, language, titles=titles)
     except LeafpressError as exc:
         _fail(exc)
         return

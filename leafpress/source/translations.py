@@ -298,11 +298,13 @@ def _outline_changes(path: Path, front_matter: YamlData, name: str, recorded: st
         paired = min(i2 - i1, j2 - j1) if tag == "replace" else 0
         for offset in range(paired):
             heading = headings[j1 + offset]
-            if counterpart is not None and then[i1 + offset][:2] == now[j1 + offset][:2]:
-                was = counterpart[i1 + offset]
-                problems.append(make(path, was.line, f"a heading of {name} was reworded since {here} was "
-                                                     f"translated: it is now {quote(heading.title)} "
-                                                     f"({name}:{heading.line}): check this heading's translation"))
+            if then[i1 + offset][:2] == now[j1 + offset][:2]:  # the same level: reworded
+                was = counterpart[i1 + offset] if counterpart is not None else None
+                problems.append(make(path, was.line if was else line,
+                                     f"a heading of {name} was reworded since {here} was translated: it is now "
+                                     f"{quote(heading.title)} ({name}:{heading.line}): "
+                                     + ("check the translation of this heading and its section" if was else
+                                        f"check the translation of heading {i1 + offset + 1} and its section")))
             else:
                 gone(i1 + offset)
                 new(heading)
@@ -326,27 +328,56 @@ def _structure_problems(path: Path, name: str, own: list[Section], source: list[
     """
     problems: list[Problem] = []
     here = path.name
-    matcher = difflib.SequenceMatcher(None, [s.signature() for s in own], [s.signature() for s in source],
-                                      autojunk=False)
+    pairs, extra, missing = _align(list(range(len(own))), list(range(len(source))), own, source, _KEYS)
+    for i, j in pairs:
+        problems += _compare(path, name, own[i], source[j])
+    for i in extra:
+        if own[i].line not in removed:
+            problems.append(warning(path, own[i].line, f"{own[i].name} has no counterpart in {name}: remove it, "
+                                                       f"or add it to {name} too"))
+    for j in missing:
+        if source[j].line not in added:
+            # Where it would go: after the translation of the section before it.
+            before = max((i for i, k in pairs if k < j), default=0)
+            problems.append(warning(path, own[before].line, f"{source[j].name} of {name} ({name}:{source[j].line}) "
+                                                            f"has no counterpart in {here}: translate it (it comes "
+                                                            f"after {own[before].name})"))
+    return problems
+
+
+# How sections are matched, most telling first: all they hold; how many lists, tables... they hold; their level.
+_KEYS: tuple[Callable[[Section], object], ...] = (
+    Section.signature,
+    lambda s: (s.level, len(s.lists), len(s.tables), len(s.figures), len(s.callouts), len(s.footnotes)),
+    lambda s: s.level,
+)
+
+
+def _align(own_indexes: list[int], source_indexes: list[int], own: list[Section], source: list[Section],
+           keys: tuple[Callable[[Section], object], ...]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """Pairs of sections (own, source) that translate each other, and those of each with no counterpart.
+
+    Matched on the first key; what differs is matched again on the next; what is left, by position.
+    """
+    if not keys:
+        paired = min(len(own_indexes), len(source_indexes))
+        return (list(zip(own_indexes[:paired], source_indexes[:paired], strict=True)), own_indexes[paired:],
+                source_indexes[paired:])
+    key = keys[0]
+    matcher = difflib.SequenceMatcher(None, [key(own[i]) for i in own_indexes],
+                                      [key(source[j]) for j in source_indexes], autojunk=False)
+    pairs: list[tuple[int, int]] = []
+    extra: list[int] = []
+    missing: list[int] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
+            pairs += zip(own_indexes[i1:i2], source_indexes[j1:j2], strict=True)
             continue
-        paired = min(i2 - i1, j2 - j1)
-        for offset in range(paired):
-            problems += _compare(path, name, own[i1 + offset], source[j1 + offset])
-        for index in range(i1 + paired, i2):
-            extra = own[index]
-            if extra.line not in removed:
-                problems.append(warning(path, extra.line, f"{extra.name} has no counterpart in {name}: remove it, "
-                                                          f"or add it to {name} too"))
-        for index in range(j1 + paired, j2):
-            missing = source[index]
-            if missing.line not in added:
-                after = own[i2 - 1] if i2 else own[0]
-                problems.append(warning(path, after.line, f"{missing.name} of {name} ({name}:{missing.line}) has "
-                                                          f"no counterpart in {here}: translate it (it comes after "
-                                                          f"{after.name})"))
-    return problems
+        more = _align(own_indexes[i1:i2], source_indexes[j1:j2], own, source, keys[1:])
+        pairs += more[0]
+        extra += more[1]
+        missing += more[2]
+    return sorted(pairs), extra, missing
 
 
 def _compare(path: Path, name: str, own: Section, source: Section) -> list[Problem]:
