@@ -32,11 +32,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import LeafpressError, Problem, display_path, error, quote, warning
+from ..errors import LeafpressError, Problem, display_path, error, limit_problems, quote, warning
 from .document import Document, FrontMatter, load_source
 from .frontmatter import split_front_matter
 from .lists import FENCE, ITEM
-from .yamlfile import YamlData, load_yaml
+from .safefile import FileRefused, read_bytes
+from .yamlfile import MAX_SOURCE_BYTES, YamlData, load_yaml, read_text
 
 # The front-matter fields a translator translates: a change to one of them is a change to the text.
 TRANSLATED_FIELDS = ("title", "short_title", "subtitle", "audience_notice", "summary", "keywords")
@@ -225,7 +226,7 @@ def translation_problems(path: Path, meta: FrontMatter, front_matter: YamlData, 
     source = folder / record.source
     try:
         inside = source.resolve().parent == folder.resolve() and source.is_file()
-    except (OSError, RuntimeError):  # a loop of links
+    except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL byte in the name
         inside = False
     stale = error if strict else warning
     if not inside or source.resolve() == path.resolve():
@@ -252,11 +253,11 @@ def translation_problems(path: Path, meta: FrontMatter, front_matter: YamlData, 
                               f"(still {now_version}): update the translation, then run '{command}' to record it"))
     added: set[int] = set()
     removed: set[int] = set()
-    if changed and record.outline:
+    if changed and record.outline and max(len(source_sections), record.outline.count(" ") + 1) <= MAX_ALIGNED:
         problems += _outline_changes(path, front_matter, name, record.outline, source_sections, own_sections,
                                      stale, added, removed)
     problems += _structure_problems(path, name, own_sections, source_sections, added, removed)
-    return problems
+    return limit_problems(problems)  # a screenful: two texts that differ everywhere say so in the first lines
 
 
 Maker = Callable[[Path | None, int | None, str], Problem]  # error or warning
@@ -353,13 +354,17 @@ _KEYS: tuple[Callable[[Section], object], ...] = (
 )
 
 
+# Past this many sections, they are paired by position: difflib's matching is quadratic in the worst case.
+MAX_ALIGNED = 300
+
+
 def _align(own_indexes: list[int], source_indexes: list[int], own: list[Section], source: list[Section],
            keys: tuple[Callable[[Section], object], ...]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
     """Pairs of sections (own, source) that translate each other, and those of each with no counterpart.
 
     Matched on the first key; what differs is matched again on the next; what is left, by position.
     """
-    if not keys:
+    if not keys or max(len(own_indexes), len(source_indexes)) > MAX_ALIGNED:
         paired = min(len(own_indexes), len(source_indexes))
         return (list(zip(own_indexes[:paired], source_indexes[:paired], strict=True)), own_indexes[paired:],
                 source_indexes[paired:])
@@ -452,14 +457,15 @@ def mark_translated(path: Path, given: Path | None, default_language: str) -> Ma
     """Write ``path``'s 'translation_of' as its source is now; the rest of the file is kept byte for byte."""
     from ..finish.files import write_atomic
 
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise LeafpressError([error(path, None, f"cannot be read: {exc.strerror or exc}")]) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise LeafpressError([error(path, None, "is not UTF-8: save it as UTF-8")]) from None
+    checked = read_text(path, folder=path.parent)  # what a build would refuse to read, in its words
+    if isinstance(checked, Problem):
+        raise LeafpressError([checked])
+    try:  # the bytes as they are (read_text composes the text): only they are written back unchanged
+        text = read_bytes(path, MAX_SOURCE_BYTES).decode("utf-8")
+    except FileRefused as exc:  # a link: written in place, the file would no longer be one
+        raise LeafpressError([error(path, None, f"{exc.reason}: run this on the file it points to")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LeafpressError([error(path, None, f"cannot be read: {exc}")]) from None
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     text = text[len(bom):]
     parts = split_front_matter(text, path)
