@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from leafpress.commands.cli import main
@@ -238,12 +239,16 @@ def test_heading_reworded(project):
     assert len(problems) == 2
 
 
-def test_source_missing(project):
-    _, translation = marked(project)
-    edit(translation, 'source: "patient.en.md"', 'source: "patient.fr.md"')
+@pytest.mark.parametrize("named", ["patient.fr.md", "../u/patient.en.md", "patient.es.md", "link.md"])
+def test_source_missing(project, named):
+    source, translation = marked(project)
+    (project.root / "content" / "u").mkdir()
+    (project.root / "content" / "u" / "patient.en.md").write_bytes(source.read_bytes())
+    (source.parent / "link.md").symlink_to(project.root / "content" / "u" / "patient.en.md")
+    edit(translation, 'source: "patient.en.md"', f'source: "{named}"')
     assert checked(project) == [
         f"content/t/patient.es.md:{line_of(translation, '  source:')}: warning: 'translation_of' names "
-        "'patient.fr.md', which is not another file in this topic folder: correct 'source', or remove "
+        f"'{named}', which is not another file in this topic folder: correct 'source', or remove "
         "'translation_of' if patient.es.md is no longer a translation"]
 
 
