@@ -419,12 +419,15 @@ def _render_target(session: Session, target: Target, shrink: int = 0) -> Rendere
     from .render.html import render_html, template_problem
     from .source.checks import readability_problems
     from .source.glyphs import glyph_problems
+    from .source.translations import document_translation_problems
 
     loaded = session.document(target)
     if isinstance(loaded, list):
         return Rendered(None, tuple(loaded))
     document, layout = loaded, target.layout
     problems = list(document.problems) + _language_problems(target, document)
+    # A translation whose source changed since, as `leafpress check` reports it (the same function).
+    problems += document_translation_problems(document, target.settings.strict)
     for field_name in layout.required_fields:
         if not getattr(document.meta, field_name):
             problems.append(error(document.source, 1,

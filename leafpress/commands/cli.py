@@ -358,7 +358,9 @@ def write_report(path: Path, results: list[BuildResult], project_problems: list[
 @click.option("--title", help="The topic's title (default: made from TOPIC).")
 @click.option("--lang", "language", type=click.Choice(["en", "es"]),
               help="Language of the article (default: default_language in leafpress.yaml).")
-def new(topic: str, title: str | None, language: str | None) -> None:
+@click.option("--title-en", help="The title in English, when the article is in another language.")
+@click.option("--title-es", help="The title in Spanish, when the article is in another language.")
+def new(topic: str, title: str | None, language: str | None, title_en: str | None, title_es: str | None) -> None:
     """Create a topic folder in content/ that builds at once.
 
     Writes article.md with every front-matter field explained, patient.<lang>.md
@@ -366,13 +368,19 @@ def new(topic: str, title: str | None, language: str | None) -> None:
     evidence, summary and CPD data as *.yaml.example files that show their
     format (rename them once the references they cite exist).
 
+    Each file is written in its language, comments too. A patient text in
+    another language than the article's is recorded as a translation of the
+    one in the article's language (see 'leafpress translated'); its title is
+    --title-es (or --title-en), else a placeholder 'check' flags.
+
     Example: leafpress new ketamine-depression --title "Ketamine for depression" --lang es
     """
     from ..project.scaffold import new_topic
 
     try:
         project = load_project()
-        scaffold = new_topic(project, topic, title, language)
+        titles = {code: text for code, text in (("en", title_en), ("es", title_es)) if text}
+        scaffold = new_topic(project, topic, title, language, titles=titles)
     except LeafpressError as exc:
         _fail(exc)
         return
@@ -381,6 +389,43 @@ def new(topic: str, title: str | None, language: str | None) -> None:
     echo(f"Next: edit {display_path(scaffold.folder / 'article.md')}, then run "
                f"'leafpress check {display_path(scaffold.folder)}' and "
                f"'leafpress build {display_path(scaffold.folder)}'.")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path),
+              help="The file FILE translates (default: the one it records, else the same name in "
+                   "default_language, such as patient.en.md).")
+def translated(file: Path, source: Path | None) -> None:
+    """Record that FILE is a translation up to date with the file it translates.
+
+    Writes 'translation_of' in FILE's front matter: the source's name, its
+    version, a short hash of its text and of each of its headings. The rest
+    of FILE is left as it was, byte for byte. From then on, check and build
+    warn when the source changes (a new version, an edit without one, a
+    heading added or removed) and when the two differ in structure (sections,
+    lists, tables, figures, callouts, footnotes). Run it again after bringing
+    the translation up to date.
+
+    Example: leafpress translated content/ketamine-neuropathic-pain/patient.es.md
+    """
+    from ..source.document import load_source
+    from ..source.translations import mark_translated, translation_problems
+
+    try:
+        project = load_project()
+        marked = mark_translated(file, source, project.config.default_language)
+    except LeafpressError as exc:
+        _fail(exc)
+        return
+    record = marked.record
+    echo(f"{display_path(marked.path)}:{marked.line}: recorded: translated from {record.source}, version "
+         f"{record.version}, text {record.fingerprint}, {plural(record.headings, 'heading')}")
+    # What a translator should look at now: where the two still differ in structure.
+    loaded, _ = load_source(marked.path)  # its other problems are for check and build
+    if loaded is not None:
+        _print_problems(translation_problems(marked.path, loaded.meta, loaded.yaml, loaded.body,
+                                             loaded.body_first_line))
 
 
 @main.command(name="list")

@@ -26,6 +26,13 @@ TEXT = {
                 "as `[@key]`, or several at once as `[@key1; @key2]`. Footnotes are written[^note] like this.\n\n"
                 "[^note]: And printed at the foot of the page.\n",
         "patient_title": "Information for patients",
+        "or": " or ",
+        # A title 'leafpress new' was given in another language: check flags it as example text.
+        "translate_title": "Translate the title: {title}",
+        "url": "# Web address of the published article, for the summary's QR code.\n# url: https://\n",
+        "sources": "# Reference keys this leaflet rests on, listed under 'Sources'.\nsources: []\n",
+        "translation_of": "# Written by 'leafpress translated': the file this one translates, as it was then\n"
+                          "# (check warns when it changes). Run it again once this translation is up to date.\n",
         "patient_body": "This leaflet is for you if ... (say who it is for, in one or two short sentences).\n\n"
                         "## What is it?\n\nUse short sentences and everyday words. Write the headings as the "
                         "questions a patient would ask.\n\n## What will I feel?\n\n## What are the risks?\n\n"
@@ -38,6 +45,12 @@ TEXT = {
                 "references.json como `[@clave]`, o varias a la vez como `[@clave1; @clave2]`. Las notas se "
                 "escriben[^nota] así.\n\n[^nota]: Y se imprimen al pie de la página.\n",
         "patient_title": "Información para pacientes",
+        "or": " o ",
+        "translate_title": "Traduzca el título: {title}",
+        "url": "# Dirección web del artículo publicado, para el código QR del resumen.\n# url: https://\n",
+        "sources": "# Claves de las referencias en que se basa este folleto, listadas en 'Fuentes'.\nsources: []\n",
+        "translation_of": "# Lo escribe 'leafpress translated': el archivo que este traduce, tal como era entonces\n"
+                          "# (check avisa cuando cambia). Vuelva a ejecutarlo cuando la traducción esté al día.\n",
         "patient_body": "Este folleto es para usted si ... (diga para quién es, en una o dos frases cortas).\n\n"
                         "## ¿Qué es?\n\nUse frases cortas y palabras de todos los días. Escriba los títulos como "
                         "las preguntas que haría un paciente.\n\n## ¿Qué voy a sentir?\n\n## ¿Qué riesgos tiene?"
@@ -52,7 +65,7 @@ title: {title}
 # A few words for the running header.
 short_title: {short_title}
 # One line under the title; leave empty ("") for none.
-subtitle: ""
+subtitle: {subtitle}
 # Language of this document: {languages}.
 language: {language}
 # Who it is for: professionals, patients or educators.
@@ -79,6 +92,45 @@ references: references.json
 {extra}---
 
 """
+
+# The same, with its comments in Spanish, for documents in Spanish (the field names stay as they are).
+FRONT_MATTER_ES = """\
+---
+# Título en la portada y en los metadatos del PDF.
+title: {title}
+# Unas pocas palabras para la cabecera de las páginas.
+short_title: {short_title}
+# Una línea bajo el título; déjela vacía ("") si no quiere ninguna.
+subtitle: {subtitle}
+# Idioma de este documento: {languages}.
+language: {language}
+# Para quién es: professionals (profesionales), patients (pacientes) o educators (docentes).
+audience: {audience}
+# Se muestra en un recuadro bajo el título: quién puede usar este documento.
+audience_notice: {notice}
+# Una frase: el asunto del PDF, que muestran los visores de PDF.
+summary: {summary}
+# Quienes lo escribieron, una línea "- name: ..." por persona (añada role: o affiliation: si hace falta).
+authors: []
+# Quienes lo revisaron y aprobaron, de la misma forma.
+reviewers: []
+# La organización que lo publica.
+publisher: {publisher}
+# Versión del documento, siempre entre comillas.
+version: "0.1"
+# Fechas como AAAA-MM-DD. Los folletos para pacientes deben revisarse antes de tres años.
+published: {published}
+review_date: {review_date}
+# Palabras para los metadatos del PDF y para las búsquedas.
+keywords: []
+# El archivo CSL-JSON de referencias (expórtelo desde Zotero o Mendeley).
+references: references.json
+{extra}---
+
+"""
+
+FRONT_MATTERS = {"en": FRONT_MATTER, "es": FRONT_MATTER_ES}
+
 
 EXAMPLES = {
     "evidence.yaml.example": """\
@@ -168,8 +220,15 @@ def _yaml_text(value: str) -> str:
 
 
 def new_topic(project: Project, name: str, title: str | None = None, language: str | None = None,
-              today: datetime.date | None = None) -> Scaffold:
-    """Create content/<name>/ with an article, patient texts, references and example data."""
+              today: datetime.date | None = None, titles: dict[str, str] | None = None) -> Scaffold:
+    """Create content/<name>/ with an article, patient texts, references and example data.
+
+    ``title`` is in the article's language; ``titles`` gives it in others ({"es": ...}). A patient text in a
+    language with no title gets a placeholder that `leafpress check` flags, and records that it translates
+    the patient text in the article's language (when both are made).
+    """
+    from ..source.translations import record_of
+
     problems = []
     if not SLUG.fullmatch(name):
         problems.append(error(None, None, f"topic name {quote(name)} must be lower-case letters, digits and "
@@ -184,8 +243,8 @@ def new_topic(project: Project, name: str, title: str | None = None, language: s
         raise LeafpressError(problems)
     today = today or datetime.date.today()  # scaffolding only: builds never read the clock
     title = title or name.replace("-", " ").capitalize()
+    titles = {**(titles or {}), language: title}
     common = {
-        "languages": " or ".join(TEXT),
         "publisher": _yaml_text(project.config.clinic.name),
         "published": today.isoformat(),
         "review_date": _years_later(today, 2).isoformat(),
@@ -198,19 +257,30 @@ def new_topic(project: Project, name: str, title: str | None = None, language: s
         path.write_text(text, encoding="utf-8")
         written.append(path)
 
+    def front_matter(in_language: str, **fields: str) -> str:
+        named = titles.get(in_language) or TEXT[in_language]["translate_title"].format(title=title)
+        return FRONT_MATTERS[in_language].format(
+            title=_yaml_text(named), short_title=_yaml_text(named[:40]), language=in_language,
+            languages=TEXT[in_language]["or"].join(TEXT), **common, **fields)
+
     words = TEXT[language]
-    write("article.md", FRONT_MATTER.format(
-        title=_yaml_text(title), short_title=_yaml_text(title[:40]), language=language, audience="professionals",
-        notice=_yaml_text(words["notice"]), summary=_yaml_text(words["summary"]),
-        extra="# Web address of the published article, for the summary's QR code.\n# url: https://\n",
-        **common) + words["body"])
-    for patient_language in [code for code in project.config.languages if code in TEXT]:
+    write("article.md", front_matter(
+        language, audience="professionals", subtitle='""', notice=_yaml_text(words["notice"]),
+        summary=_yaml_text(words["summary"]), extra=words["url"]) + words["body"])
+    # The patient text in the article's language first: the others are its translations.
+    patient_languages = [code for code in project.config.languages if code in TEXT]
+    patient_languages.sort(key=lambda code: code != language)
+    original: Path | None = None
+    for patient_language in patient_languages:
         patient = TEXT[patient_language]
-        write(f"patient.{patient_language}.md", FRONT_MATTER.format(
-            title=_yaml_text(title), short_title=_yaml_text(title[:40]), language=patient_language,
-            audience="patients", notice='""', summary=_yaml_text(patient["patient_title"]),
-            extra="# Reference keys this leaflet rests on, listed under 'Sources'.\nsources: []\n",
-            **common) + patient["patient_body"])
+        extra = patient["sources"]
+        if original is not None:
+            extra += patient["translation_of"] + "".join(record_of(original).yaml_lines("\n"))
+        write(f"patient.{patient_language}.md", front_matter(
+            patient_language, audience="patients", subtitle=_yaml_text(patient["patient_title"]), notice='""',
+            summary=_yaml_text(patient["patient_title"]), extra=extra) + patient["patient_body"])
+        if patient_language == language:
+            original = written[-1]
     write("references.json", "[]\n")
     for filename, text in EXAMPLES.items():
         write(filename, text)

@@ -15,6 +15,7 @@ from ..layouts.base import Layout
 from ..project.config import Project
 from .document import Document, load_source
 from .readability import Report, TextBlocks, score
+from .translations import translation_problems
 from .yamlfile import YamlData, read_text
 
 if TYPE_CHECKING:
@@ -67,7 +68,8 @@ class ReadabilityCheck:
 # --- the full content check (leafpress check) -------------------------------------
 
 REVIEW_WARNING_DAYS = 90
-SCAFFOLD_MARKERS = ("Write the article here", "Escriba aquí el artículo", "This leaflet is for you if ...",
+SCAFFOLD_MARKERS = ("Translate the title:", "Traduzca el título:",  # the title 'leafpress new' could not translate
+                    "Write the article here", "Escriba aquí el artículo", "This leaflet is for you if ...",
                     "Este folleto es para usted si ...")
 
 
@@ -121,9 +123,10 @@ def _review_problems(source: Path, review: datetime.date, line: int, today: date
 
 
 def _scaffold_problems(source: Path, lines: list[str]) -> list[Problem]:
-    for marker in SCAFFOLD_MARKERS:
-        if (line := _line_of(lines, marker)) is not None:
-            return [warning(source, line, "still has the example text from 'leafpress new': replace it")]
+    """The first line with example text from 'leafpress new' (a placeholder title, a sample sentence)."""
+    found = [line for marker in SCAFFOLD_MARKERS if (line := _line_of(lines, marker)) is not None]
+    if found:
+        return [warning(source, min(found), "still has the example text from 'leafpress new': replace it")]
     return []
 
 
@@ -252,13 +255,16 @@ def _check_topic(session: Session, folder: Path, only: Path | None, targets: lis
         loaded = session.load(source, folder.name)
         # Front matter and body are checked even when citations or images
         # have errors, so one run reports everything.
-        parsed = (loaded.meta, loaded.front_matter, loaded.markdown) if isinstance(loaded, Document) else None
+        parsed = ((loaded.meta, loaded.front_matter, loaded.markdown, loaded.markdown_line)
+                  if isinstance(loaded, Document) else None)
         if parsed is None and (source_only := load_source(source)[0]) is not None:
-            parsed = (source_only.meta, source_only.yaml, source_only.body)
+            parsed = (source_only.meta, source_only.yaml, source_only.body, source_only.body_first_line)
         if parsed is not None:
-            meta, front_matter, body = parsed
+            meta, front_matter, body, body_line = parsed
             found += _review_problems(source, meta.review_date, front_matter.line_of(("review_date",)), today)
             found += _language_problems(source, meta.language, front_matter, layouts)
+            # The build reports the same (pipeline._render_target), for the documents it builds.
+            found += translation_problems(source, meta, front_matter, body, body_line, strict_readability)
         if not isinstance(loaded, Document):
             found += loaded
             if parsed is not None:

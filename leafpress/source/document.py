@@ -31,7 +31,7 @@ from ..cite.styles import CslStyle, style_named
 from ..errors import MAX_PROBLEMS_PER_FILE, Problem, error, has_errors, limit_problems, quote, warning
 from ..paths import LINK_LOOP, is_link_loop, resolve
 from ..render.i18n import LANGUAGES
-from .frontmatter import split_front_matter
+from .frontmatter import TranslationOf, split_front_matter
 from .markup import CITATION_FORMS, CitationState, Notice, render_markdown
 from .validation import IsoDate, Schema, parse_date, validate
 from .yamlfile import YamlData, load_yaml
@@ -96,6 +96,8 @@ class FrontMatter(Schema):
     sources: list[Text] = []
     # Minimum readability scores, overriding the defaults for the language.
     readability: Readability | None = None
+    # A translation: what it was translated from (leafpress.source.translations warns when that has changed).
+    translation_of: TranslationOf | None = None
 
     def reference_files(self) -> list[str]:
         """The reference files named, in order: 'bibliography' if written, else 'references'."""
@@ -144,6 +146,8 @@ class Document:
     front_matter: YamlData
     # The Markdown after the front matter, as written (for checks of its links).
     markdown: str = ""
+    # The line of the file ``markdown`` starts on.
+    markdown_line: int = 1
     # The line each file or address in the text is first named on (as written), for messages about it.
     resource_lines: dict[str, int] = field(default_factory=dict, hash=False)
     # The CSL style the bibliography is in; None for leafpress's own Vancouver.
@@ -432,6 +436,7 @@ def load_document(path: Path, topic: str | None = None,
         problems=tuple(problems),
         front_matter=source.yaml,
         markdown=source.body,
+        markdown_line=source.body_first_line,
         resource_lines=_resource_lines(source, prose),
         style=style,
     )

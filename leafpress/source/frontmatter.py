@@ -8,10 +8,40 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field
 
 from ..errors import Problem, error, quote
 from ..render.i18n import LANGUAGES
+from .validation import Schema
 from .yamlfile import load_yaml, read_text
+
+
+def _written_by_leafpress(pattern: str) -> BeforeValidator:
+    """A field 'leafpress translated' writes: anything else is refused with how to write it again."""
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not re.fullmatch(pattern, value):
+            raise ValueError(f"is not as 'leafpress translated' writes it ({quote(value)}): run "
+                             "'leafpress translated' on this file again to record it")
+        return value
+    return BeforeValidator(check)
+
+
+class TranslationOf(Schema):
+    """What a translated document was translated from: 'translation_of' in its front matter.
+
+    Written by `leafpress translated` (leafpress.source.translations), not by hand: the source file (in the same
+    topic folder), its version, a short hash of its text and the outline of its headings, all as they were when
+    the translation was last brought up to date.
+    """
+
+    source: Annotated[str, Field(min_length=1)]
+    version: Annotated[str, Field(min_length=1)]
+    # The first 12 hex digits of the SHA-256 of the source's translatable text.
+    fingerprint: Annotated[str, _written_by_leafpress(r"[0-9a-f]{12}")]
+    # Each heading of the source as h<level>:<6 hex digits of its text's hash>, space-separated.
+    outline: Annotated[str, _written_by_leafpress(r"(h[1-6]:[0-9a-f]{6}( h[1-6]:[0-9a-f]{6})*)?")] = ""
 
 
 def split_front_matter(text: str, path: Path) -> tuple[str, str, int] | Problem:
