@@ -412,7 +412,8 @@ def list_targets(paths: tuple[Path, ...], out_dir: Path | None, profile: str | N
 @main.command()
 @click.argument("topic", type=click.Path(path_type=Path))
 @click.option("--roster", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV file (UTF-8) with a header row: a 'name' column and optionally 'email'.")
+              help="CSV file or Excel workbook (.xlsx) with a header row: a 'name' column and optionally "
+                   "'email'.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the certificates here instead of output/<topic>/certificates/.")
 @click.option("--combined", is_flag=True, help="Also write certificates.pdf with every certificate, to print.")
