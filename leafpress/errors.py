@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, Literal
 
 
 class Level(StrEnum):
@@ -37,17 +39,77 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(escape, text)
 
 
+# How each kind of text looks on a terminal: the usual conventions (red errors, yellow warnings).
+Colour = Literal["error", "warning", "note", "built", "failed"]
+STYLES: dict[str, dict[str, Any]] = {
+    "error": {"fg": "red", "bold": True},
+    "warning": {"fg": "yellow", "bold": True},
+    "note": {"fg": "cyan"},
+    "built": {"fg": "green"},
+    "failed": {"fg": "red", "bold": True},
+}
+
+
+class Line(str):
+    """A line of output whose parts may be coloured on a terminal.
+
+    It is a ``str`` holding the plain text, every part passed through
+    :func:`printable`, so it compares, joins and prints without colour as
+    before; only :func:`echo` shows the colours, and only where colour is wanted.
+    """
+
+    parts: tuple[tuple[str, Colour | None], ...]
+
+    def __new__(cls, *parts: str | tuple[str, Colour | None]) -> Line:
+        pieces = tuple((printable(part), None) if isinstance(part, str) else (printable(part[0]), part[1])
+                       for part in parts)
+        line = super().__new__(cls, "".join(text for text, _ in pieces))
+        line.parts = pieces
+        return line
+
+    def styled(self) -> str:
+        """The text with ANSI colour codes around its coloured parts (none can come from the input)."""
+        import click
+
+        return "".join(click.style(text, **STYLES[colour]) if colour else text for text, colour in self.parts)
+
+
+def count(number: int, text: str, colour: Colour) -> tuple[str, Colour | None]:
+    """'2 failed' in ``colour``; '0 failed' plain, since nothing needs attention."""
+    return text, colour if number else None
+
+
+def colour_wanted() -> bool | None:
+    """True or False when colour is forced on or off; None: on when the stream is a terminal.
+
+    --no-color (the click context's ``color``) and NO_COLOR (any non-empty
+    value, no-color.org) turn it off; FORCE_COLOR (any non-empty value,
+    force-color.org) turns it on, even into a pipe. Off wins (Python 3.13 decides
+    its own colours in this order). Otherwise click colours a terminal and
+    strips the codes from any other stream.
+    """
+    import click
+
+    context = click.get_current_context(silent=True)
+    if (context is not None and context.color is False) or os.environ.get("NO_COLOR"):
+        return False
+    if (context is not None and context.color) or os.environ.get("FORCE_COLOR"):
+        return True
+    return None
+
+
 def echo(text: str = "", err: bool = False) -> None:
     """Print one line: the one way leafpress writes to the terminal.
 
     Every line passes :func:`printable` whole, so nothing that came from the
     input (a folder or file name, a value, a library's message) can move the
     cursor, set the window's title, overwrite a line with a carriage return or
-    start a line of its own. Several lines are several calls.
+    start a line of its own. Several lines are several calls. A :class:`Line`
+    is coloured where :func:`colour_wanted` says so; the text is the same.
     """
     import click
 
-    click.echo(printable(text), err=err)
+    click.echo(text.styled() if isinstance(text, Line) else printable(text), err=err, color=colour_wanted())
 
 
 def printable_data(value: object) -> object:
@@ -98,7 +160,8 @@ class Problem:
     def is_error(self) -> bool:
         return self.level is Level.ERROR
 
-    def __str__(self) -> str:
+    def __str__(self) -> Line:
+        """'file:line: level: message', the level coloured when echo prints it (a Line is a str)."""
         # A path can come from the user (a 'references' value): printable, and not endless.
         where = printable(display_path(self.path))
         if len(where) > MAX_PATH_SHOWN:
@@ -106,7 +169,7 @@ class Problem:
         if self.line is not None:
             where = f"{where}:{self.line}"
         # The message quotes values with quote(); a library's own words may still hold anything.
-        return f"{where}: {self.level.value}: {printable(self.message)}"
+        return Line(f"{where}: ", (f"{self.level.value}:", self.level.value), f" {self.message}")
 
 
 def error(path: Path | None, line: int | None, message: str) -> Problem:
@@ -119,6 +182,12 @@ def warning(path: Path | None, line: int | None, message: str) -> Problem:
 
 def has_errors(problems: list[Problem] | tuple[Problem, ...]) -> bool:
     return any(p.is_error for p in problems)
+
+
+def stopped_line(problems: Iterable[Problem]) -> Line:
+    """'Stopped: 2 errors.', the count in red on a terminal: the last line of a command that built nothing."""
+    errors = sum(p.is_error for p in problems)
+    return Line("Stopped: ", (f"{errors} error{'' if errors == 1 else 's'}", "error"), ".")
 
 
 # Lists, block quotes, HTML elements, YAML collections: deeper than this is

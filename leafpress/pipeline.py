@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import LeafpressError, Problem, display_path, error, has_errors, quote, warning
+from .errors import LeafpressError, Line, Problem, count, display_path, error, has_errors, quote, warning
 from .failures import memory_limit_now, near_memory_limit, unexpected_problem
 from .finish.profiles import PROFILES, Profile
 from .layouts.base import Layout
@@ -240,23 +240,27 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
-def result_line(result: BuildResult) -> str:
-    """One line per target, as `leafpress build` and `leafpress watch` print them."""
+def result_line(result: BuildResult) -> Line:
+    """One line per target, as `leafpress build` and `leafpress watch` print them ('built' green, 'FAILED' red)."""
     if result.up_to_date:
-        return f"fresh  {result.name} -> {display_path(result.output)} (up to date)"
+        return Line(f"fresh  {result.name} -> {display_path(result.output)} (up to date)")
     if result.ok:
-        return (f"built  {result.name} -> {display_path(result.output)} "
-                f"({plural(result.pages, 'page')}, {result.seconds:.1f} s)")
-    return f"FAILED {result.name}"
+        return Line(("built", "built"), f"  {result.name} -> {display_path(result.output)} "
+                    f"({plural(result.pages, 'page')}, {result.seconds:.1f} s)")
+    return Line(("FAILED", "failed"), f" {result.name}")
 
 
-def summary_line(results: list[BuildResult], warnings: int) -> str:
-    """'2 built, 1 up to date, 0 failed, 3 warnings.' (the up-to-date count only when there are some)."""
+def summary_line(results: list[BuildResult], warnings: int) -> Line:
+    """'2 built, 1 up to date, 0 failed, 3 warnings.' (the up-to-date count only when there are some).
+
+    On a terminal, the counts that are not 0 are coloured: built green, failed red, warnings yellow.
+    """
     failed = sum(not r.ok for r in results)
     fresh = sum(r.up_to_date for r in results)
     built = len(results) - failed - fresh
-    return (f"{built} built, " + (f"{fresh} up to date, " if fresh else "") +
-            f"{failed} failed, {plural(warnings, 'warning')}.")
+    return Line(count(built, f"{built} built", "built"), ", " + (f"{fresh} up to date, " if fresh else ""),
+                count(failed, f"{failed} failed", "failed"), ", ",
+                count(warnings, plural(warnings, "warning"), "warning"), ".")
 
 
 # --- one process's reading, parsing and typesetting -------------------------------------

@@ -25,11 +25,16 @@ UNCITED = (f"content/{SHOWN}/references.json:15: warning: reference 'jones2021' 
            "[@jones2021] or remove it\n")
 
 
+# The colours leafpress itself sets on a terminal (errors.STYLES): red, green, yellow, cyan, bold, reset.
+OWN_COLOURS = re.compile(r"\x1b\[(?:31|32|33|36|1|0)m")
+
+
 def invoke(*args: str) -> tuple[int, str, str]:
     # color=True: click would otherwise strip escape sequences itself, and hide what leafpress printed.
+    # Only leafpress's own colour codes are taken out; the hostile name's \x1b[2J or \x1b]0; would stay.
     result = CliRunner().invoke(main, list(args), color=True)
     assert not isinstance(result.exception, Exception), result.exception
-    return result.exit_code, result.stdout, result.stderr
+    return result.exit_code, OWN_COLOURS.sub("", result.stdout), OWN_COLOURS.sub("", result.stderr)
 
 
 def assert_printable(text: str) -> None:

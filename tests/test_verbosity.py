@@ -112,9 +112,10 @@ def test_a_problem_during_the_progress_bar_gets_a_line_of_its_own(monkeypatch):
         print_problems_during_progress([], terminal)  # nothing to print: the bar is left alone
         bar.update(1)
     text = terminal.getvalue()
-    assert "1/3" + CLEAR_LINE + "leafpress: warning: something to fix\n" in text
+    # On a terminal the level is coloured (yellow, bold).
+    assert "1/3" + CLEAR_LINE + "leafpress: \x1b[33m\x1b[1mwarning:\x1b[0m something to fix\n" in text
     # What stays on the screen: each line as the last carriage return left it.
-    shown = [line.rsplit("\r", 1)[-1].replace("\x1b[2K", "") for line in text.split("\n")]
+    shown = [line.rsplit("\r", 1)[-1] for line in click.unstyle(text).split("\n")]
     assert "leafpress: warning: something to fix" in shown
     assert not [line for line in shown if "Building" in line and "warning" in line]
     assert text.count(CLEAR_LINE) == 1

@@ -18,7 +18,20 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 import click
 
 from .. import __version__
-from ..errors import LeafpressError, Level, Problem, display_path, echo, has_errors, printable, printable_data
+from ..errors import (
+    Colour,
+    LeafpressError,
+    Level,
+    Line,
+    Problem,
+    count,
+    display_path,
+    echo,
+    has_errors,
+    printable,
+    printable_data,
+    stopped_line,
+)
 from ..finish.files import write_atomic
 from ..finish.profiles import PROFILES
 from ..layouts.registry import LAYOUTS
@@ -84,9 +97,18 @@ def _verbosity(quiet: bool, verbose: bool) -> int:
 
 def _fail(exc: LeafpressError) -> None:
     _print_problems(exc.problems)
-    count = sum(p.is_error for p in exc.problems)
-    echo(f"Stopped: {plural(count, 'error')}.", err=True)
+    echo(stopped_line(exc.problems), err=True)
     sys.exit(1)
+
+
+def _no_colour(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.color = False  # what errors.colour_wanted reads; subcommands' contexts inherit it
+
+
+# --no-color, which every command takes, before or after its name.
+NO_COLOUR: dict[str, Any] = {"is_flag": True, "expose_value": False, "is_eager": True, "callback": _no_colour,
+                             "help": "No colours, even on a terminal (as NO_COLOR=1 does)."}
 
 
 class _Commands(click.Group):
@@ -103,15 +125,21 @@ class _Commands(click.Group):
         return sorted([*super().list_commands(ctx), *self.LAZY])
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command: click.Command | None
         if name in self.LAZY:
             module, attribute = self.LAZY[name]
-            command: click.Command = getattr(importlib.import_module(module), attribute)
-            return command
-        return super().get_command(ctx, name)
+            command = getattr(importlib.import_module(module), attribute)
+        else:
+            command = super().get_command(ctx, name)
+        # `leafpress build --no-color` as well as `leafpress --no-color build`.
+        if command is not None and not any(param.name == "no_color" for param in command.params):
+            command.params.append(click.Option(["--no-color"], **NO_COLOUR))
+        return command
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="leafpress")
+@click.option("--no-color", **NO_COLOUR)
 def main() -> None:
     """Turn Markdown topics into print-ready PDF leaflets.
 
@@ -270,11 +298,11 @@ def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None, strict: bool 
         try:
             data = read_bytes(path, MAX_PDF_BYTES)  # a regular file: a pipe would never end
         except FileRefused as exc:
-            echo(f"{display_path(path)}: error: {exc.reason}", err=True)
+            echo(str(Problem(path, None, Level.ERROR, exc.reason)), err=True)
             failed += 1
             continue
         except OSError as exc:
-            echo(f"{display_path(path)}: error: cannot be read: {exc.strerror}", err=True)
+            echo(str(Problem(path, None, Level.ERROR, f"cannot be read: {exc.strerror}")), err=True)
             failed += 1
             continue
         profile = PROFILES[profile_name] if profile_name else detect_profile(data)
@@ -283,16 +311,17 @@ def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None, strict: bool 
         # Preflight findings are warnings, as in a build; --strict makes them errors.
         bad = bool(problems) or (strict and bool(findings))
         claimed = f"as {profile.name} ({profile.pdf_variant})" if profile else "with no profile claimed"
-        verdict = "FAILED" if bad else ("ok" if not findings else f"ok, {plural(len(findings), 'warning')}")
-        echo(f"{display_path(path)}: {verdict}, checked {claimed}")
+        verdict: tuple[str, Colour] = (("FAILED", "failed") if bad else ("ok", "built") if not findings
+                                       else ("ok, " + plural(len(findings), "warning"), "warning"))
+        echo(Line(f"{display_path(path)}: ", verdict, f", checked {claimed}"))
         for problem in problems:
-            echo(f"{display_path(path)}: error: {problem}", err=True)
+            echo(str(Problem(path, None, Level.ERROR, problem)), err=True)
         for finding in findings:
-            echo(f"{display_path(path)}: {'error' if strict else 'warning'}: {finding}", err=True)
+            echo(str(Problem(path, None, Level.ERROR if strict else Level.WARNING, str(finding))), err=True)
         failed += bad
         warned += bool(findings) and not bad
-    echo(f"{plural(len(paths), 'PDF')} checked, {failed} with problems"
-               + (f", {warned} with warnings." if warned else "."))
+    echo(Line(f"{plural(len(paths), 'PDF')} checked, ", count(failed, f"{failed} with problems", "failed"),
+              *((", ", (f"{warned} with warnings", "warning"), ".") if warned else (".",))))
     sys.exit(1 if failed else 0)
 
 
@@ -457,7 +486,8 @@ def list_targets(paths: tuple[Path, ...], out_dir: Path | None, profile: str | N
 @main.command()
 @click.argument("topic", type=click.Path(path_type=Path))
 @click.option("--roster", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV file (UTF-8) with a header row: a 'name' column and optionally 'email'.")
+              help="CSV file or Excel workbook (.xlsx) with a header row: a 'name' column and optionally "
+                   "'email'.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the certificates here instead of output/<topic>/certificates/.")
 @click.option("--combined", is_flag=True, help="Also write certificates.pdf with every certificate, to print.")
@@ -490,13 +520,14 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
     _print_problems(result.problems)
     made = len(result.certificates)
     if made and not quiet:
-        echo(f"made   {plural(made, 'certificate')} -> {display_path(result.out_dir)} "
-                   f"({result.seconds:.1f} s)")
+        echo(Line(("made", "built"), f"   {plural(made, 'certificate')} -> {display_path(result.out_dir)} "
+                  f"({result.seconds:.1f} s)"))
     for path in (result.register, result.combined) if not quiet else ():
         if path is not None:
             echo(f"wrote  {display_path(path)}")
     warnings = sum(p.level is Level.WARNING for p in result.problems)  # a note (how the roster was read) is not one
-    echo(f"{made} made, {result.failed} failed, {plural(warnings, 'warning')}.")
+    echo(Line(count(made, f"{made} made", "built"), ", ", count(result.failed, f"{result.failed} failed", "failed"),
+              ", ", count(warnings, plural(warnings, "warning"), "warning"), "."))
     sys.exit(0 if result.ok else 1)
 
 
@@ -589,9 +620,10 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
                 echo(str(problem))
             for result in topic.readability if not quiet else ():
                 _print_readability(result)
-        echo(f"{plural(len(topics), 'topic')} checked: "
-                   f"{plural(errors, 'error')}, {plural(warnings, 'warning')}; "
-                   f"{plural(len(reports), 'patient document')} scored, {below} below target.")
+        echo(Line(f"{plural(len(topics), 'topic')} checked: ", count(errors, plural(errors, "error"), "error"), ", ",
+                  count(warnings, plural(warnings, "warning"), "warning"),
+                  f"; {plural(len(reports), 'patient document')} scored, ",
+                  count(below, f"{below} below target", "failed"), "."))
     sys.exit(1 if errors or (strict and warnings) else 0)
 
 
@@ -604,9 +636,12 @@ def _print_readability(result: ReadabilityCheck) -> None:
                f"{counts.syllables} syllables")
     for score in report.scores:
         target = f"target {score.target:g} or more" if score.target is not None else "for information"
-        verdict = "" if score.target is None else ("  ok" if score.passed else "  BELOW TARGET")
         band = f" ({report.band})" if report.band and "INFLESZ" in score.name else ""
-        echo(f"  {score.name}: {score.value:.1f}{band}, {target}{verdict}")
+        line = f"  {score.name}: {score.value:.1f}{band}, {target}"
+        if score.target is None:
+            echo(line)
+        else:
+            echo(Line(line, "  ", ("ok", "built") if score.passed else ("BELOW TARGET", "failed")))
     echo("  Hardest sentences:")
     for number, sentence in enumerate(report.hardest, start=1):
         text = sentence.text if len(sentence.text) <= 160 else sentence.text[:159] + "…"

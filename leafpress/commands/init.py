@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import LeafpressError, display_path, echo, error, quote
+from ..errors import LeafpressError, display_path, echo, error, quote, stopped_line
 from ..project.config import CONFIG_NAME
 from ..project.scaffold import FRONT_MATTER, _yaml_text, _years_later
 
@@ -246,8 +246,7 @@ def init(directory: Path, clinic_name: str | None) -> None:
     except LeafpressError as exc:
         for problem in exc.problems:
             echo(str(problem), err=True)
-        count = sum(p.is_error for p in exc.problems)
-        echo(f"Stopped: {count} error{'' if count == 1 else 's'}.", err=True)
+        echo(stopped_line(exc.problems), err=True)
         sys.exit(1)
     for path in project.files:
         echo(f"wrote  {display_path(path)}")

@@ -52,7 +52,7 @@ from urllib.parse import unquote, urlsplit
 
 import click
 
-from ..errors import LeafpressError, Problem, display_path, echo, error, printable, quote
+from ..errors import LeafpressError, Problem, display_path, echo, error, printable, quote, stopped_line
 from ..pipeline import BuildResult, Session, Target, plan, plural, render_target, result_line, summary_line
 from ..project.config import CONFIG_NAME, Project, config_problems, find_root, load_project
 from ..source.safefile import FileRefused, read_bytes
@@ -812,7 +812,7 @@ def _fail(problems: Iterable[Problem]) -> None:
     problems = list(problems)
     for problem in problems:
         echo(str(problem), err=True)
-    echo(f"Stopped: {plural(sum(p.is_error for p in problems), 'error')}.", err=True)
+    echo(stopped_line(problems), err=True)
     sys.exit(1)
 
 

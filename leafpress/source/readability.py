@@ -92,7 +92,7 @@ def prose_blocks(markdown_text: str) -> list[str]:
 
 def _number_syllables(token: str) -> int:
     # Spoken numbers vary by language; one syllable per digit group is the
-    # convention here (documented in the README), and patient text should
+    # convention here (documented in docs/writing.md), and patient text should
     # rarely lean on numbers anyway.
     return max(1, len(re.findall(r"\d+", token)))
 
