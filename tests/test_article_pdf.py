@@ -95,7 +95,7 @@ def test_bibliography_is_vancouver_with_working_doi_links(pdf, pages_text):
                   "Br J Clin Pharmacol. 2014;77(2):357-67. doi:10.1111/bcp.12094",
                   "2. Sigtermans MJ, et al. Ketamine produces effective and long-term pain relief in "
                   "patients with complex regional pain syndrome type 1. Pain. 2009;145(3):304-11. "
-                  "doi:10.1016/j.pain.2009.06.023"):
+                  "doi:10.1016/j.pain.2009.06.023."):
         assert re.sub(r"\s+", "", entry) in text
     uris = {str(a.A.URI) for page in pdf.pages for a in page.get("/Annots", []) if "/A" in a}
     assert {"https://doi.org/10.1016/j.pain.2009.06.023", "https://doi.org/10.2147/JPR.S358070",
@@ -173,3 +173,10 @@ def test_no_word_is_hyphenated_across_a_page_break(article_pdf, pages_text):
         body = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith(
             ("Version", "Page"))]
         assert body and not re.search(r"[a-z]-$", body[-1]), body[-1]
+
+
+def test_a_doi_label_never_ends_a_line_without_its_doi(article_pdf):
+    # Entry 2's "doi:" fell at a line's end, its DOI on the next, before the label was joined to its link.
+    lines = [line.rstrip() for line in pdf_text(article_pdf).splitlines()]
+    assert any("doi:10.1016/j.pain.2009.06.023." in line for line in lines)
+    assert not [line for line in lines if line.endswith(("doi:", "PMID", "PMCID"))]

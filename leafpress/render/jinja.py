@@ -6,6 +6,7 @@ templates to find their includes) does not load the whole rendering pipeline.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,18 @@ class _OverridableLoader(jinja2.ChoiceLoader):
         raise jinja2.TemplateNotFound(template)
 
 
+# A label ends a line with nothing after it ("doi:" and the DOI on the next line) because a line
+# may break after a colon before digits (Unicode line breaking, LB31). A word joiner and a no-break
+# space hold each label to its link; neither reaches the PDF's text.
+_LABEL_BEFORE_LINK = re.compile(r"(\bdoi:|\bPMC?ID) ?(?=<a )")
+
+
+def labels_kept_with_links(entry: Markup) -> Markup:
+    """A bibliography entry with "doi:", "PMID" and "PMCID" kept on the line of the link they label."""
+    return Markup(_LABEL_BEFORE_LINK.sub(
+        lambda m: m.group(1) + ("\u2060" if m.group(1).endswith(":") else "\u00a0"), str(entry)))
+
+
 def make_environment(template_dirs: Path | Sequence[Path]) -> jinja2.Environment:
     """The one Jinja2 environment: autoescape for every file, undefined is an error.
 
@@ -120,6 +133,7 @@ def make_environment(template_dirs: Path | Sequence[Path]) -> jinja2.Environment
         lstrip_blocks=True,
     )
     env.filters["css_string"] = css_string
+    env.filters["labels_kept_with_links"] = labels_kept_with_links
     return env
 
 
