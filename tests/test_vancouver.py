@@ -416,6 +416,21 @@ def test_report_names_its_kind():  # 4, scientific or technical report (Samples,
         "Scientific Research (US), Air Force Research Laboratory; 2002 Feb. Report No.: AFRLSRBLTR020123.")
 
 
+def test_newspaper_article():  # 5, newspaper article (Samples, item 33)
+    assert entry(type="article-newspaper", author=[person("Tynan", "T")],
+                 title="Medical improvements lower homicide rate: study sees drop in assault rate",
+                 **{"container-title": "The Washington Post"}, issued=date(2002, 8, 12), section="A",
+                 page="2 (col. 4)") == (
+        "Tynan T. Medical improvements lower homicide rate: study sees drop in assault rate. The Washington Post. "
+        "2002 Aug 12;Sect. A:2 (col. 4).")
+
+
+def test_magazine_article_is_set_as_a_journal_article():  # 1: "magazines and other types of periodicals"
+    assert entry(type="article-magazine", author=[{"literal": "American Diabetes Association"}],
+                 title="Diabetes update", **{"container-title": "Nursing"}, issued=date(2003, 11), volume="33",
+                 page="19-20") == "American Diabetes Association. Diabetes update. Nursing. 2003 Nov;33:19-20."
+
+
 # --- Chapter 10, legal material -----------------------------------------------------
 
 def test_public_law():  # 10, federal statute (public law)

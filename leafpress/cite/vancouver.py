@@ -23,7 +23,8 @@ MAX_LISTED_AUTHORS = 6  # ICMJE/NLM: list six, then "et al."
 ET_AL = "et al."
 
 # The CSL types with an entry of their own; any other is formatted as a book.
-FORMATTED_TYPES = ("article-journal", "article", "book", "chapter", "paper-conference", "report", "thesis",
+FORMATTED_TYPES = ("article-journal", "article", "article-magazine", "article-newspaper", "book", "chapter",
+                   "paper-conference", "report", "thesis",
                    "webpage", "post-weblog", "dataset", "legislation", "regulation", "legal_case")
 
 # The fixed words of an entry, in the document's language (Citing Medicine's, and
@@ -32,11 +33,13 @@ LABELS: dict[str, dict[str, str]] = {
     "en": {"in": "In", "editor": "editor", "editors": "editors", "available": "Available from:",
            "internet": "[Internet]", "cited": "cited", "report_no": "Report No.:",
            "dissertation": "[dissertation]", "masters": "[master's thesis]", "dataset": "[dataset]",
-           "epub": "[Epub ahead of print]", "on_internet": "on the Internet", "cited_in": "Cited in:"},
+           "epub": "[Epub ahead of print]", "on_internet": "on the Internet", "cited_in": "Cited in:",
+           "section": "Sect."},
     "es": {"in": "En", "editor": "editor", "editors": "editores", "available": "Disponible en:",
            "internet": "[Internet]", "cited": "citado", "report_no": "Informe n.º:",
            "dissertation": "[tesis doctoral]", "masters": "[tesis de maestría]", "dataset": "[conjunto de datos]",
-           "epub": "[Epub ahead of print]", "on_internet": "en Internet", "cited_in": "Citado en:"},
+           "epub": "[Epub ahead of print]", "on_internet": "en Internet", "cited_in": "Citado en:",
+           "section": "Secc."},
 }
 MONTH_NAMES: dict[str, tuple[str, ...]] = {
     "en": MONTHS,
@@ -328,6 +331,21 @@ def _journal(csl: dict[str, Any], ref: Reference, words: dict[str, str], languag
     return [_title(csl), _sentence(where)]
 
 
+def _newspaper(csl: dict[str, Any], words: dict[str, str], language: str, cited: str) -> list[str]:
+    """Citing Medicine 5: "The Washington Post. 2002 Aug 12;Sect. A:2 (col. 4)." (no volume or issue)."""
+    paper = _text(csl.get("container-title")).rstrip(".")
+    if paper and cited:
+        paper = f"{paper} {words['internet']}"
+    date = " ".join(p for p in (format_date(csl.get("issued"), language), cited) if p)
+    section = _text(csl.get("section"))
+    where = f"{words['section']} {section}" if section else ""
+    page = _text(csl.get("page"))
+    if page:
+        where = f"{where}:{page}" if where else page
+    dated = ";".join(p for p in (date, where) if p) if date else where
+    return [_title(csl), _sentence(" ".join(p for p in (f"{paper}." if paper else "", dated) if p))]
+
+
 def _in_book(csl: dict[str, Any], words: dict[str, str], language: str) -> list[str]:
     """Citing Medicine 2B/3: "In: Editor A, editors. Book. 2nd ed. Place: Publisher; 2002. p. 33-44." """
     container = _text(csl.get("container-title"))
@@ -364,8 +382,10 @@ def format_reference(ref: Reference, language: str = "en") -> Markup:
     elif editors and kind in ("book", "report"):  # an edited book: the editors stand first (Citing Medicine 2)
         parts.append(_sentence(editors))
         editors = ""
-    if kind in ("article-journal", "article"):
+    if kind in ("article-journal", "article", "article-magazine"):
         parts += _journal(csl, ref, words, language, cited)
+    elif kind == "article-newspaper":
+        parts += _newspaper(csl, words, language, cited)
     elif kind in ("webpage", "post-weblog"):
         parts.append(_title(csl, words["internet"]))
         publisher = _text(csl.get("publisher") or csl.get("container-title"))
