@@ -167,6 +167,31 @@ def _yaml_text(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def front_matter(project: Project, kind: str, title: str, language: str, today: datetime.date) -> str:
+    """The front matter `leafpress new` writes: ``kind`` 'article' or 'patient', every field explained.
+
+    ``leafpress import`` writes the same, so an imported topic reads like a new one.
+    """
+    common = {
+        "languages": " or ".join(TEXT),
+        "publisher": _yaml_text(project.config.clinic.name),
+        "published": today.isoformat(),
+        "review_date": _years_later(today, 2).isoformat(),
+        "title": _yaml_text(title),
+        "short_title": _yaml_text(title[:40]),
+        "language": language,
+    }
+    words = TEXT[language]
+    if kind == "article":
+        return FRONT_MATTER.format(
+            audience="professionals", notice=_yaml_text(words["notice"]), summary=_yaml_text(words["summary"]),
+            extra="# Web address of the published article, for the summary's QR code.\n# url: https://\n",
+            **common)
+    return FRONT_MATTER.format(
+        audience="patients", notice='""', summary=_yaml_text(words["patient_title"]),
+        extra="# Reference keys this leaflet rests on, listed under 'Sources'.\nsources: []\n", **common)
+
+
 def new_topic(project: Project, name: str, title: str | None = None, language: str | None = None,
               today: datetime.date | None = None) -> Scaffold:
     """Create content/<name>/ with an article, patient texts, references and example data."""
@@ -184,12 +209,6 @@ def new_topic(project: Project, name: str, title: str | None = None, language: s
         raise LeafpressError(problems)
     today = today or datetime.date.today()  # scaffolding only: builds never read the clock
     title = title or name.replace("-", " ").capitalize()
-    common = {
-        "languages": " or ".join(TEXT),
-        "publisher": _yaml_text(project.config.clinic.name),
-        "published": today.isoformat(),
-        "review_date": _years_later(today, 2).isoformat(),
-    }
     folder.mkdir(parents=True)
     written = []
 
@@ -198,19 +217,10 @@ def new_topic(project: Project, name: str, title: str | None = None, language: s
         path.write_text(text, encoding="utf-8")
         written.append(path)
 
-    words = TEXT[language]
-    write("article.md", FRONT_MATTER.format(
-        title=_yaml_text(title), short_title=_yaml_text(title[:40]), language=language, audience="professionals",
-        notice=_yaml_text(words["notice"]), summary=_yaml_text(words["summary"]),
-        extra="# Web address of the published article, for the summary's QR code.\n# url: https://\n",
-        **common) + words["body"])
+    write("article.md", front_matter(project, "article", title, language, today) + TEXT[language]["body"])
     for patient_language in [code for code in project.config.languages if code in TEXT]:
-        patient = TEXT[patient_language]
-        write(f"patient.{patient_language}.md", FRONT_MATTER.format(
-            title=_yaml_text(title), short_title=_yaml_text(title[:40]), language=patient_language,
-            audience="patients", notice='""', summary=_yaml_text(patient["patient_title"]),
-            extra="# Reference keys this leaflet rests on, listed under 'Sources'.\nsources: []\n",
-            **common) + patient["patient_body"])
+        write(f"patient.{patient_language}.md", front_matter(project, "patient", title, patient_language, today)
+              + TEXT[patient_language]["patient_body"])
     write("references.json", "[]\n")
     for filename, text in EXAMPLES.items():
         write(filename, text)

@@ -1,0 +1,401 @@
+"""`leafpress import FILE.docx`: a Word document becomes a topic that builds, and what Markdown cannot hold
+is reported with the paragraph it is in.
+
+The documents are made here with python-docx (footnotes, multilevel numbering, links and tracked changes,
+which it has no API for, are added as WordprocessingML with lxml). Their text is made up for the tests;
+it is not medical advice.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
+from PIL import Image
+
+from conftest import pdf_text, run
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+V_NS = 'xmlns:v="urn:schemas-microsoft-com:vml"'
+O_NS = 'xmlns:o="urn:schemas-microsoft-com:office:office"'
+FOOTNOTES_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+
+
+# --- building .docx files ----------------------------------------------------------------------
+
+
+def add_multilevel_list(document) -> int:
+    """A list whose level 0 is numbered (1., 2.) and level 1 bulleted, as Word's multilevel lists are; its numId."""
+    numbering = document.part.numbering_part.element
+    abstract = parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/>'
+        '<w:pPr><w:ind w:left="720" w:hanging="360"/></w:pPr></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="bullet"/><w:lvlText w:val="•"/>'
+        '<w:pPr><w:ind w:left="1440" w:hanging="360"/></w:pPr></w:lvl></w:abstractNum>')
+    numbering.insert(0, abstract)
+    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    return 90
+
+
+def list_item(document, text: str, level: int, num_id: int):
+    paragraph = document.add_paragraph(text, style="List Paragraph")
+    paragraph._p.get_or_add_pPr().append(parse_xml(
+        f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
+    return paragraph
+
+
+def add_link(paragraph, text: str, url: str) -> None:
+    r_id = paragraph.part.relate_to(url, RT.HYPERLINK, is_external=True)
+    paragraph._p.append(parse_xml(
+        f'<w:hyperlink {nsdecls("w", "r")} r:id="{r_id}"><w:r><w:t>{text}</w:t></w:r></w:hyperlink>'))
+
+
+def add_footnotes(document, notes: list[str]) -> None:
+    """The footnotes part python-docx cannot write: separators, then the notes, ids 1..n."""
+    body = "".join(f'<w:footnote w:id="{number}"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve">'
+                   f' {text}</w:t></w:r></w:p></w:footnote>' for number, text in enumerate(notes, 1))
+    xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes {W_NS}>'
+           '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+           '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r>'
+           f'</w:p></w:footnote>{body}</w:footnotes>')
+    part = Part(PackURI("/word/footnotes.xml"), FOOTNOTES_TYPE, xml.encode(), document.part.package)
+    document.part.relate_to(part, RT.FOOTNOTES)
+
+
+def footnote_call(paragraph, number: int) -> None:
+    paragraph._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
+                                  f'<w:footnoteReference w:id="{number}"/></w:r>'))
+
+
+def png(width: int = 60, height: int = 40) -> io.BytesIO:
+    data = io.BytesIO()
+    Image.new("RGB", (width, height), (30, 90, 160)).save(data, "PNG")
+    data.seek(0)
+    return data
+
+
+def clinic_document(path: Path) -> Path:
+    """The constructs clinic documents use: title, headings, nested list, table, emphasis, footnote, link, picture."""
+    document = Document()
+    document.add_heading("Iron infusion: what to expect", 0)
+    intro = document.add_paragraph("This leaflet explains an ")
+    intro.add_run("iron infusion").bold = True
+    intro.add_run(" and what ")
+    intro.add_run("you").italic = True
+    intro.add_run(" can do.")
+    footnote_call(intro, 1)
+    more = document.add_paragraph("Read more on ")
+    add_link(more, "the clinic's website", "https://example.org/iron")
+    more.add_run(".")
+    document.add_heading("Before the infusion", 1)
+    num_id = add_multilevel_list(document)
+    list_item(document, "Eat as usual.", 0, num_id)
+    list_item(document, "Bring with you:", 0, num_id)
+    list_item(document, "your list of medicines", 1, num_id)
+    list_item(document, "something to read", 1, num_id)
+    list_item(document, "Arrive on time.", 0, num_id)
+    document.add_heading("How long it takes", 2)
+    table = document.add_table(rows=3, cols=2)
+    for row, cells in enumerate([("Step", "Time"), ("Checks", "10 minutes"), ("Infusion", "Test cell 30 min")]):
+        for column, text in enumerate(cells):
+            table.cell(row, column).text = text
+    document.add_heading("The infusion room", 1)
+    document.add_picture(png())
+    document.inline_shapes[0]._inline.docPr.set("descr", "A chair beside a drip stand")
+    add_footnotes(document, ["The footnote text, made up for this test."])
+    document.save(path)
+    return path
+
+
+def paragraphs_document(path: Path, *texts: str, build=None) -> Path:
+    """A titled document with a heading and the paragraphs given; ``build(document)`` adds more."""
+    document = Document()
+    document.add_heading("Warning test", 0)
+    document.add_heading("Dosing", 1)
+    for text in texts:
+        document.add_paragraph(text)
+    if build:
+        build(document)
+    document.save(path)
+    return path
+
+
+def imported(project, *args: str) -> tuple[int, str, str]:
+    return run("import", *args)
+
+
+# --- the clinic document ----------------------------------------------------------------------------
+
+
+EXPECTED_BODY = """\
+This leaflet explains an **iron infusion** and what *you* can do.[^1]
+
+Read more on [the clinic's website](https://example.org/iron).
+
+## Before the infusion
+
+1. Eat as usual.
+2. Bring with you:
+    - your list of medicines
+    - something to read
+3. Arrive on time.
+
+### How long it takes
+
+| Step | Time |
+| --- | --- |
+| Checks | 10 minutes |
+| Infusion | Test cell 30 min |
+
+## The infusion room
+
+![A chair beside a drip stand](images/article-1.png)
+
+[^1]: The footnote text, made up for this test.
+"""
+
+
+def test_clinic_document_becomes_markdown_that_builds(project):
+    source = clinic_document(project.root / "Iron infusion.docx")
+    code, out, err = imported(project, str(source))
+    assert code == 0, err
+    assert err == ""
+    folder = project.root / "content" / "iron-infusion"
+    assert out.splitlines() == [
+        "wrote  content/iron-infusion/images/article-1.png",
+        "wrote  content/iron-infusion/references.json",
+        "wrote  content/iron-infusion/article.md",
+        "Imported with 0 warnings. Next: edit content/iron-infusion/article.md, then run "
+        "'leafpress check content/iron-infusion' and 'leafpress build content/iron-infusion'."]
+    text = (folder / "article.md").read_text(encoding="utf-8")
+    front, body = text.split("\n---\n\n", 1)
+    assert 'title: "Iron infusion: what to expect"' in front.splitlines()
+    assert "language: en" in front.splitlines() and "audience: professionals" in front.splitlines()
+    assert body == EXPECTED_BODY
+    assert (folder / "references.json").read_text() == "[]\n"
+    with Image.open(folder / "images" / "article-1.png") as picture:
+        assert picture.size == (60, 40)
+
+    code, out, err = run("build", "content/iron-infusion", "--layout", "article")
+    assert code == 0, err
+    printed = pdf_text(project.root / "output" / "iron-infusion" / "article.en.pdf")
+    assert "Iron infusion: what to expect" in printed
+    assert "Before the infusion" in printed
+    assert "Test cell 30 min" in printed
+    assert "The footnote text, made up for this test." in printed
+
+
+def test_patient_leaflet_in_an_existing_topic(project):
+    project.topic("iron")
+    source = clinic_document(project.root / "leaflet.docx")
+    code, out, err = imported(project, str(source), "--topic", "iron", "--as", "patient.es")
+    assert code == 0, err
+    # The document says it is in English (python-docx's template): the mismatch is reported.
+    assert err == (f"{source.name}: warning: the document's language is 'en-US' but it was imported as "
+                   "patient.es: check that this is the right text\n")
+    text = (project.root / "content" / "iron" / "patient.es.md").read_text(encoding="utf-8")
+    assert "language: es" in text and "audience: patients" in text and "sources: []" in text
+    assert "![A chair beside a drip stand](images/patient-es-1.png)" in text
+    assert "references.json" not in out  # the topic's own references are kept
+
+
+def test_refuses_to_overwrite_without_force(project):
+    source = clinic_document(project.root / "iron.docx")
+    assert imported(project, str(source))[0] == 0
+    article = project.root / "content" / "iron" / "article.md"
+    article.write_text("edited by hand\n", encoding="utf-8")
+    code, _out, err = imported(project, str(source))
+    assert code == 1
+    assert err.splitlines() == [
+        "content/iron/article.md: error: already exists: give --force to replace it",
+        "content/iron/images/article-1.png: error: already exists: give --force to replace it",
+        "Stopped: 2 errors."]
+    assert article.read_text(encoding="utf-8") == "edited by hand\n"
+    code, _out, err = imported(project, str(source), "--force")
+    assert code == 0, err
+    assert article.read_text(encoding="utf-8").endswith(EXPECTED_BODY)
+    assert not list(article.parent.glob(".*.part"))
+
+
+@pytest.mark.parametrize('name, data, expected', [
+    ("notes.docx", b"Just some text, not a Word document.\n",
+     "notes.docx: error: is not a Word document (.docx): it is not a zip archive (File is not a zip file); "
+     "open it in Word and save it as 'Word Document (.docx)'"),
+    ("old.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
+     "old.docx: error: is an older Word document (.doc), not a .docx: open it in Word and save it as "
+     "'Word Document (.docx)'"),
+])
+def test_a_file_that_is_not_docx_is_one_error_line(project, name, data, expected):
+    (project.root / name).write_bytes(data)
+    code, _out, err = imported(project, name)
+    assert code == 1
+    assert err.splitlines() == [expected, "Stopped: 1 error."]
+    assert not (project.root / "content" / Path(name).stem).exists()
+
+
+def test_a_zip_without_a_document_and_a_zip_bomb_are_refused(project):
+    with zipfile.ZipFile(project.root / "photos.docx", "w") as archive:
+        archive.writestr("photo.txt", "not a document")
+    with zipfile.ZipFile(project.root / "bomb.docx", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"\0" * (65 * 2**20))  # 65 MiB of zeros pack to 64 KiB
+    assert (project.root / "bomb.docx").stat().st_size < 200_000
+    assert imported(project, "photos.docx")[2].splitlines()[0] == (
+        "photos.docx: error: is not a Word document (.docx): it is a zip archive without word/document.xml; "
+        "open it in Word and save it as 'Word Document (.docx)'")
+    assert imported(project, "bomb.docx")[2].splitlines()[0] == (
+        "bomb.docx: error: is not a Word document (.docx): its part 'word/document.xml' unpacks to more than "
+        "64 MiB")
+
+
+# --- what cannot be carried over -----------------------------------------------------------------
+
+
+def warnings_of(err: str) -> list[str]:
+    return [line for line in err.splitlines() if ": warning: " in line]
+
+
+def test_tracked_changes_are_imported_accepted_and_reported(project):
+    def tracked(document):
+        paragraph = document.add_paragraph("Take ")
+        paragraph._p.append(parse_xml(
+            f'<w:del {nsdecls("w")} w:id="1" w:author="A" w:date="2026-01-01T00:00:00Z"><w:r>'
+            '<w:delText>two</w:delText></w:r></w:del>'))
+        paragraph._p.append(parse_xml(
+            f'<w:ins {nsdecls("w")} w:id="2" w:author="A" w:date="2026-01-01T00:00:00Z"><w:r>'
+            '<w:t>one</w:t></w:r></w:ins>'))
+        paragraph.add_run(" tablet.")
+
+    source = paragraphs_document(project.root / "tracked.docx", "First paragraph.", build=tracked)
+    code, _out, err = imported(project, str(source))
+    assert code == 0, err
+    assert warnings_of(err) == [
+        "tracked.docx: warning: paragraph 4, under 'Dosing': tracked changes: the inserted text 'one' was kept "
+        "and the deleted text 'two' was left out (the changes accepted); check the wording, and accept or reject "
+        "the changes in Word before importing again"]
+    assert (project.root / "content" / "tracked" / "article.md").read_text().endswith(
+        "## Dosing\n\nFirst paragraph.\n\nTake one tablet.\n")
+
+
+def test_comments_are_reported(project):
+    def commented(document):
+        paragraph = document.add_paragraph("Give the dose slowly.")
+        document.add_comment(paragraph.runs, text="Check this with pharmacy", author="Dr Test")
+
+    source = paragraphs_document(project.root / "commented.docx", build=commented)
+    code, _out, err = imported(project, str(source))
+    assert code == 0, err
+    assert warnings_of(err) == [
+        "commented.docx: warning: paragraph 3, under 'Dosing': comment by 'Dr Test' 'Check this with pharmacy' "
+        "was not imported: act on it in the Markdown"]
+    assert "pharmacy" not in (project.root / "content" / "commented" / "article.md").read_text()
+
+
+def test_text_boxes_are_reported(project):
+    def boxed(document):
+        paragraph = document.add_paragraph("Before the box.")
+        paragraph._p.append(parse_xml(
+            f'<w:r {nsdecls("w")} {V_NS}><w:pict><v:shape id="box1" style="width:200pt;height:50pt">'
+            '<v:textbox><w:txbxContent><w:p><w:r><w:t>Call the clinic if unsure</w:t></w:r></w:p>'
+            '</w:txbxContent></v:textbox></v:shape></w:pict></w:r>'))
+
+    source = paragraphs_document(project.root / "boxed.docx", build=boxed)
+    code, _out, err = imported(project, str(source))
+    assert code == 0, err
+    assert warnings_of(err) == [
+        "boxed.docx: warning: paragraph 3, under 'Dosing': a text box 'Call the clinic if unsure' was imported "
+        "as ordinary paragraphs after this one: move its text where it belongs, or make it an admonition "
+        "(!!! note)"]
+
+
+def test_typed_numbering_is_reported_and_kept_as_text(project):
+    source = paragraphs_document(project.root / "typed.docx", "1. Stop eating at midnight.",
+                                 "2. Drink water until 6 am.", "a) if you take insulin, ask us.")
+    code, _out, err = imported(project, str(source))
+    assert code == 0, err
+    advice = ("is not a Word list: it was kept as text; make these paragraphs a Markdown list (\"1. \" or \"- \" "
+              "at the start of each line)")
+    assert warnings_of(err) == [
+        f"typed.docx: warning: paragraph 3, under 'Dosing': typed numbering '1.' {advice}",
+        f"typed.docx: warning: paragraph 4, under 'Dosing': typed numbering '2.' {advice}",
+        f"typed.docx: warning: paragraph 5, under 'Dosing': typed numbering 'a)' {advice}"]
+    assert (project.root / "content" / "typed" / "article.md").read_text().endswith(
+        "1\\. Stop eating at midnight.\n\n2\\. Drink water until 6 am.\n\na) if you take insulin, ask us.\n")
+
+
+def test_typed_citations_are_reported(project):
+    def superscript(document):
+        paragraph = document.add_paragraph("Pain fell by half")
+        paragraph.add_run("3,4").font.superscript = True
+        paragraph.add_run(" in 2 m")
+        paragraph.add_run("2").font.superscript = True  # a unit's power, not a citation
+        paragraph.add_run(" of skin.")
+
+    source = paragraphs_document(project.root / "cited.docx", "Ketamine helps [1] and [2, 5-7].",
+                                 "It was well tolerated (Smith and Jones, 2019; Lee et al. 2020a).",
+                                 build=superscript)
+    code, _out, err = imported(project, str(source))
+    assert code == 0, err
+    advice = "looks like a citation typed as text: cite the reference as [@key], with its key in references.json"
+    assert warnings_of(err) == [
+        f"cited.docx: warning: paragraph 3, under 'Dosing': '[1]' {advice}",
+        f"cited.docx: warning: paragraph 3, under 'Dosing': '[2, 5-7]' {advice}",
+        f"cited.docx: warning: paragraph 4, under 'Dosing': '(Smith and Jones, 2019; Lee et al. 2020a)' {advice}",
+        f"cited.docx: warning: paragraph 5, under 'Dosing': 'superscript 3,4' {advice}"]
+
+
+def test_equations_and_embedded_objects_are_reported(project):
+    def objects(document):
+        paragraph = document.add_paragraph("The dose is ")
+        paragraph._p.append(parse_xml(
+            '<m:oMath xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math">'
+            '<m:r><m:t>d = w × 0.5</m:t></m:r></m:oMath>'))
+        holder = document.add_paragraph()
+        holder._p.append(parse_xml(
+            f'<w:r {nsdecls("w")} {V_NS} {O_NS}><w:object><o:OLEObject Type="Embed" ProgID="Excel.Sheet.12" '
+            'ShapeID="s1" DrawAspect="Content"/></w:object></w:r>'))
+
+    source = paragraphs_document(project.root / "objects.docx", build=objects)
+    code, _out, err = imported(project, str(source))
+    assert code == 0, err
+    assert warnings_of(err) == [
+        "objects.docx: warning: paragraph 3, under 'Dosing': an equation ('d = w × 0.5') was not imported: write "
+        "it as text, or insert it as a picture",
+        "objects.docx: warning: paragraph 4, under 'Dosing': an embedded object ('Excel.Sheet.12') was not "
+        "imported: insert it in Word as a picture (PNG or JPEG) and import again, or add the picture to the "
+        "Markdown"]
+
+
+def test_text_that_looks_like_markup_is_escaped(project):
+    def table(document):
+        cells = document.add_table(rows=2, cols=1)
+        cells.cell(0, 0).text = "Dose"
+        cells.cell(1, 0).text = "5 | 10 mg"
+
+    source = paragraphs_document(project.root / "markup.docx", "<b>not bold</b> and [@not_a_key]",
+                                 "# not a heading", "- not a list", build=table)
+    code, _out, err = imported(project, str(source))
+    assert code == 0, err
+    assert (project.root / "content" / "markup" / "article.md").read_text().endswith(
+        "## Dosing\n\n&lt;b>not bold&lt;/b> and [\\@not\\_a\\_key]\n\n\\# not a heading\n\n\\- not a list\n\n"
+        "| Dose |\n| --- |\n| 5 \\| 10 mg |\n")
+    code, _out, err = run("build", "content/markup", "--layout", "article")
+    assert code == 0, err
+    printed = pdf_text(project.root / "output" / "markup" / "article.en.pdf")
+    assert "<b>not bold</b> and [@not_a_key]" in printed and "# not a heading" in printed
+    assert "5 | 10 mg" in printed
+
+
+def test_help_says_what_is_carried_over():
+    code, out, _err = run("import", "--help")
+    assert code == 0
+    assert "--as article|patient.<lang>" in out and "Example: leafpress import" in out
+
