@@ -76,9 +76,9 @@ def footnote_call(paragraph, number: int) -> None:
                                   f'<w:footnoteReference w:id="{number}"/></w:r>'))
 
 
-def png(width: int = 60, height: int = 40) -> io.BytesIO:
+def picture(kind: str = "PNG", width: int = 400, height: int = 260) -> io.BytesIO:
     data = io.BytesIO()
-    Image.new("RGB", (width, height), (30, 90, 160)).save(data, "PNG")
+    Image.new("RGB", (width, height), (30, 90, 160)).save(data, kind)
     data.seek(0)
     return data
 
@@ -109,7 +109,7 @@ def clinic_document(path: Path) -> Path:
         for column, text in enumerate(cells):
             table.cell(row, column).text = text
     document.add_heading("The infusion room", 1)
-    document.add_picture(png())
+    document.add_picture(picture())
     document.inline_shapes[0]._inline.docPr.set("descr", "A chair beside a drip stand")
     add_footnotes(document, ["The footnote text, made up for this test."])
     document.save(path)
@@ -182,8 +182,8 @@ def test_clinic_document_becomes_markdown_that_builds(project):
     assert "language: en" in front.splitlines() and "audience: professionals" in front.splitlines()
     assert body == EXPECTED_BODY
     assert (folder / "references.json").read_text() == "[]\n"
-    with Image.open(folder / "images" / "article-1.png") as picture:
-        assert picture.size == (60, 40)
+    with Image.open(folder / "images" / "article-1.png") as image:
+        assert image.size == (400, 260)
 
     code, out, err = run("build", "content/iron-infusion", "--layout", "article")
     assert code == 0, err
@@ -374,6 +374,29 @@ def test_equations_and_embedded_objects_are_reported(project):
         "Markdown"]
 
 
+def test_pictures_that_cannot_be_printed_or_are_linked_are_left_out(project):
+    def pictures(document):
+        document.add_picture(picture("TIFF"))
+        document.add_heading("Linked", 2)
+        document.add_picture(picture())
+        blip = document.inline_shapes[1]._inline.graphic.graphicData.pic.blipFill.blip
+        r_id = document.part.relate_to("https://example.invalid/chart.png", RT.IMAGE, is_external=True)
+        del blip.attrib["{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"]
+        blip.set("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}link", r_id)
+
+    source = paragraphs_document(project.root / "pictures.docx", build=pictures)
+    code, _out, err = imported(project, str(source))
+    assert code == 0, err
+    assert warnings_of(err) == [
+        "pictures.docx: warning: picture 1, under 'Dosing': its format 'image/tiff' cannot be printed: it was left "
+        "out; save the picture as PNG or JPEG and insert it again",
+        "pictures.docx: warning: picture 2, under 'Linked': it is linked to a file outside the document, which "
+        "leafpress does not fetch: it was left out; insert the picture itself in Word (not as a link) and import "
+        "again"]
+    assert not (project.root / "content" / "pictures" / "images").exists()
+    assert "![" not in (project.root / "content" / "pictures" / "article.md").read_text()
+
+
 def test_text_that_looks_like_markup_is_escaped(project):
     def table(document):
         cells = document.add_table(rows=2, cols=1)
@@ -399,3 +422,25 @@ def test_help_says_what_is_carried_over():
     assert code == 0
     assert "--as article|patient.<lang>" in out and "Example: leafpress import" in out
 
+
+
+def test_title_from_a_first_heading_and_merged_table_cells(project):
+    document = Document()
+    document.add_heading("Wound care", 1)
+    document.add_paragraph("Keep it dry.")
+    document.add_heading("Dressings", 2)
+    table = document.add_table(rows=3, cols=3)
+    for row, cells in enumerate([("Day", "Dressing", "Who"), ("1", "Film", "Nurse"), ("2", "", "You")]):
+        for column, text in enumerate(cells):
+            table.cell(row, column).text = text
+    table.cell(1, 1).merge(table.cell(2, 1))  # "Film" on days 1 and 2
+    document.save(project.root / "wound.docx")
+    code, _out, err = imported(project, "wound.docx")
+    assert code == 0, err
+    assert warnings_of(err) == [
+        "wound.docx: warning: table 1, under 'Dressings': it has merged cells, which Markdown tables cannot have: "
+        "each was split into cells of its own; check the table"]
+    text = (project.root / "content" / "wound" / "article.md").read_text(encoding="utf-8")
+    assert 'title: "Wound care"' in text
+    assert text.endswith("---\n\nKeep it dry.\n\n## Dressings\n\n| Day | Dressing | Who |\n| --- | --- | --- |\n"
+                         "| 1 | Film | Nurse |\n| 2 |  | You |\n")

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import mammoth
+from mammoth.docx.files import InvalidFileReferenceError
 from bs4 import BeautifulSoup
 from markdownify import MarkdownConverter
 
@@ -575,8 +576,11 @@ def _image(image: Any) -> tuple[str, bytes]:
     try:
         with image.open() as stream:
             data: bytes = stream.read(MAX_ENTRY_BYTES + 1)
-    except Exception as exc:  # noqa: BLE001 - a linked or broken picture is reported, not a traceback
-        return f"it cannot be read ({quote(exc, 80)}): it was left out; insert the picture itself, not a link", b""
+    except InvalidFileReferenceError:  # mammoth, reading no file outside the document
+        return ("it is linked to a file outside the document, which leafpress does not fetch: it was left out; "
+                "insert the picture itself in Word (not as a link) and import again", b"")
+    except Exception as exc:  # noqa: BLE001 - a broken picture is reported, not a traceback
+        return f"it cannot be read ({quote(exc, 80)}): it was left out", b""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
