@@ -206,6 +206,11 @@ def test_patient_leaflet_in_an_existing_topic(project):
     assert "language: es" in text and "audience: patients" in text and "sources: []" in text
     assert "![A chair beside a drip stand](images/patient-es-1.png)" in text
     assert "references.json" not in out  # the topic's own references are kept
+    code, out, err = run("build", "content/iron", "--layout", "patient")
+    assert code == 0, err
+    printed = " ".join(pdf_text(project.root / "output" / "iron" / "patient.es.pdf").split())
+    assert "Iron infusion: what to expect" in printed and "Test cell 30 min" in printed
+    assert "The footnote text, made up for this test." in printed  # the patient layout prints footnotes
 
 
 def test_refuses_to_overwrite_without_force(project):

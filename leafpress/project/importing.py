@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import mammoth
-from mammoth.docx.files import InvalidFileReferenceError
 from bs4 import BeautifulSoup
+from mammoth.docx.files import InvalidFileReferenceError
 from markdownify import MarkdownConverter
 
 from ..errors import LeafpressError, Problem, error, quote, warning
@@ -157,15 +157,17 @@ def import_docx(project: Project, source: Path, topic: str | None = None, target
         text = text.replace('subtitle: ""', f"subtitle: {_yaml_text(converted.subtitle)}", 1)
     text += converted.markdown
     written: list[Path] = []
-    for name, image in converted.images.items():
-        write_atomic(folder / name, image)
-        written.append(folder / name)
     references = folder / "references.json"
-    if not references.exists():
-        write_atomic(references, b"[]\n")
-        written.append(references)
-    write_atomic(markdown_path, text.encode("utf-8"))  # last: the Markdown never names a picture not yet written
-    written.append(markdown_path)
+    # The Markdown last: it never names a picture not yet written.
+    files = [*((folder / name, image) for name, image in converted.images.items()),
+             *([(references, b"[]\n")] if not references.exists() else []),
+             (markdown_path, text.encode("utf-8"))]
+    for path, data in files:
+        try:
+            write_atomic(path, data)
+        except OSError as exc:
+            raise LeafpressError([error(path, None, f"cannot be written ({exc.strerror or exc})")]) from None
+        written.append(path)
     return Imported(markdown_path, tuple(written), tuple(notes))
 
 
@@ -537,13 +539,16 @@ def _convert(source: Path, data: bytes, facts: _Facts, image_stem: str) -> _Conv
         link.unwrap()
 
     converter = _Converter()
-    body = converter.convert_soup(soup)
-    markdown_text = normalise_list_indentation(_tidy(body))
-    if notes:
+    try:
+        body = converter.convert_soup(soup)
         definitions = []
         for label, note_soup in notes:
             text = _tidy(converter.convert_soup(note_soup)).replace("\n", "\n    ")
             definitions.append(f"[^{label}]: {text}")
+    except RecursionError:  # tables in tables in tables...: markdownify recurses
+        raise _refuse(source, f"{NOT_DOCX}: its content is nested too deeply to convert") from None
+    markdown_text = normalise_list_indentation(_tidy(body))
+    if definitions:
         markdown_text += "\n\n" + "\n\n".join(definitions)
     markdown_text = re.sub(r"\ue000(\w+)\ue001", r"[^\1]", markdown_text).strip() + "\n"
 
