@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
@@ -449,3 +450,38 @@ def test_title_from_a_first_heading_and_merged_table_cells(project):
     assert 'title: "Wound care"' in text
     assert text.endswith("---\n\nKeep it dry.\n\n## Dressings\n\n| Day | Dressing | Who |\n| --- | --- | --- |\n"
                          "| 1 | Film | Nurse |\n| 2 |  | You |\n")
+
+
+def test_a_table_of_contents_and_cross_references_are_one_warning_each(project):
+    def contents(document):
+        for level, text in ((1, "Dosing"), (2, "Children")):
+            document.add_paragraph(style=document.styles.add_style(f"toc {level}", WD_STYLE_TYPE.PARAGRAPH)) \
+                .add_run(text)
+        paragraph = document.add_paragraph("See ")
+        paragraph._p.append(parse_xml(f'<w:hyperlink {nsdecls("w")} w:anchor="_Ref1"><w:r><w:t>Table 1</w:t>'
+                                      '</w:r></w:hyperlink>'))
+
+    source = paragraphs_document(project.root / "contents.docx", build=contents)
+    code, _out, err = imported(project, str(source))
+    assert code == 0, err
+    assert warnings_of(err) == [
+        "contents.docx: warning: the table of contents (2 lines) was left out: leafpress prints none in a leaflet",
+        "contents.docx: warning: links to places in the Word document ('Table 1') were imported as plain text: "
+        "link to a heading as [text](#heading-id) in the Markdown if they are needed"]
+    assert (project.root / "content" / "contents" / "article.md").read_text().endswith("## Dosing\n\nSee Table 1\n")
+
+
+def test_a_part_with_a_doctype_is_refused(project):
+    source = clinic_document(project.root / "entities.docx")
+    with zipfile.ZipFile(source) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts["word/styles.xml"] = parts["word/styles.xml"].replace(
+        b"?>", b'?><!DOCTYPE w:styles [<!ENTITY a "aaaaaaaaaa">]>', 1)
+    with zipfile.ZipFile(source, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    code, _out, err = imported(project, str(source))
+    assert code == 1
+    assert err.splitlines() == [
+        "entities.docx: error: is not a Word document (.docx): its part 'word/styles.xml' declares a DOCTYPE, "
+        "which Word never writes", "Stopped: 1 error."]

@@ -75,7 +75,7 @@ SAVE_AS_DOCX = "open it in Word and save it as 'Word Document (.docx)'"
 STYLE_MAP = """
 p[style-name='Title'] => h1.leafpress-title:fresh
 p[style-name='Subtitle'] => p.leafpress-subtitle:fresh
-"""
+""" + "".join(f"p[style-name='toc {level}'] => p.leafpress-toc:fresh\n" for level in range(1, 10))
 
 # "1." "2)" "a)" "(b)" "iv." "•" typed at a paragraph's start instead of Word's list numbering.
 TYPED_NUMBER = re.compile(r"\s*(\(?(?:\d{1,3}|[a-z]|[ivx]{1,5})[.)]|\([A-Z]\)|[A-Z]\)|[•·▪–])(?=\s)")
@@ -226,9 +226,14 @@ class _Package:
         if "word/document.xml" not in archive.namelist():
             raise _refuse(source, f"{NOT_DOCX}: it is a zip archive without word/document.xml; {SAVE_AS_DOCX}")
         for entry in entries:
-            if entry.filename.endswith((".xml", ".rels")):
-                head = cls._bytes(source, archive, entry.filename)[:4096]
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            if entry.filename.lower().endswith((".xml", ".rels")):
+                # Word writes its XML in UTF-8, without a DOCTYPE; one could declare entities (mammoth's parser
+                # would expand them), and UTF-16 would hide it from this byte search.
+                xml = cls._bytes(source, archive, entry.filename)
+                if xml.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\0" in xml[:100]:
+                    raise _refuse(source, f"{NOT_DOCX}: its part {quote(entry.filename)} is not UTF-8, "
+                                          "as Word writes it")
+                if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
                     raise _refuse(source, f"{NOT_DOCX}: its part {quote(entry.filename)} declares a DOCTYPE, "
                                           "which Word never writes")
         return cls(source, archive)
@@ -404,8 +409,10 @@ def _inspect(source: Path, package: _Package) -> _Facts:
         for kind in _embedded(paragraph):
             note(f"an embedded {kind} was not imported: insert it in Word as a picture (PNG or JPEG) and import "
                  "again, or add the picture to the Markdown")
-        level = _heading_level(names.get(style, style.lower()))
-        numbered = (paragraph.find(f"{W}pPr/{W}numPr/{W}numId") is not None or style in numbered_styles)
+        style_name = names.get(style, style.lower())
+        level = _heading_level(style_name)
+        numbered = (paragraph.find(f"{W}pPr/{W}numPr/{W}numId") is not None or style in numbered_styles
+                    or style_name.startswith("toc "))  # a table of contents' "1. Introduction" is left out
         if level is None and not numbered:
             typed = TYPED_NUMBER.match(own_text)
             if typed:
@@ -529,14 +536,27 @@ def _convert(source: Path, data: bytes, facts: _Facts, image_stem: str) -> _Conv
             note(f"table {number}, {_under(table)}: a list or table inside a cell was flattened to text; "
                  "check the table")
     notes = _take_notes(soup)
+    contents = soup.find_all("p", class_="leafpress-toc")
+    if contents:
+        note(f"the table of contents ({len(contents)} lines) was left out: leafpress prints none in a leaflet")
+        for line in contents:
+            line.decompose()
+    cross_references = []
     for link in soup.find_all("a"):
         href = str(link.get("href", ""))
         if re.match(r"(?:https?|mailto|tel):", href, re.I):
             continue
-        what = "a place in the Word document" if href.startswith("#") else quote(href)
-        note(f"link {quote(link.get_text(' ', strip=True), 40)}, {_under(link)}: a link to {what} cannot be "
-             "kept: it was imported as plain text")
+        if href.startswith("#"):
+            cross_references.append(link.get_text(" ", strip=True))
+        else:
+            note(f"link {quote(link.get_text(' ', strip=True), 40)}, {_under(link)}: a link to {quote(href)} "
+                 "is not a web address: it was imported as plain text")
         link.unwrap()
+    if cross_references:
+        shown = ", ".join(quote(text, 30) for text in cross_references[:5])
+        more = f" and {len(cross_references) - 5} more" if len(cross_references) > 5 else ""
+        note(f"links to places in the Word document ({shown}{more}) were imported as plain text: link to a "
+             "heading as [text](#heading-id) in the Markdown if they are needed")
 
     converter = _Converter()
     try:
