@@ -485,3 +485,19 @@ def test_a_part_with_a_doctype_is_refused(project):
     assert err.splitlines() == [
         "entities.docx: error: is not a Word document (.docx): its part 'word/styles.xml' declares a DOCTYPE, "
         "which Word never writes", "Stopped: 1 error."]
+
+
+def test_a_damaged_zip_entry_is_one_error_line(project):
+    source = clinic_document(project.root / "damaged.docx")
+    data = bytearray(source.read_bytes())
+    with zipfile.ZipFile(source) as archive:
+        entry = archive.getinfo("word/document.xml")
+    start = entry.header_offset + 30 + len(entry.filename.encode()) + len(entry.extra)
+    data[start + 40:start + 80] = b"\xff" * 40  # inside the compressed text
+    source.write_bytes(bytes(data))
+    code, _out, err = imported(project, str(source))
+    assert code == 1
+    first, stopped = err.splitlines()
+    assert first.startswith("damaged.docx: error: is not a Word document (.docx): its part 'word/document.xml' "
+                            "cannot be unpacked (")
+    assert stopped == "Stopped: 1 error."

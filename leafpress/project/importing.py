@@ -32,6 +32,7 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -242,7 +243,8 @@ class _Package:
     def _bytes(source: Path, archive: zipfile.ZipFile, name: str) -> bytes:
         try:
             return archive.read(name)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError,
+                RuntimeError) as exc:  # RuntimeError: an encrypted entry
             raise _refuse(source, f"{NOT_DOCX}: its part {quote(name)} cannot be unpacked ({exc})") from None
 
     def xml(self, name: str) -> Any | None:  # an lxml element, or None when the part is missing
