@@ -432,6 +432,7 @@ def test_help_says_what_is_carried_over():
 
 def test_title_from_a_first_heading_and_merged_table_cells(project):
     document = Document()
+    document.add_picture(picture())  # the clinic's logo, before the title
     document.add_heading("Wound care", 1)
     document.add_paragraph("Keep it dry.")
     document.add_heading("Dressings", 2)
@@ -444,11 +445,14 @@ def test_title_from_a_first_heading_and_merged_table_cells(project):
     code, _out, err = imported(project, "wound.docx")
     assert code == 0, err
     assert warnings_of(err) == [
+        "wound.docx: warning: picture 'images/article-1.png', before the first heading: it has no description "
+        "(alt text): write one between the brackets of ![...], for readers who cannot see it (it is printed as "
+        "its caption)",
         "wound.docx: warning: table 1, under 'Dressings': it has merged cells, which Markdown tables cannot have: "
         "each was split into cells of its own; check the table"]
     text = (project.root / "content" / "wound" / "article.md").read_text(encoding="utf-8")
     assert 'title: "Wound care"' in text
-    assert text.endswith("---\n\nKeep it dry.\n\n## Dressings\n\n| Day | Dressing | Who |\n| --- | --- | --- |\n"
+    assert text.endswith("---\n\n![](images/article-1.png)\n\nKeep it dry.\n\n## Dressings\n\n| Day | Dressing | Who |\n| --- | --- | --- |\n"
                          "| 1 | Film | Nurse |\n| 2 |  | You |\n")
 
 
@@ -501,3 +505,21 @@ def test_a_damaged_zip_entry_is_one_error_line(project):
     assert first.startswith("damaged.docx: error: is not a Word document (.docx): its part 'word/document.xml' "
                             "cannot be unpacked (")
     assert stopped == "Stopped: 1 error."
+
+
+def test_bad_topic_names_and_targets(project):
+    source = clinic_document(project.root / "iron.docx")
+    code, _out, err = imported(project, str(source), "--topic", "Iron Infusion", "--as", "leaflet")
+    assert code == 1
+    assert err.splitlines() == [
+        "leafpress: error: topic name 'Iron Infusion' must be lower-case letters, digits and hyphens, such as "
+        "'ketamine-neuropathic-pain': give one with --topic",
+        "leafpress: error: --as 'leaflet' must be one of article, patient.en, patient.es",
+        "Stopped: 2 errors."]
+    config = project.root / "leafpress.yaml"
+    config.write_text(config.read_text().replace("languages: [en, es]", "languages: [en]"))
+    code, _out, err = imported(project, str(source), "--as", "patient.es")
+    assert err.splitlines() == [
+        "leafpress: error: --as patient.es: 'es' is not in 'languages' in leafpress.yaml, so the leaflet would not "
+        "be built: add it there first", "Stopped: 1 error."]
+    assert not (project.root / "content" / "iron").exists()

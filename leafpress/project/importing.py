@@ -117,6 +117,9 @@ def import_docx(project: Project, source: Path, topic: str | None = None, target
                               "hyphens, such as 'ketamine-neuropathic-pain': give one with --topic"))
     if target not in TARGETS:
         problems.append(error(None, None, f"--as {quote(target)} must be one of {', '.join(TARGETS)}"))
+    elif target != "article" and target.split(".", 1)[1] not in project.config.languages:
+        problems.append(error(None, None, f"--as {target}: {quote(target.split('.', 1)[1])} is not in 'languages' "
+                              "in leafpress.yaml, so the leaflet would not be built: add it there first"))
     if problems:
         raise LeafpressError(problems)
     folder = project.content_dir / topic
@@ -529,6 +532,9 @@ def _convert(source: Path, data: bytes, facts: _Facts, image_stem: str) -> _Conv
         if src in refused:
             note(f"picture {src.split(':')[1]}, {_under(image)}: {refused[src]}")
             image.decompose()
+        elif not image.get("alt"):
+            note(f"picture {quote(src)}, {_under(image)}: it has no description (alt text): write one between "
+                 "the brackets of ![...], for readers who cannot see it (it is printed as its caption)")
     for number, table in enumerate(soup.find_all("table"), 1):
         if table.find(["td", "th"], attrs={"rowspan": True}) or table.find(["td", "th"], attrs={"colspan": True}):
             _unmerge(table)
@@ -630,8 +636,9 @@ def _take_title(soup: Any) -> tuple[str | None, str | None]:
     """Remove the title (Title style, else a heading before any text) and subtitle; return their text."""
     title = soup.find("h1", class_="leafpress-title")
     if title is None:
+        # A picture before it (the clinic's logo) does not stop a heading from being the title.
         first = next((element for element in soup.find_all(True, recursive=False)
-                      if element.get_text(strip=True) or element.find("img")), None)
+                      if element.get_text(strip=True)), None)
         if first is not None and re.fullmatch(r"h[1-6]", first.name):
             title = first
     subtitle = soup.find("p", class_="leafpress-subtitle")
