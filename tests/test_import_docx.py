@@ -452,8 +452,8 @@ def test_title_from_a_first_heading_and_merged_table_cells(project):
         "each was split into cells of its own; check the table"]
     text = (project.root / "content" / "wound" / "article.md").read_text(encoding="utf-8")
     assert 'title: "Wound care"' in text
-    assert text.endswith("---\n\n![](images/article-1.png)\n\nKeep it dry.\n\n## Dressings\n\n| Day | Dressing | Who |\n| --- | --- | --- |\n"
-                         "| 1 | Film | Nurse |\n| 2 |  | You |\n")
+    assert text.endswith("---\n\n![](images/article-1.png)\n\nKeep it dry.\n\n## Dressings\n\n"
+                         "| Day | Dressing | Who |\n| --- | --- | --- |\n| 1 | Film | Nurse |\n| 2 |  | You |\n")
 
 
 def test_a_table_of_contents_and_cross_references_are_one_warning_each(project):
