@@ -324,7 +324,8 @@ def test_text_boxes_are_reported(project):
 
 def test_typed_numbering_is_reported_and_kept_as_text(project):
     source = paragraphs_document(project.root / "typed.docx", "1. Stop eating at midnight.",
-                                 "2. Drink water until 6 am.", "a) if you take insulin, ask us.")
+                                 "2. Drink water until 6 am.", "a) if you take insulin, ask us.",
+                                 build=lambda document: document.add_heading("2.1 Afterwards", 2))
     code, _out, err = imported(project, str(source))
     assert code == 0, err
     advice = ("is not a Word list: it was kept as text; make these paragraphs a Markdown list (\"1. \" or \"- \" "
@@ -332,9 +333,12 @@ def test_typed_numbering_is_reported_and_kept_as_text(project):
     assert warnings_of(err) == [
         f"typed.docx: warning: paragraph 3, under 'Dosing': typed numbering '1.' {advice}",
         f"typed.docx: warning: paragraph 4, under 'Dosing': typed numbering '2.' {advice}",
-        f"typed.docx: warning: paragraph 5, under 'Dosing': typed numbering 'a)' {advice}"]
+        f"typed.docx: warning: paragraph 5, under 'Dosing': typed numbering 'a)' {advice}",
+        "typed.docx: warning: paragraph 6, under 'Dosing': the heading's typed number '2.1' was kept: layouts "
+        "that number headings (the article) would print it twice; remove it in the Markdown"]
     assert (project.root / "content" / "typed" / "article.md").read_text().endswith(
-        "1\\. Stop eating at midnight.\n\n2\\. Drink water until 6 am.\n\na) if you take insulin, ask us.\n")
+        "1\\. Stop eating at midnight.\n\n2\\. Drink water until 6 am.\n\na) if you take insulin, ask us.\n\n"
+        "### 2.1 Afterwards\n")
 
 
 def test_typed_citations_are_reported(project):

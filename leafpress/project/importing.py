@@ -80,6 +80,8 @@ p[style-name='Subtitle'] => p.leafpress-subtitle:fresh
 
 # "1." "2)" "a)" "(b)" "iv." "•" typed at a paragraph's start instead of Word's list numbering.
 TYPED_NUMBER = re.compile(r"\s*(\(?(?:\d{1,3}|[a-z]|[ivx]{1,5})[.)]|\([A-Z]\)|[A-Z]\)|[•·▪–])(?=\s)")
+# "2.1 Dosing": a heading numbered by hand.
+HEADING_NUMBER = re.compile(r"\s*(\d{1,2}(?:\.\d{1,2})*\.?)(?=\s)")
 # Citations typed as text: "[1]", "[2, 5-7]", "(Smith 2019)", "(Smith and Jones, 2019; Lee et al. 2020a)".
 TYPED_BRACKET = re.compile(r"\[\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\]")
 _AUTHOR_YEAR = r"[A-Z][\w'’-]+(?:\s+et\s+al\.?|\s+(?:and|&|y)\s+[A-Z][\w'’-]+)?,?\s+(?:19|20)\d\d[a-z]?"
@@ -418,6 +420,10 @@ def _inspect(source: Path, package: _Package) -> _Facts:
         level = _heading_level(style_name)
         numbered = (paragraph.find(f"{W}pPr/{W}numPr/{W}numId") is not None or style in numbered_styles
                     or style_name.startswith("toc "))  # a table of contents' "1. Introduction" is left out
+        heading_number = HEADING_NUMBER.match(own_text) if level else None
+        if heading_number and not numbered:
+            note(f"the heading's typed number {quote(heading_number.group(1))} was kept: layouts that number "
+                 "headings (the article) would print it twice; remove it in the Markdown")
         if level is None and not numbered:
             typed = TYPED_NUMBER.match(own_text)
             if typed:
