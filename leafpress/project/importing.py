@@ -47,7 +47,7 @@ from ..finish.files import write_atomic
 from ..source.lists import normalise_list_indentation
 from ..source.safefile import FileRefused, FileTooLarge, read_bytes, size_words
 from .config import Project
-from .scaffold import SLUG, TEXT, front_matter
+from .scaffold import SLUG, TEXT, _yaml_text, front_matter
 
 MAX_DOCX_BYTES = 100 * 2**20
 # A zip's directory says how large each entry unpacks; a bomb says "very". The limits are far above any
@@ -175,10 +175,6 @@ def import_docx(project: Project, source: Path, topic: str | None = None, target
             raise LeafpressError([error(path, None, f"cannot be written ({exc.strerror or exc})")]) from None
         written.append(path)
     return Imported(markdown_path, tuple(written), tuple(notes))
-
-
-def _yaml_text(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 # --- reading the package -----------------------------------------------------------------
@@ -385,8 +381,10 @@ def _inspect(source: Path, package: _Package) -> _Facts:
         style = _val(paragraph, f"{W}pPr/{W}pStyle") or ""
         own_text = _own_text(paragraph)
         # Tracked changes: mammoth reads the document as it would be with every change accepted.
-        inserted = [_text(node) for node in paragraph.iter(W + "ins", W + "moveTo")]
-        deleted = [_text(node, deleted=True) for node in paragraph.iter(W + "del", W + "moveFrom")]
+        inserted = [_text(node) for node in paragraph.iter(W + "ins", W + "moveTo")
+                    if not _inside(node, paragraph, (W + "txbxContent",))]
+        deleted = [_text(node, deleted=True) for node in paragraph.iter(W + "del", W + "moveFrom")
+                   if not _inside(node, paragraph, (W + "txbxContent",))]
         inserted, deleted = [text for text in inserted if text], [text for text in deleted if text]
         if inserted or deleted:
             what = []
