@@ -445,6 +445,7 @@ def test_title_from_a_first_heading_and_merged_table_cells(project):
         for column, text in enumerate(cells):
             table.cell(row, column).text = text
     table.cell(1, 1).merge(table.cell(2, 1))  # "Film" on days 1 and 2
+    document.add_picture(picture())  # the logo again: the same file
     document.save(project.root / "wound.docx")
     code, _out, err = imported(project, "wound.docx")
     assert code == 0, err
@@ -457,7 +458,9 @@ def test_title_from_a_first_heading_and_merged_table_cells(project):
     text = (project.root / "content" / "wound" / "article.md").read_text(encoding="utf-8")
     assert 'title: "Wound care"' in text
     assert text.endswith("---\n\n![](images/article-1.png)\n\nKeep it dry.\n\n## Dressings\n\n"
-                         "| Day | Dressing | Who |\n| --- | --- | --- |\n| 1 | Film | Nurse |\n| 2 |  | You |\n")
+                         "| Day | Dressing | Who |\n| --- | --- | --- |\n| 1 | Film | Nurse |\n| 2 |  | You |\n\n"
+                         "![](images/article-1.png)\n")
+    assert [path.name for path in (project.root / "content" / "wound" / "images").iterdir()] == ["article-1.png"]
 
 
 def test_a_table_of_contents_and_cross_references_are_one_warning_each(project):

@@ -494,14 +494,19 @@ def _convert(source: Path, data: bytes, facts: _Facts, image_stem: str) -> _Conv
     images: dict[str, bytes] = {}
     refused: dict[str, str] = {}  # placeholder src -> why
 
+    names: dict[bytes, str] = {}  # a picture used twice (a logo on every page) is written once
+    pictures = 0
+
     def convert_image(image: Any) -> dict[str, str]:
-        number = len(images) + len(refused) + 1
+        nonlocal pictures
+        pictures += 1
         reason, data = _image(image)
         if reason:
-            src = f"refused:{number}"
+            src = f"refused:{pictures}"
             refused[src] = reason
             return {"src": src}
-        name = f"images/{image_stem}-{number}.{IMAGE_TYPES[image.content_type]}"
+        name = names.get(data) or f"images/{image_stem}-{len(images) + 1}.{IMAGE_TYPES[image.content_type]}"
+        names[data] = name
         images[name] = data
         alt = re.sub(r"\s+", " ", image.alt_text or "").strip()
         return {"src": name, "alt": alt} if alt else {"src": name}
@@ -531,12 +536,14 @@ def _convert(source: Path, data: bytes, facts: _Facts, image_stem: str) -> _Conv
 
     title, subtitle = _take_title(soup)
     _move_headings(soup)
+    undescribed: set[str] = set()
     for image in soup.find_all("img"):
-        src = image.get("src", "")
+        src = str(image.get("src", ""))
         if src in refused:
             note(f"picture {src.split(':')[1]}, {_under(image)}: {refused[src]}")
             image.decompose()
-        elif not image.get("alt"):
+        elif not image.get("alt") and src not in undescribed:
+            undescribed.add(src)
             note(f"picture {quote(src)}, {_under(image)}: it has no description (alt text): write one between "
                  "the brackets of ![...], for readers who cannot see it (it is printed as its caption)")
     for number, table in enumerate(soup.find_all("table"), 1):
