@@ -413,18 +413,25 @@ def test_text_that_looks_like_markup_is_escaped(project):
         cells.cell(0, 0).text = "Dose"
         cells.cell(1, 0).text = "5 | 10 mg"
 
+    def table_link_and_picture(document):
+        table(document)
+        add_link(document.add_paragraph(), "a link", "https://example.org/a b(c)")
+        document.add_picture(picture())
+        document.inline_shapes[0]._inline.docPr.set("descr", "Scores [1] by @week, *not* emphasis")
+
     source = paragraphs_document(project.root / "markup.docx", "<b>not bold</b> and [@not_a_key]",
-                                 "# not a heading", "- not a list", build=table)
+                                 "# not a heading", "- not a list", build=table_link_and_picture)
     code, _out, err = imported(project, str(source))
     assert code == 0, err
     assert (project.root / "content" / "markup" / "article.md").read_text().endswith(
         "## Dosing\n\n&lt;b>not bold&lt;/b> and [\\@not\\_a\\_key]\n\n\\# not a heading\n\n\\- not a list\n\n"
-        "| Dose |\n| --- |\n| 5 \\| 10 mg |\n")
+        "| Dose |\n| --- |\n| 5 \\| 10 mg |\n\n[a link](https://example.org/a%20b%28c%29)\n\n"
+        "![Scores \\[1\\] by \\@week, \\*not\\* emphasis](images/article-1.png)\n")
     code, _out, err = run("build", "content/markup", "--layout", "article")
     assert code == 0, err
     printed = pdf_text(project.root / "output" / "markup" / "article.en.pdf")
     assert "<b>not bold</b> and [@not_a_key]" in printed and "# not a heading" in printed
-    assert "5 | 10 mg" in printed
+    assert "5 | 10 mg" in printed and "Scores [1] by @week, *not* emphasis" in printed
 
 
 def test_help_says_what_is_carried_over():

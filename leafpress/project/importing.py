@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+import urllib.parse
 import warnings
 import zipfile
 import zlib
@@ -564,6 +565,8 @@ def _convert(source: Path, data: bytes, facts: _Facts, image_stem: str) -> _Conv
     for link in soup.find_all("a"):
         href = str(link.get("href", ""))
         if re.match(r"(?:https?|mailto|tel):", href, re.I):
+            # Spaces, brackets and quotes would end a Markdown link early.
+            link["href"] = urllib.parse.quote(href, safe=":/?#@!$&'*+,;=%~[]")
             continue
         if href.startswith("#"):
             cross_references.append(link.get_text(" ", strip=True))
@@ -749,6 +752,11 @@ class _Converter(MarkdownConverter):
         if parent_tags & {"td", "th"}:
             text = text.replace("|", "\\|")
         return str(text)
+
+    def convert_img(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        # The description is text too (leafpress prints it as the caption): escaped like any other.
+        el["alt"] = re.sub(r"([\[\]])", r"\\\1", self.escape(str(el.get("alt") or ""), set()))
+        return str(super().convert_img(el, text, parent_tags))  # type: ignore[misc]
 
     def convert_p(self, el: Any, text: str, parent_tags: set[str]) -> str:
         return str(super().convert_p(el, _escape_start(text), parent_tags))  # type: ignore[misc]
