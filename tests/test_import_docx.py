@@ -537,3 +537,30 @@ def test_bad_topic_names_and_targets(project):
         "leafpress: error: --as patient.es: 'es' is not in 'languages' in leafpress.yaml, so the leaflet would not "
         "be built: add it there first", "Stopped: 1 error."]
     assert not (project.root / "content" / "iron").exists()
+
+
+def test_title_and_language_from_the_document_properties(project):
+    document = Document()
+    document.core_properties.title = "Cuidados de la herida"
+    document.core_properties.language = "es-ES"
+    document.add_paragraph("Mantenga la herida seca.")
+    document.add_heading("Apósitos", 1)
+    document.save(project.root / "herida.docx")
+    code, _out, err = imported(project, "herida.docx")
+    assert code == 0, err
+    assert err == ""
+    text = (project.root / "content" / "herida" / "article.md").read_text(encoding="utf-8")
+    assert 'title: "Cuidados de la herida"' in text and "language: es" in text
+    assert 'audience_notice: "Para profesionales sanitarios."' in text  # the Spanish front matter of 'new'
+    assert text.endswith("---\n\nMantenga la herida seca.\n\n## Apósitos\n")
+
+
+def test_no_title_anywhere_is_a_warning(project):
+    document = Document()
+    document.add_paragraph("Text without a title.")
+    document.save(project.root / "untitled.docx")
+    code, _out, err = imported(project, "untitled.docx")
+    assert code == 0, err
+    assert warnings_of(err) == [
+        "untitled.docx: warning: the document has no title (no Title style, no heading before the text, no title "
+        "in its properties): it is called 'untitled'; set 'title' in the front matter"]
