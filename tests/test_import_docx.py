@@ -322,6 +322,36 @@ def test_text_boxes_are_reported(project):
         "(!!! note)"]
 
 
+MC_NS = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+WPS_NS = 'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"'
+WP_NS = 'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"'
+A_NS = 'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+
+
+def test_a_text_box_as_word_writes_it_now_is_reported_once(project):
+    """Word 2010 and later: a DrawingML text box, with the same box in VML as a fallback for older readers."""
+    box = '<w:txbxContent><w:p><w:r><w:t>Fast from midnight</w:t></w:r></w:p></w:txbxContent>'
+
+    def boxed(document):
+        paragraph = document.add_paragraph("Before the box.")
+        paragraph._p.append(parse_xml(
+            f'<w:r {nsdecls("w")} {V_NS} {MC_NS} {WPS_NS} {WP_NS} {A_NS}><mc:AlternateContent>'
+            '<mc:Choice Requires="wps"><w:drawing><wp:anchor><a:graphic>'
+            '<a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><wps:wsp>'
+            f'<wps:txbx>{box}</wps:txbx></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice>'
+            f'<mc:Fallback><w:pict><v:shape><v:textbox>{box}</v:textbox></v:shape></w:pict></mc:Fallback>'
+            '</mc:AlternateContent></w:r>'))
+
+    source = paragraphs_document(project.root / "modern.docx", build=boxed)
+    code, _out, err = imported(project, str(source))
+    assert code == 0, err
+    assert warnings_of(err) == [
+        "modern.docx: warning: paragraph 3, under 'Dosing': a text box 'Fast from midnight' was imported as "
+        "ordinary paragraphs after this one: move its text where it belongs, or make it an admonition (!!! note)"]
+    assert (project.root / "content" / "modern" / "article.md").read_text().endswith(
+        "Before the box.\n\nFast from midnight\n")
+
+
 def test_typed_numbering_is_reported_and_kept_as_text(project):
     source = paragraphs_document(project.root / "typed.docx", "1. Stop eating at midnight.",
                                  "2. Drink water until 6 am.", "a) if you take insulin, ask us.",
