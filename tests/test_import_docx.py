@@ -60,21 +60,27 @@ def add_link(paragraph, text: str, url: str) -> None:
         f'<w:hyperlink {nsdecls("w", "r")} r:id="{r_id}"><w:r><w:t>{text}</w:t></w:r></w:hyperlink>'))
 
 
-def add_footnotes(document, notes: list[str]) -> None:
-    """The footnotes part python-docx cannot write: separators, then the notes, ids 1..n."""
-    body = "".join(f'<w:footnote w:id="{number}"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve">'
-                   f' {text}</w:t></w:r></w:p></w:footnote>' for number, text in enumerate(notes, 1))
-    xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes {W_NS}>'
-           '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
-           '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r>'
-           f'</w:p></w:footnote>{body}</w:footnotes>')
-    part = Part(PackURI("/word/footnotes.xml"), FOOTNOTES_TYPE, xml.encode(), document.part.package)
-    document.part.relate_to(part, RT.FOOTNOTES)
+def add_footnotes(document, notes: list[str], kind: str = "footnote") -> None:
+    """The footnotes (or endnotes) part python-docx cannot write: separators, then the notes, ids 1..n.
+
+    A note's paragraphs are separated by a blank line in its text.
+    """
+    def paragraphs(text: str) -> str:
+        return "".join(f'<w:p><w:r><w:t xml:space="preserve"> {part}</w:t></w:r></w:p>' for part in text.split("\n\n"))
+
+    body = "".join(f'<w:{kind} w:id="{number}">{paragraphs(text)}</w:{kind}>' for number, text in enumerate(notes, 1))
+    xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:{kind}s {W_NS}>'
+           f'<w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>'
+           f'<w:{kind} w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r>'
+           f'</w:p></w:{kind}>{body}</w:{kind}s>')
+    content_type = FOOTNOTES_TYPE.replace("footnotes", f"{kind}s")
+    part = Part(PackURI(f"/word/{kind}s.xml"), content_type, xml.encode(), document.part.package)
+    document.part.relate_to(part, RT.FOOTNOTES if kind == "footnote" else RT.ENDNOTES)
 
 
-def footnote_call(paragraph, number: int) -> None:
+def footnote_call(paragraph, number: int, kind: str = "footnote") -> None:
     paragraph._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
-                                  f'<w:footnoteReference w:id="{number}"/></w:r>'))
+                                  f'<w:{kind}Reference w:id="{number}"/></w:r>'))
 
 
 def picture(kind: str = "PNG", width: int = 400, height: int = 260) -> io.BytesIO:
@@ -594,3 +600,24 @@ def test_no_title_anywhere_is_a_warning(project):
     assert warnings_of(err) == [
         "untitled.docx: warning: the document has no title (no Title style, no heading before the text, no title "
         "in its properties): it is called 'untitled'; set 'title' in the front matter"]
+
+
+def test_endnotes_and_notes_of_several_paragraphs_become_footnotes(project):
+    def notes(document):
+        paragraph = document.add_paragraph("Rest for a day.")
+        footnote_call(paragraph, 1, "endnote")
+        paragraph.add_run(" Drink water.")
+        footnote_call(paragraph, 1)
+        add_footnotes(document, ["First paragraph of a note.\n\nIts second paragraph."])
+        add_footnotes(document, ["An endnote."], "endnote")
+
+    source = paragraphs_document(project.root / "notes.docx", build=notes)
+    code, _out, err = imported(project, str(source))
+    assert code == 0, err
+    text = (project.root / "content" / "notes" / "article.md").read_text(encoding="utf-8")
+    assert text.endswith("## Dosing\n\nRest for a day.[^1] Drink water.[^2]\n\n[^1]: An endnote.\n\n"
+                         "[^2]: First paragraph of a note.\n\n    Its second paragraph.\n")
+    code, _out, err = run("build", "content/notes", "--layout", "article")
+    assert code == 0, err
+    printed = pdf_text(project.root / "output" / "notes" / "article.en.pdf")
+    assert "An endnote." in printed and "Its second paragraph." in printed

@@ -585,7 +585,7 @@ def _convert(source: Path, data: bytes, facts: _Facts, image_stem: str) -> _Conv
         body = converter.convert_soup(soup)
         definitions = []
         for label, note_soup in notes:
-            text = _tidy(converter.convert_soup(note_soup)).replace("\n", "\n    ")
+            text = re.sub(r"\n(?=.)", "\n    ", _tidy(converter.convert_soup(note_soup)))  # its later lines indented
             definitions.append(f"[^{label}]: {text}")
     except RecursionError:  # tables in tables in tables...: markdownify recurses
         raise _refuse(source, f"{NOT_DOCX}: its content is nested too deeply to convert") from None
