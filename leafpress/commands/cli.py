@@ -455,6 +455,48 @@ def translated(file: Path, source: Path | None) -> None:
     if loaded is not None:
         _print_problems(translation_problems(marked.path, loaded.meta, loaded.yaml, loaded.body,
                                              loaded.body_first_line))
+@main.command(name="import")
+@click.argument("source", metavar="FILE.docx", type=click.Path(path_type=Path))
+@click.option("--topic", metavar="NAME",
+              help="The topic folder in content/ (default: made from the file's name). Created, with an empty "
+                   "references.json, if it does not exist.")
+@click.option("--as", "target", metavar="article|patient.<lang>", default="article", show_default=True,
+              help="What the document becomes: the article, or the patient leaflet in a language "
+                   "(patient.en, patient.es).")
+@click.option("--force", is_flag=True, help="Replace the Markdown file and pictures of an earlier import.")
+def import_command(source: Path, topic: str | None, target: str, force: bool) -> None:
+    """Turn a Word document (.docx) into a topic's Markdown.
+
+    Writes content/<topic>/<article|patient.LANG>.md with the front matter
+    'leafpress new' writes (title from the document's Title style, a heading
+    before its text, or its properties; language from --as or the document)
+    and the text: headings, lists, tables, bold and italic, links, footnotes
+    ([^n]) and pictures (saved in content/<topic>/images/).
+
+    What Markdown cannot hold is listed as warnings, each with the paragraph
+    it is in (counted from the document's start, table cells included):
+    tracked changes (the text is imported with the changes accepted),
+    comments, text boxes, typed numbering, citations typed as text (cite them
+    as [@key]), equations and embedded objects. Refuses to replace an
+    existing file without --force.
+
+    Example: leafpress import "Ketamine infusion.docx" --topic ketamine-infusion --as patient.en
+    """
+    from ..project.importing import import_docx
+
+    try:
+        project = load_project()
+        imported = import_docx(project, source, topic, target, force)
+    except LeafpressError as exc:
+        _fail(exc)
+        return
+    _print_problems(imported.problems)
+    for path in imported.files:
+        echo(f"wrote  {display_path(path)}")
+    folder = imported.markdown.parent
+    warnings = plural(len(imported.problems), "warning")
+    echo(f"Imported with {warnings}. Next: edit {display_path(imported.markdown)}, then run "
+         f"'leafpress check {display_path(folder)}' and 'leafpress build {display_path(folder)}'.")
 
 
 @main.command(name="list")

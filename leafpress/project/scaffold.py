@@ -219,6 +219,28 @@ def _yaml_text(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def front_matter(project: Project, kind: str, title: str, language: str, today: datetime.date,
+                 extra: str = "", subtitle: str | None = None) -> str:
+    """The front matter `leafpress new` writes in ``language``: ``kind`` 'article' or 'patient', every
+    field explained; ``extra`` is added after the kind's own last fields, ``subtitle`` replaces the kind's.
+
+    ``leafpress import`` writes the same, so an imported topic reads like a new one.
+    """
+    words = TEXT[language]
+    if kind == "article":
+        fields = {"audience": "professionals", "subtitle": '""', "notice": _yaml_text(words["notice"]),
+                  "summary": _yaml_text(words["summary"]), "extra": words["url"] + extra}
+    else:
+        fields = {"audience": "patients", "subtitle": _yaml_text(words["patient_title"]), "notice": '""',
+                  "summary": _yaml_text(words["patient_title"]), "extra": words["sources"] + extra}
+    if subtitle is not None:
+        fields["subtitle"] = _yaml_text(subtitle)
+    return FRONT_MATTERS[language].format(
+        title=_yaml_text(title), short_title=_yaml_text(title[:40]), language=language,
+        languages=words["or"].join(TEXT), publisher=_yaml_text(project.config.clinic.name),
+        published=today.isoformat(), review_date=_years_later(today, 2).isoformat(), **fields)
+
+
 def new_topic(project: Project, name: str, title: str | None = None, language: str | None = None,
               today: datetime.date | None = None, titles: dict[str, str] | None = None) -> Scaffold:
     """Create content/<name>/ with an article, patient texts, references and example data.
@@ -244,11 +266,6 @@ def new_topic(project: Project, name: str, title: str | None = None, language: s
     today = today or datetime.date.today()  # scaffolding only: builds never read the clock
     title = title or name.replace("-", " ").capitalize()
     titles = {**(titles or {}), language: title}
-    common = {
-        "publisher": _yaml_text(project.config.clinic.name),
-        "published": today.isoformat(),
-        "review_date": _years_later(today, 2).isoformat(),
-    }
     folder.mkdir(parents=True)
     written = []
 
@@ -257,28 +274,20 @@ def new_topic(project: Project, name: str, title: str | None = None, language: s
         path.write_text(text, encoding="utf-8")
         written.append(path)
 
-    def front_matter(in_language: str, **fields: str) -> str:
-        named = titles.get(in_language) or TEXT[in_language]["translate_title"].format(title=title)
-        return FRONT_MATTERS[in_language].format(
-            title=_yaml_text(named), short_title=_yaml_text(named[:40]), language=in_language,
-            languages=TEXT[in_language]["or"].join(TEXT), **common, **fields)
-
     words = TEXT[language]
-    write("article.md", front_matter(
-        language, audience="professionals", subtitle='""', notice=_yaml_text(words["notice"]),
-        summary=_yaml_text(words["summary"]), extra=words["url"]) + words["body"])
+    write("article.md", front_matter(project, "article", title, language, today) + words["body"])
     # The patient text in the article's language first: the others are its translations.
     patient_languages = [code for code in project.config.languages if code in TEXT]
     patient_languages.sort(key=lambda code: code != language)
     original: Path | None = None
     for patient_language in patient_languages:
         patient = TEXT[patient_language]
-        extra = patient["sources"]
+        extra = ""
         if original is not None:
-            extra += patient["translation_of"] + "".join(record_of(original).yaml_lines("\n"))
-        write(f"patient.{patient_language}.md", front_matter(
-            patient_language, audience="patients", subtitle=_yaml_text(patient["patient_title"]), notice='""',
-            summary=_yaml_text(patient["patient_title"]), extra=extra) + patient["patient_body"])
+            extra = patient["translation_of"] + "".join(record_of(original).yaml_lines("\n"))
+        named = titles.get(patient_language) or patient["translate_title"].format(title=title)
+        write(f"patient.{patient_language}.md",
+              front_matter(project, "patient", named, patient_language, today, extra) + patient["patient_body"])
         if patient_language == language:
             original = written[-1]
     write("references.json", "[]\n")
