@@ -35,6 +35,7 @@ foresaw in the content is stopped there too.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import gc
 import importlib
 import math
@@ -50,7 +51,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from ..errors import Problem, error
+from ..errors import Problem, error, hide_python_warnings
 from ..failures import NEAR_LIMIT, peak_memory, unexpected_problem
 from ..finish.files import remove_stale_temporaries
 from ..pipeline import BuildResult, Target
@@ -74,6 +75,8 @@ class BatchOptions:
     force: bool = False
     # "forkserver" or "spawn"; None: $LEAFPRESS_START_METHOD, else the platform's best (:func:`start_method`).
     start_method: str | None = None
+    # The day review dates are checked against; None: the clock's day.
+    today: datetime.date | None = None
 
 
 START_METHODS = ("forkserver", "spawn")
@@ -240,6 +243,7 @@ def _child(connection: multiprocessing.connection.Connection, function: Callable
         signal.signal(signal.SIGTERM, _stop)
     # Ctrl-C reaches the whole process group: the parent decides what stops, and stops us with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    hide_python_warnings()  # this process writes to the terminal directly: no library's warning reaches it
     if options.memory_mb:
         _limit_memory(options.memory_mb)
     try:
@@ -262,11 +266,12 @@ def _child(connection: multiprocessing.connection.Connection, function: Callable
         _clean_up()
 
 
-def _build_job(project: Project, job: tuple[Target, ...], out_dir: Path) -> Iterator[BuildResult]:
+def _build_job(project: Project, job: tuple[Target, ...], out_dir: Path,
+               today: datetime.date | None = None) -> Iterator[BuildResult]:
     """In a child: build a job's targets in order, each one's BuildResult as it is done."""
     from ..pipeline import Session, build_target
 
-    session = Session(project, out_dir)
+    session = Session(project, out_dir, today=today or datetime.date.today())
     session.expect(list(job))
     for target in job:
         yield build_target(session, target)
@@ -573,8 +578,8 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
             finish(_failed(target, why.seconds, why.problem or why.message))
 
     try:
-        run_limited([Work(job, _build_job, (project, job, out_dir)) for job in pending], options, built, stopped,
-                    warm_up=spec)
+        run_limited([Work(job, _build_job, (project, job, out_dir, options.today)) for job in pending], options,
+                    built, stopped, warm_up=spec)
     finally:
         manifest.save()  # what finished is kept, even after Ctrl-C
     return [results[t] for t in targets if t in results]
