@@ -393,13 +393,30 @@ class Session:
                           built.sources, built.shrink_steps)
 
     def data_file_problems(self, target: Target) -> list[Problem]:
-        """What is wrong in the layout's data files on their own, for a target whose document did not load
-        (so one run still reports them)."""
+        """What is wrong in the layout's data files, for a target whose document did not load (so one run
+        still reports it): their keys checked against the topic's references.json when it can be read."""
+        from .source.data import data_problems
+
         problems: list[Problem] = []
         folder = target.source.parent
+        files: dict[str, DataFile] = {}
         for spec in target.layout.data:
             if (folder / spec.file).is_file() and not is_link_loop(folder / spec.file):
-                problems += self.data_file(folder, spec)[1]
+                data, found = self.data_file(folder, spec)
+                problems += found
+                if data is not None:
+                    files[spec.file] = data
+        library = resolve(folder / "references.json")  # as the documents' libraries are kept
+        if files and library.is_file() and library.is_relative_to(resolve(folder)):
+            if library not in self._libraries:
+                from .cite.references import load_references
+
+                self._libraries[library] = load_references(library)
+            known = frozenset(self._libraries[library][0].references)
+            for data in files.values():
+                problems += data_problems(data, known)
+        if target.layout.checks is not None and len(files) == len(target.layout.data):
+            problems += target.layout.checks(files)
         return problems
 
 
