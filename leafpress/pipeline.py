@@ -262,6 +262,22 @@ def summary_line(results: list[BuildResult], warnings: int) -> str:
 
 # --- one process's reading, parsing and typesetting -------------------------------------
 
+TODAY_VARIABLE = "LEAFPRESS_TODAY"
+
+
+def review_day() -> datetime.date:
+    """The day review dates are checked against: $LEAFPRESS_TODAY (YYYY-MM-DD), else the clock's.
+
+    Only warnings and errors depend on it, never a PDF's bytes. The variable
+    keeps a CI run's (or a test's) problems the same whatever the date;
+    the commands' --today, which also reads it, refuses a value that is not a date.
+    """
+    try:
+        return datetime.date.fromisoformat(os.environ[TODAY_VARIABLE])
+    except (KeyError, ValueError):
+        return datetime.date.today()
+
+
 @dataclass(frozen=True)
 class Rendered:
     """A target as HTML (None when errors stopped it), with every problem on the way."""
@@ -288,7 +304,7 @@ class Session:
     _typeset: dict[Target, tuple[Typeset | None, tuple[Problem, ...]]] = field(default_factory=dict)
     _bases: set[Target] = field(default_factory=set)
     # The day review dates are checked against: a warning within 90 days, an error once passed.
-    today: datetime.date = field(default_factory=datetime.date.today)
+    today: datetime.date = field(default_factory=review_day)
     _source_problems: dict[tuple[Path, bool], tuple[Problem, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -698,13 +714,13 @@ def build(project: Project, paths: list[Path] | None = None, layouts: list[str] 
     ``strict`` refuses patient leaflets that miss their readability targets;
     ``profile`` (screen, print, archive) defaults to the project's; ``marks``
     adds crop marks under the print profile; review dates are checked as of
-    ``today`` (default: the clock's day). Raises, building nothing, when
+    ``today`` (default: :func:`review_day`). Raises, building nothing, when
     leafpress.yaml has errors found after loading (colours that fail contrast).
     """
     targets = plan(project, paths or [], layouts, settings_for(project, profile, marks, strict))
     project_problems = config_problems(project, [target.layout for target in targets])
     if has_errors(project_problems):
         raise LeafpressError(project_problems)
-    session = Session(project, out_dir or project.output_dir, today=today or datetime.date.today())
+    session = Session(project, out_dir or project.output_dir, today=today or review_day())
     session.expect(targets)
     return [build_target(session, target) for target in targets], project_problems

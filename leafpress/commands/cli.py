@@ -32,7 +32,7 @@ from ..errors import (
 from ..finish.files import write_atomic
 from ..finish.profiles import PROFILES
 from ..layouts.registry import LAYOUTS
-from ..pipeline import BuildResult, plan, plural, result_line, settings_for, summary_line
+from ..pipeline import TODAY_VARIABLE, BuildResult, plan, plural, result_line, review_day, settings_for, summary_line
 from ..project.config import config_problems, load_project
 from ..runner.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, plan_work, run_batch
 from ..runner.cache import Manifest
@@ -184,8 +184,8 @@ def json_text(data: object) -> str:
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the results as JSON to this file (for scripts and CI); '-' writes them "
                    "to standard output, and the other lines go to standard error.")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), hidden=True,
-              help="Check review dates as of this day (for tests).")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), hidden=True, envvar=TODAY_VARIABLE,
+              help=f"Check review dates as of this day (for tests and CI; also ${TODAY_VARIABLE}).")
 @verbosity_options
 def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | None, profile: str | None,
           marks: bool | None, strict: bool, jobs: int, timeout: float, memory_mb: int, force: bool,
@@ -489,8 +489,8 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
               help="Seconds the checks of one document may take before they are stopped and reported.")
 @click.option("--memory", "memory_mb", type=click.IntRange(min=256), default=DEFAULT_MEMORY_MB, show_default=True,
               help="Megabytes of memory the checks of one topic may use.")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), hidden=True,
-              help="Check review dates as of this day (for tests).")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), hidden=True, envvar=TODAY_VARIABLE,
+              help=f"Check review dates as of this day (for tests and CI; also ${TODAY_VARIABLE}).")
 @click.option("-q", "--quiet", is_flag=True,
               help="Print only problems and the count: no topic headings, no readability scores.")
 def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool, profile: str | None,
@@ -534,7 +534,7 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
 
     try:
         project = load_project()
-        day = today.date() if today else datetime.date.today()
+        day = today.date() if today else review_day()
         options = BatchOptions(out_dir=project.output_dir, jobs=jobs, timeout=timeout, memory_mb=memory_mb)
         # leafpress.yaml's problems for the layouts a build would make: the lines a build prints first.
         targets = plan(project, list(paths), settings=settings_for(project, strict=strict))

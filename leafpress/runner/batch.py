@@ -75,7 +75,7 @@ class BatchOptions:
     force: bool = False
     # "forkserver" or "spawn"; None: $LEAFPRESS_START_METHOD, else the platform's best (:func:`start_method`).
     start_method: str | None = None
-    # The day review dates are checked against; None: the clock's day.
+    # The day review dates are checked against; None: pipeline.review_day().
     today: datetime.date | None = None
 
 
@@ -269,9 +269,9 @@ def _child(connection: multiprocessing.connection.Connection, function: Callable
 def _build_job(project: Project, job: tuple[Target, ...], out_dir: Path,
                today: datetime.date | None = None) -> Iterator[BuildResult]:
     """In a child: build a job's targets in order, each one's BuildResult as it is done."""
-    from ..pipeline import Session, build_target
+    from ..pipeline import Session, build_target, review_day
 
-    session = Session(project, out_dir, today=today or datetime.date.today())
+    session = Session(project, out_dir, today=today or review_day())
     session.expect(list(job))
     for target in job:
         yield build_target(session, target)

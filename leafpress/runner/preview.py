@@ -54,7 +54,7 @@ from urllib.parse import unquote, urlsplit
 import click
 
 from ..errors import LeafpressError, Problem, display_path, echo, error, printable, quote
-from ..pipeline import BuildResult, Session, Target, plan, plural, render_target, result_line, summary_line
+from ..pipeline import BuildResult, Session, Target, plan, plural, render_target, result_line, review_day, summary_line
 from ..project.config import CONFIG_NAME, Project, config_problems, find_root, load_project
 from ..source.safefile import FileRefused, read_bytes
 from .batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, Stopped, call_limited, run_batch
@@ -391,7 +391,7 @@ def preview_html(project: Project, target: Target,
 def _render_html(project: Project, target: Target,
                  today: datetime.date | None = None) -> Iterator[tuple[str | None, list[Problem]]]:
     """In a child: the target rendered as a build renders it, stopping before typesetting."""
-    rendered = render_target(Session(project, project.output_dir, today=today or datetime.date.today()), target)
+    rendered = render_target(Session(project, project.output_dir, today=today or review_day()), target)
     yield rendered.html, list(rendered.problems)
 
 
