@@ -173,7 +173,9 @@ def source_problems(session: Session, source: Path, topic: str, strict: bool) ->
         parsed = (source_only.meta, source_only.yaml, source_only.body)
     if parsed is not None:
         meta, front_matter, body = parsed
-        found += _review_problems(source, meta.review_date, front_matter.line_of(("review_date",)), session.today)
+        if meta.review_date >= meta.published:  # else the front matter's own error says what to fix
+            found += _review_problems(source, meta.review_date, front_matter.line_of(("review_date",)),
+                                      session.today)
         found += _language_problems(source, meta.language, front_matter, list(batch_layouts(session.project).values()))
     if not isinstance(loaded, Document):
         found += loaded
