@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import LeafpressError, Problem, error, has_errors, quote, warning
+from ..errors import LeafpressError, Problem, error, has_errors, limit_problems, quote, warning
 from ..layouts.base import Layout
 from ..project.config import Project
 from .document import Document, load_source
@@ -166,8 +166,10 @@ def source_problems(session: Session, source: Path, topic: str, strict: bool) ->
     from ..layouts.registry import batch_layouts
 
     lines = _lines(source)
-    found = scaffold_problems(source, lines, strict)
     loaded = session.load(source, topic)
+    # What loading found first, as the loader ordered (and limited) it; then what only these checks find.
+    found = list(loaded.problems if isinstance(loaded, Document) else loaded)
+    found += scaffold_problems(source, lines, strict)
     parsed = (loaded.meta, loaded.front_matter, loaded.markdown) if isinstance(loaded, Document) else None
     if parsed is None and (source_only := load_source(source)[0]) is not None:
         parsed = (source_only.meta, source_only.yaml, source_only.body)
@@ -177,14 +179,9 @@ def source_problems(session: Session, source: Path, topic: str, strict: bool) ->
             found += _review_problems(source, meta.review_date, front_matter.line_of(("review_date",)),
                                       session.today)
         found += _language_problems(source, meta.language, front_matter, list(batch_layouts(session.project).values()))
-    if not isinstance(loaded, Document):
-        found += loaded
-        if parsed is not None:
-            found += _link_problems(source, lines, body, frozenset())
-    else:
-        found += loaded.problems
-        found += _link_problems(source, lines, loaded.markdown, frozenset(loaded.references.references))
-    return sorted(found, key=lambda problem: problem.line or 0)  # in the order of the file
+        keys = frozenset(loaded.references.references) if isinstance(loaded, Document) else frozenset()
+        found += _link_problems(source, lines, body, keys)
+    return limit_problems(found)  # still at most 50 lines for the file, then how many more
 
 
 # --- leafpress check -----------------------------------------------------------------
