@@ -144,6 +144,7 @@ def _warm_up_forkserver() -> None:
     raw = os.environ.pop(_WARM_UP_VARIABLE, None)
     if not raw or not hasattr(signal, "SIGALRM"):
         return  # without SIGALRM, no time limit for the warm-up: better no warm-up than a server that hangs
+    hide_python_warnings()  # the forkserver writes to the terminal too
 
     def give_up(signum: int, frame: object) -> None:
         raise TimeoutError
