@@ -112,6 +112,23 @@ def echo(text: str = "", err: bool = False) -> None:
     click.echo(text.styled() if isinstance(text, Line) else printable(text), err=err, color=colour_wanted())
 
 
+def hide_python_warnings() -> None:
+    """Python warnings (a library's notes to its programmers, such as pikepdf's "has no XMP
+    equivalent") are never shown: they carry a path inside the library and say nothing a user can act on.
+
+    Only their display is replaced: a filter that turns a warning into an
+    error (as the tests' do for leafpress's own deprecations) still raises.
+    The command line calls this, and so does every child a build, a check or
+    a preview starts, since each has its own standard error.
+    """
+    import warnings
+
+    def drop(*args: object, **kwargs: object) -> None:
+        pass
+
+    warnings.showwarning = drop
+
+
 def printable_data(value: object) -> object:
     """``value`` (JSON-like data) with :func:`printable` applied to every string in it, keys too."""
     if isinstance(value, str):

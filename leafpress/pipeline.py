@@ -18,6 +18,7 @@ nothing to do) never loads WeasyPrint.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import math
 import os
@@ -265,6 +266,22 @@ def summary_line(results: list[BuildResult], warnings: int) -> Line:
 
 # --- one process's reading, parsing and typesetting -------------------------------------
 
+TODAY_VARIABLE = "LEAFPRESS_TODAY"
+
+
+def review_day() -> datetime.date:
+    """The day review dates are checked against: $LEAFPRESS_TODAY (YYYY-MM-DD), else the clock's.
+
+    Only warnings and errors depend on it, never a PDF's bytes. The variable
+    keeps a CI run's (or a test's) problems the same whatever the date;
+    the commands' --today, which also reads it, refuses a value that is not a date.
+    """
+    try:
+        return datetime.date.fromisoformat(os.environ[TODAY_VARIABLE])
+    except (KeyError, ValueError):
+        return datetime.date.today()
+
+
 @dataclass(frozen=True)
 class Rendered:
     """A target as HTML (None when errors stopped it), with every problem on the way."""
@@ -290,6 +307,9 @@ class Session:
     # Typeset pages of targets that others finish (the A5 leaflet a booklet imposes), kept until taken.
     _typeset: dict[Target, tuple[Typeset | None, tuple[Problem, ...]]] = field(default_factory=dict)
     _bases: set[Target] = field(default_factory=set)
+    # The day review dates are checked against: a warning within 90 days, an error once passed.
+    today: datetime.date = field(default_factory=review_day)
+    _source_problems: dict[tuple[Path, bool], tuple[Problem, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.out_dir = self.out_dir.resolve()
@@ -325,6 +345,16 @@ class Session:
             self._documents[source] = ([style] if isinstance(style, Problem) else
                                        load_document(source, topic, self._libraries, style))
         return self._documents[source]
+
+    def source_problems(self, target: Target) -> tuple[Problem, ...]:
+        """The problems of the target's source that every layout built from it shares, found once per session."""
+        from .source.checks import source_problems
+
+        key = (target.source, target.settings.strict)
+        if key not in self._source_problems:
+            self._source_problems[key] = tuple(source_problems(self, target.source, target.topic,
+                                                               target.settings.strict))
+        return self._source_problems[key]
 
     @functools.cached_property
     def project_style(self) -> CslStyle | Problem | None:
@@ -372,6 +402,8 @@ class Session:
             if data is not None:
                 files[spec.file] = data
                 problems += data_problems(data, known)
+        if layout.checks is not None and len(files) == len(layout.data):
+            problems += layout.checks(files)
         if len(files) < len(layout.data) or layout.context is None:
             return LayoutData({}, document.bibliography if layout.context is None else (), tuple(problems))
         inputs = LayoutInputs(document, files, self.project.locale_for(document.meta.language),
@@ -380,19 +412,44 @@ class Session:
         return LayoutData(built.context, built.bibliography, tuple(problems) + built.problems, built.max_pages,
                           built.sources, built.shrink_steps)
 
+    def data_file_problems(self, target: Target) -> list[Problem]:
+        """What is wrong in the layout's data files, for a target whose document did not load (so one run
+        still reports it): their keys checked against the topic's references.json when it can be read."""
+        from .source.data import data_problems
+
+        problems: list[Problem] = []
+        folder = target.source.parent
+        files: dict[str, DataFile] = {}
+        for spec in target.layout.data:
+            if (folder / spec.file).is_file() and not is_link_loop(folder / spec.file):
+                data, found = self.data_file(folder, spec)
+                problems += found
+                if data is not None:
+                    files[spec.file] = data
+        library = resolve(folder / "references.json")  # as the documents' libraries are kept
+        if files and library.is_file() and library.is_relative_to(resolve(folder)):
+            if library not in self._libraries:
+                from .cite.references import load_references
+
+                self._libraries[library] = load_references(library)
+            known = frozenset(self._libraries[library][0].references)
+            for data in files.values():
+                problems += data_problems(data, known)
+        if target.layout.checks is not None and len(files) == len(target.layout.data):
+            problems += target.layout.checks(files)
+        return problems
+
 
 def _language_problems(target: Target, document: Document) -> list[Problem]:
-    """A per-language file whose front matter names another language would overwrite that language's PDF."""
-    from .source.frontmatter import language_mismatch
-
+    """A PDF named for another language than the front matter's (a per-language file's name that contradicts
+    its front matter is one of the source's problems: :func:`leafpress.source.checks.source_problems`)."""
     line = document.front_matter.line_of(("language",))
-    named = target.layout.language_of(target.source)
-    if named is None and target.language != document.meta.language:
+    if target.layout.language_of(target.source) is None and target.language != document.meta.language:
         # Planning read the language from a 'language:' line that the YAML parser reads otherwise.
         return [error(target.source, line, f"the PDF would be named for {quote(target.language)} but the front "
                       f"matter says 'language: {document.meta.language}': write 'language' once, on a line of "
                       "its own")]
-    return language_mismatch(target.source, named, document.meta.language, line, target.layout.sources)
+    return []
 
 
 def _unexpected(project: Project, target: Target, exc: Exception) -> Problem:
@@ -423,15 +480,14 @@ def _render_target(session: Session, target: Target, shrink: int = 0) -> Rendere
     from .render.html import render_html, template_problem
     from .source.checks import readability_problems
     from .source.glyphs import glyph_problems
-    from .source.translations import document_translation_problems
 
     loaded = session.document(target)
+    # The source's own problems (loading it among them), as every command reports them.
+    problems = list(session.source_problems(target))
     if isinstance(loaded, list):
-        return Rendered(None, tuple(loaded))
+        return Rendered(None, tuple(problems + session.data_file_problems(target)))
     document, layout = loaded, target.layout
-    problems = list(document.problems) + _language_problems(target, document)
-    # A translation whose source changed since, as `leafpress check` reports it (the same function).
-    problems += document_translation_problems(document, target.settings.strict)
+    problems += _language_problems(target, document)
     for field_name in layout.required_fields:
         if not getattr(document.meta, field_name):
             problems.append(error(document.source, 1,
@@ -656,18 +712,19 @@ def _build_target(session: Session, target: Target) -> BuildResult:
 
 def build(project: Project, paths: list[Path] | None = None, layouts: list[str] | None = None,
           out_dir: Path | None = None, strict: bool = False, profile: str | None = None,
-          marks: bool | None = None) -> tuple[list[BuildResult], list[Problem]]:
+          marks: bool | None = None, today: datetime.date | None = None) -> tuple[list[BuildResult], list[Problem]]:
     """Build every target for ``paths`` in this process; return the results and project-wide problems.
 
     ``strict`` refuses patient leaflets that miss their readability targets;
     ``profile`` (screen, print, archive) defaults to the project's; ``marks``
-    adds crop marks under the print profile. Raises, building nothing, when
+    adds crop marks under the print profile; review dates are checked as of
+    ``today`` (default: :func:`review_day`). Raises, building nothing, when
     leafpress.yaml has errors found after loading (colours that fail contrast).
     """
     targets = plan(project, paths or [], layouts, settings_for(project, profile, marks, strict))
     project_problems = config_problems(project, [target.layout for target in targets])
     if has_errors(project_problems):
         raise LeafpressError(project_problems)
-    session = Session(project, out_dir or project.output_dir)
+    session = Session(project, out_dir or project.output_dir, today=today or review_day())
     session.expect(targets)
     return [build_target(session, target) for target in targets], project_problems

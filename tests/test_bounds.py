@@ -48,14 +48,15 @@ def test_check_stops_a_document_that_takes_too_long_and_checks_the_others(hangin
     for good in ("good1", "good2"):
         assert f"content/{good}/references.json:15: warning: reference 'jones2021' is never cited: cite it as " \
                "[@jones2021] or remove it" in lines
-    assert lines[-1] == ("3 topics checked: 1 error, 2 warnings; 0 patient documents scored, 0 below target.")
+    # With leafpress.yaml's warning (the test project has no address).
+    assert lines[-1] == ("3 topics checked: 1 error, 3 warnings; 0 patient documents scored, 0 below target.")
 
 
 def test_check_on_a_normal_project_is_unchanged_by_the_limits(project):
     project.topic("a")
     result = CliRunner().invoke(main, ["check", "--today", "2026-06-01"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[-1] == ("1 topic checked: 0 errors, 1 warning; 0 patient documents scored, "
+    assert result.stdout.splitlines()[-1] == ("1 topic checked: 0 errors, 2 warnings; 0 patient documents scored, "
                                               "0 below target.")
 
 

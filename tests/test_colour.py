@@ -27,7 +27,7 @@ CHECK = ["check", "--today", "2026-01-01", "--jobs", "1"]
 
 UNKNOWN = "content/bad/article.md:16: {}error:{} unknown reference key 'nobody2020': add it to references.json " \
           "or fix the spelling"
-CHECKED = "2 topics checked: {}1 error{}, {}3 warnings{}; 0 patient documents scored, 0 below target."
+CHECKED = "2 topics checked: {}1 error{}, {}4 warnings{}; 0 patient documents scored, 0 below target."
 
 
 @pytest.fixture

@@ -39,6 +39,10 @@ class Printed:
 @pytest.fixture
 def served(project):
     """A planned (not yet built) preview of one article, served on a free port."""
+    # An address (of no real place), so that leafpress.yaml has no warning for every page's problems box.
+    config = project.root / "leafpress.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("address: []", "address: [1 Test Street]"),
+                      encoding="utf-8")
     project.topic(body="Hello preview world [@smith2020; @jones2021].\n\n![A small figure](figure.svg)\n")
     figure = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
     (project.root / "content" / "topic" / "figure.svg").write_text(figure, encoding="utf-8")

@@ -80,8 +80,8 @@ def test_list(hostile):
 def test_check_text_and_json(hostile):
     code, out, err = invoke("check", "--today", "2025-01-01")
     assert (code, err) == (0, "")
-    assert out == (f"{SHOWN}:\n" + UNCITED +
-                   "1 topic checked: 0 errors, 1 warning; 0 patient documents scored, 0 below target.\n")
+    assert out == (ADDRESS_WARNING + f"{SHOWN}:\n" + UNCITED +
+                   "1 topic checked: 0 errors, 2 warnings; 0 patient documents scored, 0 below target.\n")
     code, out, err = invoke("check", "--today", "2025-01-01", "--format", "json")
     assert_printable(out)
     assert json.loads(out)["topics"][0]["topic"] == SHOWN

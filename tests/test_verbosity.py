@@ -89,8 +89,9 @@ def test_report_to_standard_output(two_topics):
 def test_check_quiet(two_topics):
     code, out, err = run("check", "-q", "--today", "2025-01-01")
     assert (code, err) == (0, "")
-    assert out == (uncited("a") + "\n" + uncited("b") + "\n"
-                   "2 topics checked: 0 errors, 2 warnings; 0 patient documents scored, 0 below target.\n")
+    assert out == ("leafpress.yaml:9: warning: the clinic has no address: add clinic.address\n"
+                   + uncited("a") + "\n" + uncited("b") + "\n"
+                   "2 topics checked: 0 errors, 3 warnings; 0 patient documents scored, 0 below target.\n")
 
 
 class Terminal(io.StringIO):

@@ -28,6 +28,7 @@ from ..errors import (
     display_path,
     echo,
     has_errors,
+    hide_python_warnings,
     printable,
     printable_data,
     stopped_line,
@@ -35,7 +36,7 @@ from ..errors import (
 from ..finish.files import write_atomic
 from ..finish.profiles import PROFILES
 from ..layouts.registry import LAYOUTS
-from ..pipeline import BuildResult, plan, plural, result_line, settings_for, summary_line
+from ..pipeline import TODAY_VARIABLE, BuildResult, plan, plural, result_line, review_day, settings_for, summary_line
 from ..project.config import config_problems, load_project
 from ..runner.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, plan_work, run_batch
 from ..runner.cache import Manifest
@@ -148,6 +149,7 @@ def main() -> None:
         leafpress build content/ketamine-neuropathic-pain
     """
     _survive_any_text()
+    hide_python_warnings()
 
 
 def _survive_any_text() -> None:
@@ -188,8 +190,9 @@ def json_text(data: object) -> str:
                    "Default: 'profile' in leafpress.yaml, else screen.")
 @click.option("--marks", is_flag=True, default=None, help="With --profile print: crop marks outside the bleed.")
 @click.option("--strict", is_flag=True,
-              help="Refuse patient leaflets that miss their readability targets, and PDFs with preflight "
-                   "findings (small text, text cut off, stranded headings...).")
+              help="Refuse patient leaflets that miss their readability targets, documents that still have "
+                   "text from 'leafpress new', and PDFs with preflight findings (small text, text cut off, "
+                   "stranded headings...).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
               help="Targets built at once, each in its own process.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
@@ -200,10 +203,12 @@ def json_text(data: object) -> str:
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the results as JSON to this file (for scripts and CI); '-' writes them "
                    "to standard output, and the other lines go to standard error.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), hidden=True, envvar=TODAY_VARIABLE,
+              help=f"Check review dates as of this day (for tests and CI; also ${TODAY_VARIABLE}).")
 @verbosity_options
 def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | None, profile: str | None,
           marks: bool | None, strict: bool, jobs: int, timeout: float, memory_mb: int, force: bool,
-          report: Path | None, quiet: bool, verbose: bool) -> None:
+          report: Path | None, today: datetime.datetime | None, quiet: bool, verbose: bool) -> None:
     """Build PDFs for all topics, or for the topic folders or files given.
 
     Each PDF is written to OUT/<topic>/<layout>.<language>[.<profile>].pdf.
@@ -226,7 +231,7 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
         _fail(exc)
         return
     options = BatchOptions(out_dir=(out_dir or project.output_dir), jobs=jobs, timeout=timeout,
-                           memory_mb=memory_mb, force=force)
+                           memory_mb=memory_mb, force=force, today=today.date() if today else None)
     project_problems = config_problems(project, [target.layout for target in targets])
     if has_errors(project_problems):  # colours every leaflet would print too faint: build nothing
         _fail(LeafpressError(project_problems))
@@ -575,7 +580,9 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--strict", is_flag=True,
+              help="Check as build --strict builds (readability misses and text from 'leafpress new' are "
+                   "errors), and exit 1 on warnings too.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json prints one object for scripts.")
 @click.option("--pdf", "pdfs", is_flag=True,
@@ -591,8 +598,8 @@ def certificates(topic: Path, roster: Path, out_dir: Path | None, combined: bool
               help="Seconds the checks of one document may take before they are stopped and reported.")
 @click.option("--memory", "memory_mb", type=click.IntRange(min=256), default=DEFAULT_MEMORY_MB, show_default=True,
               help="Megabytes of memory the checks of one topic may use.")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), hidden=True,
-              help="Check review dates as of this day (for tests).")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), hidden=True, envvar=TODAY_VARIABLE,
+              help=f"Check review dates as of this day (for tests and CI; also ${TODAY_VARIABLE}).")
 @click.option("-q", "--quiet", is_flag=True,
               help="Print only problems and the count: no topic headings, no readability scores.")
 def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool, profile: str | None,
@@ -609,8 +616,12 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
     Fernández-Huerta (target 60), with the five hardest sentences. Set other
     targets in a document's front matter: 'readability: {flesch_reading_ease: 70}'.
     And leafpress.yaml's colours, for WCAG AA contrast: one too faint is an error.
+    These are the problems a build reports before typesetting, in the same
+    words (with --strict, as build --strict reports them); only what
+    typesetting finds (pages over the limit, preflight) is left to the build.
     One line per problem, grouped by topic, then a count. Exits 1 on errors
-    (and on warnings with --strict). Each topic is checked in its own process,
+    and when a patient leaflet misses a readability target (and on warnings
+    with --strict). Each topic is checked in its own process,
     under the time and memory limits a build sets for each target: a document
     whose checks take longer than --timeout is stopped and reported.
 
@@ -632,33 +643,39 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
 
     try:
         project = load_project()
-        day = today.date() if today else datetime.date.today()
+        day = today.date() if today else review_day()
         options = BatchOptions(out_dir=project.output_dir, jobs=jobs, timeout=timeout, memory_mb=memory_mb)
-        topics = check_topics_limited(project, list(paths), day, options)
+        # leafpress.yaml's problems for the layouts a build would make: the lines a build prints first.
+        targets = plan(project, list(paths), settings=settings_for(project, strict=strict))
+        project_problems = config_problems(project, [target.layout for target in targets])
+        topics = check_topics_limited(project, list(paths), day, options, strict)
     except LeafpressError as exc:
         _fail(exc)
         return
     except KeyboardInterrupt:  # the children are stopped
         click.echo("\nInterrupted.", err=True)
         sys.exit(130)
-    # leafpress.yaml's errors (colours too faint) would stop every build; its
-    # warnings, about what the PDFs print of the clinic, come with the build.
-    config_errors = [p for p in config_problems(project) if p.is_error]
-    problems = config_errors + [p for topic in topics for p in topic.problems]
+    # As a build prints them: each problem once, however many topics it concerns (a file they share).
+    seen: set[Problem] = set(project_problems)
+    shown: list[tuple[TopicCheck, list[Problem]]] = []
+    for topic in topics:
+        shown.append((topic, [p for p in topic.problems if p not in seen]))
+        seen.update(topic.problems)
+    problems = project_problems + [p for _, found in shown for p in found]
     errors = sum(p.is_error for p in problems)
-    warnings = len(problems) - errors
+    warnings = sum(p.level is Level.WARNING for p in problems)
     reports = [r for topic in topics for r in topic.readability if r.report]
     below = sum(not r.report.passed for r in reports if r.report)
     if output_format == "json":
         # Every string escaped as echo would: the JSON's own line breaks stay.
-        click.echo(json_text(printable_data(_check_json(config_errors, topics, errors, warnings))))
+        click.echo(json_text(printable_data(_check_json(project_problems, shown, errors, warnings))))
     else:
-        for problem in config_errors:
+        for problem in project_problems:
             echo(str(problem))
-        for topic in topics:
+        for topic, found in shown:
             if not quiet:
                 echo(f"{topic.topic}:")
-            for problem in topic.problems:
+            for problem in found:
                 echo(str(problem))
             for result in topic.readability if not quiet else ():
                 _print_readability(result)
@@ -666,7 +683,9 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
                   count(warnings, plural(warnings, "warning"), "warning"),
                   f"; {plural(len(reports), 'patient document')} scored, ",
                   count(below, f"{below} below target", "failed"), "."))
-    sys.exit(1 if errors or (strict and warnings) else 0)
+    # As the README promises: 1 on errors, and when a patient leaflet misses a readability target
+    # (a warning for the build, which still prints it); with --strict on every warning too.
+    sys.exit(1 if errors or below or (strict and warnings) else 0)
 
 
 def _print_readability(result: ReadabilityCheck) -> None:
@@ -690,7 +709,8 @@ def _print_readability(result: ReadabilityCheck) -> None:
         echo(f"    {number}. ({sentence.words} words) {text}")
 
 
-def _check_json(config_errors: list[Problem], topics: list[TopicCheck], errors: int, warnings: int) -> dict[str, Any]:
+def _check_json(project_problems: list[Problem], topics: list[tuple[TopicCheck, list[Problem]]], errors: int,
+                warnings: int) -> dict[str, Any]:
     def problem(p: Problem) -> dict[str, Any]:
         return {"path": str(p.path) if p.path else None, "line": p.line, "level": p.level.value,
                 "message": p.message}
@@ -698,10 +718,10 @@ def _check_json(config_errors: list[Problem], topics: list[TopicCheck], errors: 
     return {
         "errors": errors,
         "warnings": warnings,
-        "config": [problem(p) for p in config_errors],
+        "config": [problem(p) for p in project_problems],
         "topics": [{
             "topic": t.topic,
-            "problems": [problem(p) for p in t.problems],
+            "problems": [problem(p) for p in found],
             "readability": [{
                 "source": str(r.source),
                 "language": r.report.language,
@@ -713,5 +733,5 @@ def _check_json(config_errors: list[Problem], topics: list[TopicCheck], errors: 
                            for s in r.report.scores],
                 "hardest": [s.text for s in r.report.hardest],
             } for r in t.readability if r.report],
-        } for t in topics],
+        } for t, found in topics],
     }

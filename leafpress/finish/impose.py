@@ -6,6 +6,9 @@ import io
 
 import pikepdf
 
+# The document information an imposed booklet keeps from its leaflet.
+DOCINFO_KEPT = ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/CreationDate", "/ModDate")
+
 
 def saddle_stitch_order(pages: int) -> list[tuple[int, int]]:
     """(left, right) page numbers for each sheet side, 1-based; 0 is a blank.
@@ -80,11 +83,13 @@ def impose_booklet(data: bytes, sheet_size: tuple[float, float] = A4_LANDSCAPE) 
                 Contents=out.make_stream(" ".join(operations).encode("ascii")),
             )
             out.pages.append(pikepdf.Page(side))
+        # What the booklet keeps of the leaflet's document information, in it and in its XMP. Not /Trapped,
+        # which the print profile sets (PDF/X asks for it) and XMP has no field for: pikepdf would warn.
+        kept = {key: source.docinfo[key] for key in DOCINFO_KEPT if key in source.docinfo}
         with out.open_metadata(set_pikepdf_as_editor=False) as meta:
-            meta.load_from_docinfo(source.docinfo)
-        for key in ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/CreationDate", "/ModDate"):
-            if key in source.docinfo:
-                out.docinfo[key] = source.docinfo[key]
+            meta.load_from_docinfo(kept)
+        for key, value in kept.items():
+            out.docinfo[key] = value
         if "/Lang" in source.Root:
             out.Root.Lang = source.Root.Lang
         buffer = io.BytesIO()

@@ -260,14 +260,15 @@ class Project:
     def locale_for(self, language: str) -> str:
         return self.config.locales.get(language, language)
 
-    def config_line(self, *keys: str) -> int | None:
-        """The line of ``keys`` in leafpress.yaml, or of the nearest key above it that is written."""
+    def config_line(self, *keys: str) -> int:
+        """The line of ``keys`` in leafpress.yaml, or of the nearest key above it that is written, else the
+        first line (a value left at its default): every problem of leafpress.yaml has a line."""
         location: Location = keys
         while location:
             if location in self.config_lines:
                 return self.config_lines[location]
             location = location[:-1]
-        return None
+        return 1
 
 
 def find_root(start: Path) -> Path | None:

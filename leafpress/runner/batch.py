@@ -35,6 +35,7 @@ foresaw in the content is stopped there too.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import gc
 import importlib
 import math
@@ -50,7 +51,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from ..errors import Problem, error
+from ..errors import Problem, error, hide_python_warnings
 from ..failures import NEAR_LIMIT, peak_memory, unexpected_problem
 from ..finish.files import remove_stale_temporaries
 from ..pipeline import BuildResult, Target
@@ -74,6 +75,8 @@ class BatchOptions:
     force: bool = False
     # "forkserver" or "spawn"; None: $LEAFPRESS_START_METHOD, else the platform's best (:func:`start_method`).
     start_method: str | None = None
+    # The day review dates are checked against; None: pipeline.review_day().
+    today: datetime.date | None = None
 
 
 START_METHODS = ("forkserver", "spawn")
@@ -141,6 +144,7 @@ def _warm_up_forkserver() -> None:
     raw = os.environ.pop(_WARM_UP_VARIABLE, None)
     if not raw or not hasattr(signal, "SIGALRM"):
         return  # without SIGALRM, no time limit for the warm-up: better no warm-up than a server that hangs
+    hide_python_warnings()  # the forkserver writes to the terminal too
 
     def give_up(signum: int, frame: object) -> None:
         raise TimeoutError
@@ -240,6 +244,7 @@ def _child(connection: multiprocessing.connection.Connection, function: Callable
         signal.signal(signal.SIGTERM, _stop)
     # Ctrl-C reaches the whole process group: the parent decides what stops, and stops us with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    hide_python_warnings()  # this process writes to the terminal directly: no library's warning reaches it
     if options.memory_mb:
         _limit_memory(options.memory_mb)
     try:
@@ -262,11 +267,12 @@ def _child(connection: multiprocessing.connection.Connection, function: Callable
         _clean_up()
 
 
-def _build_job(project: Project, job: tuple[Target, ...], out_dir: Path) -> Iterator[BuildResult]:
+def _build_job(project: Project, job: tuple[Target, ...], out_dir: Path,
+               today: datetime.date | None = None) -> Iterator[BuildResult]:
     """In a child: build a job's targets in order, each one's BuildResult as it is done."""
-    from ..pipeline import Session, build_target
+    from ..pipeline import Session, build_target, review_day
 
-    session = Session(project, out_dir)
+    session = Session(project, out_dir, today=today or review_day())
     session.expect(list(job))
     for target in job:
         yield build_target(session, target)
@@ -573,8 +579,8 @@ def run_batch(project: Project, targets: list[Target], options: BatchOptions,
             finish(_failed(target, why.seconds, why.problem or why.message))
 
     try:
-        run_limited([Work(job, _build_job, (project, job, out_dir)) for job in pending], options, built, stopped,
-                    warm_up=spec)
+        run_limited([Work(job, _build_job, (project, job, out_dir, options.today)) for job in pending], options,
+                    built, stopped, warm_up=spec)
     finally:
         manifest.save()  # what finished is kept, even after Ctrl-C
     return [results[t] for t in targets if t in results]

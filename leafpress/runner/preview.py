@@ -27,6 +27,7 @@ its last build and of the render in a box at the top, and the reload script.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import html
 import io
 import mimetypes
@@ -53,7 +54,7 @@ from urllib.parse import unquote, urlsplit
 import click
 
 from ..errors import LeafpressError, Problem, display_path, echo, error, printable, quote, stopped_line
-from ..pipeline import BuildResult, Session, Target, plan, plural, render_target, result_line, summary_line
+from ..pipeline import BuildResult, Session, Target, plan, plural, render_target, result_line, review_day, summary_line
 from ..project.config import CONFIG_NAME, Project, config_problems, find_root, load_project
 from ..source.safefile import FileRefused, read_bytes
 from .batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, Stopped, call_limited, run_batch
@@ -162,8 +163,10 @@ class Snapshot:
     project: Project | None
     targets: tuple[Target, ...] = ()
     results: dict[str, BuildResult] = field(default_factory=dict, hash=False)
-    # Problems of the whole request: leafpress.yaml, or the paths asked for.
+    # Problems of the whole request: leafpress.yaml, or the paths asked for; any stops every build.
     problems: tuple[Problem, ...] = ()
+    # leafpress.yaml's problems for the planned layouts (pipeline.config_problems), as a build prints them.
+    project_problems: tuple[Problem, ...] = ()
 
     def target(self, name: str) -> Target | None:
         return next((t for t in self.targets if t.name == name), None)
@@ -237,8 +240,9 @@ class Preview:
             self.snapshot = Snapshot(project, old.targets, old.results, exc.problems)
             return self.snapshot
         # Colours too faint for every leaflet: nothing is built until they are fixed.
-        errors = tuple(p for p in config_problems(project, [t.layout for t in targets]) if p.is_error)
-        self.snapshot = Snapshot(project, tuple(targets), old.results, errors)
+        found = tuple(config_problems(project, [t.layout for t in targets]))
+        errors = tuple(p for p in found if p.is_error)
+        self.snapshot = Snapshot(project, tuple(targets), old.results, errors, found)
         return self.snapshot
 
     def rebuild(self, first: bool = False) -> list[BuildResult]:
@@ -269,7 +273,7 @@ class Preview:
             return []
         project = snapshot.project
         assert project is not None
-        for problem in config_problems(project, [target.layout for target in snapshot.targets]):
+        for problem in snapshot.project_problems:
             if problem not in self._config_printed:
                 echo(str(problem), err=True)
                 self._config_printed.add(problem)
@@ -377,16 +381,17 @@ def preview_html(project: Project, target: Target,
     by default): a page whose content takes too long is stopped and its problem returned.
     """
     options = options or BatchOptions(out_dir=project.output_dir)
-    outcome = call_limited(_render_html, (project, target), options, doing=RENDERING)
+    outcome = call_limited(_render_html, (project, target, options.today), options, doing=RENDERING)
     if isinstance(outcome, Stopped):
         return None, [error(target.source, None, outcome.message)]
     rendered: tuple[str | None, list[Problem]] = outcome[0] if outcome else (None, [])  # type: ignore[assignment]
     return rendered
 
 
-def _render_html(project: Project, target: Target) -> Iterator[tuple[str | None, list[Problem]]]:
+def _render_html(project: Project, target: Target,
+                 today: datetime.date | None = None) -> Iterator[tuple[str | None, list[Problem]]]:
     """In a child: the target rendered as a build renders it, stopping before typesetting."""
-    rendered = render_target(Session(project, project.output_dir), target)
+    rendered = render_target(Session(project, project.output_dir, today=today or review_day()), target)
     yield rendered.html, list(rendered.problems)
 
 
@@ -437,7 +442,7 @@ def preview_page(snapshot: Snapshot, target: Target, version: str, nonce: str,
                  options: BatchOptions | None = None) -> str:
     """The preview of one target: its HTML with stylesheets, problems and the reload script."""
     project = snapshot.project
-    problems = list(snapshot.problems)
+    problems = list(snapshot.project_problems or snapshot.problems)
     page = None
     if project is not None:
         page, rendered = preview_html(project, target, options)

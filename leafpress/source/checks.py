@@ -1,5 +1,11 @@
-"""`leafpress check`: every content check that needs no PDF (front matter, links, review dates, data,
-readability of patient text), then each target rendered as the build renders it."""
+"""The problems of a source found before typesetting, and `leafpress check`, which reports them.
+
+:func:`source_problems` is what every layout built from a Markdown file
+shares (front matter, links, review date, text left from `leafpress new`);
+:func:`leafpress.pipeline.render_target` adds each layout's own, and `build`,
+`watch` and `check` all report what it returns, so they cannot drift apart.
+`check` renders every target as the build does and stops before typesetting.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import LeafpressError, Problem, error, has_errors, quote, warning
+from ..errors import LeafpressError, Problem, error, has_errors, limit_problems, quote, warning
 from ..layouts.base import Layout
 from ..project.config import Project
 from .document import Document, load_source
@@ -65,12 +71,19 @@ class ReadabilityCheck:
         return self.report is not None and self.report.passed and not has_errors(self.problems)
 
 
-# --- the full content check (leafpress check) -------------------------------------
+# --- what every command reports before typesetting ---------------------------------------
 
 REVIEW_WARNING_DAYS = 90
-SCAFFOLD_MARKERS = ("Translate the title:", "Traduzca el título:",  # the title 'leafpress new' could not translate
-                    "Write the article here", "Escriba aquí el artículo", "This leaflet is for you if ...",
-                    "Este folleto es para usted si ...")
+# Sentences of `leafpress new`'s example text (leafpress.project.scaffold.TEXT), each a sign it was left in.
+SCAFFOLD_MARKERS = ("Translate the title:", "Traduzca el título:",  # a title it could not translate
+                    "One sentence that says what this article covers.",
+                    "Una frase que diga de qué trata este artículo.",
+                    "Write the article here", "Escriba aquí el artículo",
+                    "This leaflet is for you if ...", "Este folleto es para usted si ...",
+                    "say who it is for, in one or two short sentences",
+                    "diga para quién es, en una o dos frases cortas",
+                    "Write the headings as the questions a patient would ask",
+                    "Escriba los títulos como las preguntas que haría un paciente")
 
 
 @dataclass(frozen=True)
@@ -122,34 +135,14 @@ def _review_problems(source: Path, review: datetime.date, line: int, today: date
     return []
 
 
-def _scaffold_problems(source: Path, lines: list[str]) -> list[Problem]:
-    """The first line with example text from 'leafpress new' (a placeholder title, a sample sentence)."""
+def scaffold_problems(source: Path, lines: list[str], strict: bool = False) -> list[Problem]:
+    """Example text from `leafpress new` still in ``source``: a warning at its first line (an error with
+    ``strict``), since it would be printed as it is."""
     found = [line for marker in SCAFFOLD_MARKERS if (line := _line_of(lines, marker)) is not None]
-    if found:
-        return [warning(source, min(found), "still has the example text from 'leafpress new': replace it")]
-    return []
-
-
-def _data_problems(session: Session, folder: Path, known: frozenset[str]) -> list[Problem]:
-    """Every data file of the topic checked once, then each layout's own checks of the files it reads."""
-    from ..layouts.registry import batch_layouts
-    from .data import DataFile, data_problems
-
-    layouts = batch_layouts(session.project).values()
-    problems: list[Problem] = []
-    loaded: dict[str, DataFile] = {}
-    for spec in dict.fromkeys(spec for layout in layouts for spec in layout.data):
-        if spec.file in loaded or not (folder / spec.file).is_file():
-            continue
-        data, found = session.data_file(folder, spec)
-        problems += found
-        if data is not None:
-            loaded[spec.file] = data
-            problems += data_problems(data, known)
-    for layout in layouts:
-        if layout.checks is not None and all(name in loaded for name in layout.data_files):
-            problems += layout.checks(loaded)
-    return problems
+    if not found:
+        return []
+    make = error if strict else warning
+    return [make(source, min(found), "still has the example text from 'leafpress new': replace it")]
 
 
 def _language_problems(source: Path, language: str, front_matter: YamlData, layouts: list[Layout]) -> list[Problem]:
@@ -162,26 +155,62 @@ def _language_problems(source: Path, language: str, front_matter: YamlData, layo
     return []
 
 
+def source_problems(session: Session, source: Path, topic: str, strict: bool) -> list[Problem]:
+    """Every problem of one Markdown file that is the same in every layout built from it.
+
+    The one list `build`, `watch` and `check` report for a source (through
+    :func:`leafpress.pipeline.render_target`): its front matter, Markdown and
+    citations as loaded, text left from `leafpress new`, the review date as
+    of the session's day, a language its file name contradicts, links that
+    go nowhere, and a translation out of step with its source. Front matter
+    and body are checked even when citations or images have errors, so one
+    run reports everything.
+    """
+    from ..layouts.registry import batch_layouts
+
+    lines = _lines(source)
+    loaded = session.load(source, topic)
+    # What loading found first, as the loader ordered (and limited) it; then what only these checks find.
+    found = list(loaded.problems if isinstance(loaded, Document) else loaded)
+    found += scaffold_problems(source, lines, strict)
+    parsed = ((loaded.meta, loaded.front_matter, loaded.markdown, loaded.markdown_line)
+              if isinstance(loaded, Document) else None)
+    if parsed is None and (source_only := load_source(source)[0]) is not None:
+        parsed = (source_only.meta, source_only.yaml, source_only.body, source_only.body_first_line)
+    if parsed is not None:
+        meta, front_matter, body, body_line = parsed
+        if meta.review_date >= meta.published:  # else the front matter's own error says what to fix
+            found += _review_problems(source, meta.review_date, front_matter.line_of(("review_date",)),
+                                      session.today)
+        found += _language_problems(source, meta.language, front_matter, list(batch_layouts(session.project).values()))
+        keys = frozenset(loaded.references.references) if isinstance(loaded, Document) else frozenset()
+        found += _link_problems(source, lines, body, keys)
+        # A translation whose source changed since it was translated, or that differs from it in structure.
+        found += translation_problems(source, meta, front_matter, body, body_line, strict)
+    return limit_problems(found)  # still at most 50 lines for the file, then how many more
+
+
+# --- leafpress check -----------------------------------------------------------------
+
 CHECKING = "checking this document"
 
 
-def check_topics(project: Project, paths: list[Path], today: datetime.date,
-                 strict_readability: bool = False) -> list[TopicCheck]:
+def check_topics(project: Project, paths: list[Path], today: datetime.date, strict: bool = False) -> list[TopicCheck]:
     """Run every content check on the topics under ``paths``, without making PDFs, in this process."""
     from ..pipeline import Session
 
-    topics, targets = _plan_checks(project, paths)
-    session = Session(project, project.output_dir)
+    topics, targets = _plan_checks(project, paths, strict)
+    session = Session(project, project.output_dir, today=today)
     results = []
     for folder, only in topics:
-        for step in _check_topic(session, folder, only, targets, today, strict_readability):
+        for step in _check_topic(session, folder, only, targets):
             if isinstance(step, TopicCheck):
                 results.append(step)
     return results
 
 
 def check_topics_limited(project: Project, paths: list[Path], today: datetime.date, options: BatchOptions,
-                         strict_readability: bool = False) -> list[TopicCheck]:
+                         strict: bool = False) -> list[TopicCheck]:
     """:func:`check_topics`, each topic in a child under build's time and memory limits (``options``).
 
     A document whose checks run out of time or memory is reported at its file
@@ -189,7 +218,7 @@ def check_topics_limited(project: Project, paths: list[Path], today: datetime.da
     """
     from ..runner.batch import Stopped, Work, run_limited
 
-    topics, targets = _plan_checks(project, paths)
+    topics, targets = _plan_checks(project, paths, strict)
     done: dict[tuple[Path, Path | None], TopicCheck] = {}
     current: dict[tuple[Path, Path | None], Path] = {}  # the file each topic's child is checking
 
@@ -201,96 +230,53 @@ def check_topics_limited(project: Project, paths: list[Path], today: datetime.da
 
     def stopped(key: tuple[Path, Path | None], why: Stopped) -> None:
         folder, only = key
-        path = current.get(key, only or folder)
-        # Between its documents, a topic's child checks its data files.
-        message = why.message.replace(CHECKING, "checking this topic's data files", 1) if path == folder \
-            else why.message
-        problem = error(path, None, message)
+        problem = error(current.get(key, only or folder), None, why.message)
         done[key] = TopicCheck(folder.name, folder, (problem,), ())
 
-    works = [Work(key, check_topic_steps, (project, key[0], key[1], targets, today, strict_readability))
-             for key in topics]
+    works = [Work(key, check_topic_steps, (project, key[0], key[1], targets, today)) for key in topics]
     run_limited(works, options, step, stopped, doing=CHECKING)
     return [done[key] for key in topics if key in done]
 
 
-def _plan_checks(project: Project, paths: list[Path]) -> tuple[list[tuple[Path, Path | None]], list[Target]]:
-    from ..pipeline import find_topics, plan
+def _plan_checks(project: Project, paths: list[Path],
+                 strict: bool) -> tuple[list[tuple[Path, Path | None]], list[Target]]:
+    """The topics under ``paths`` and the targets a build of them would make (with ``strict``, as
+    `build --strict` makes them)."""
+    from ..pipeline import find_topics, plan, settings_for
 
     topics, problems = find_topics(project, paths)
     if problems:
         raise LeafpressError(problems)
-    return topics, plan(project, paths)
+    return topics, plan(project, paths, settings=settings_for(project, strict=strict))
 
 
 def check_topic_steps(project: Project, folder: Path, only: Path | None, targets: list[Target],
-                      today: datetime.date, strict_readability: bool) -> Iterator[Path | TopicCheck]:
+                      today: datetime.date) -> Iterator[Path | TopicCheck]:
     """In a child: one topic's checks, as :func:`check_topics_limited` runs them."""
     from ..pipeline import Session
 
-    yield from _check_topic(Session(project, project.output_dir), folder, only, targets, today, strict_readability)
+    yield from _check_topic(Session(project, project.output_dir, today=today), folder, only, targets)
 
 
-def _check_topic(session: Session, folder: Path, only: Path | None, targets: list[Target], today: datetime.date,
-                 strict_readability: bool) -> Iterator[Path | TopicCheck]:
-    """Check one topic: yields each file before its checks start (each has the whole time limit), then the
-    :class:`TopicCheck`."""
-    from ..layouts.registry import batch_layouts
+def _check_topic(session: Session, folder: Path, only: Path | None,
+                 targets: list[Target]) -> Iterator[Path | TopicCheck]:
+    """Check one topic: each of its targets rendered as the build renders it, stopping before typesetting,
+    so `check` reports exactly what the build would before typesetting (a problem of several targets once).
+
+    Yields each file before its checks start (each has the whole time limit), then the :class:`TopicCheck`.
+    """
     from ..pipeline import render_target
 
-    project = session.project
-    # Every Markdown file some layout is built from: article.md, patient.<language>.md, a declared layout's.
-    layouts = list(batch_layouts(project).values())
-    patterns = {layout.sources for layout in layouts}
-    sources = sorted({source for pattern in patterns for source in folder.glob(pattern)})
-    if only is not None:
-        sources = [s for s in sources if s == only]
     found: list[Problem] = []
-    reports: list[ReadabilityCheck] = []
-    known: frozenset[str] = frozenset()
-    for source in sources:
-        yield source
-        lines = _lines(source)
-        found += _scaffold_problems(source, lines)
-        loaded = session.load(source, folder.name)
-        # Front matter and body are checked even when citations or images
-        # have errors, so one run reports everything.
-        parsed = ((loaded.meta, loaded.front_matter, loaded.markdown, loaded.markdown_line)
-                  if isinstance(loaded, Document) else None)
-        if parsed is None and (source_only := load_source(source)[0]) is not None:
-            parsed = (source_only.meta, source_only.yaml, source_only.body, source_only.body_first_line)
-        if parsed is not None:
-            meta, front_matter, body, body_line = parsed
-            found += _review_problems(source, meta.review_date, front_matter.line_of(("review_date",)), today)
-            found += _language_problems(source, meta.language, front_matter, layouts)
-            # The build reports the same (pipeline._render_target), for the documents it builds.
-            found += translation_problems(source, meta, front_matter, body, body_line, strict_readability)
-        if not isinstance(loaded, Document):
-            found += loaded
-            if parsed is not None:
-                found += _link_problems(source, lines, body, frozenset())
-            continue
-        known = known | frozenset(loaded.references.references)
-        found += loaded.problems
-        found += _link_problems(source, lines, loaded.markdown, known)
-        if loaded.meta.audience == "patients":
-            report = readability(loaded)
-            reports.append(ReadabilityCheck(source, report, ()))
-            found += readability_problems(loaded, strict_readability)
-    if only is None:
-        yield folder
-        if not known and (folder / "references.json").is_file():
-            from ..cite.references import load_references
-
-            library, _ = load_references(folder / "references.json")
-            known = frozenset(library.references)
-        found += _data_problems(session, folder, known)
-    # Then every target as the build renders it, stopping before typesetting: the layouts' own
-    # requirements, their data and their templates (a problem found twice is reported once).
+    reports: dict[Path, ReadabilityCheck] = {}
     for target in targets:
-        if target.source.parent == folder and only in (None, target.source):
-            yield target.source
-            found += render_target(session, target).problems
+        if target.source.parent != folder or only not in (None, target.source):
+            continue
+        yield target.source
+        found += render_target(session, target).problems
+        loaded = session.document(target)
+        if target.layout.readability and isinstance(loaded, Document) and target.source not in reports:
+            reports[target.source] = ReadabilityCheck(target.source, readability(loaded), ())
     unique = list(dict.fromkeys(found))
     unique.sort(key=lambda p: (str(p.path), p.line or 0))
-    yield TopicCheck(folder.name, folder, tuple(unique), tuple(reports))
+    yield TopicCheck(folder.name, folder, tuple(unique), tuple(reports.values()))

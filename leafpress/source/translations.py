@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import LeafpressError, Problem, display_path, error, limit_problems, quote, warning
-from .document import Document, FrontMatter, load_source
+from .document import FrontMatter, load_source
 from .frontmatter import split_front_matter
 from .lists import FENCE, ITEM
 from .safefile import FileRefused, read_bytes
@@ -204,12 +204,6 @@ def record_of(source: Path) -> Record:
 
 
 # --- the check -------------------------------------------------------------------------------
-
-def document_translation_problems(document: Document, strict: bool = False) -> list[Problem]:
-    """:func:`translation_problems` of a loaded document."""
-    return translation_problems(document.source, document.meta, document.front_matter, document.markdown,
-                                document.markdown_line, strict)
-
 
 def translation_problems(path: Path, meta: FrontMatter, front_matter: YamlData, body: str, body_line: int,
                          strict: bool = False) -> list[Problem]:
