@@ -19,7 +19,7 @@ import click
 
 from ..errors import LeafpressError, display_path, echo, error, quote, stopped_line
 from ..project.config import CONFIG_NAME
-from ..project.scaffold import FRONT_MATTER, _yaml_text, _years_later
+from ..project.scaffold import FRONT_MATTER, FRONT_MATTERS, TEXT, _yaml_text, _years_later
 
 PLACEHOLDER_NAME = "YOUR CLINIC NAME"
 EXAMPLE_TOPIC = "about-these-leaflets"
@@ -189,7 +189,6 @@ def init_project(folder: Path, clinic_name: str | None = None,
     today = today or datetime.date.today()  # scaffolding only: builds never read the clock
     name = clinic_name.strip() if clinic_name else PLACEHOLDER_NAME
     common = {
-        "languages": " or ".join(PATIENT),
         "publisher": _yaml_text(name),
         "published": today.isoformat(),
         "review_date": _years_later(today, 2).isoformat(),
@@ -211,15 +210,16 @@ def init_project(folder: Path, clinic_name: str | None = None,
             title=_yaml_text(title), short_title=_yaml_text("How the leaflets are made"), language="en",
             audience="professionals", notice=_yaml_text("For the clinic's staff who write leaflets."),
             summary=_yaml_text("How to write, check and build the clinic's leaflets with leafpress."),
-            extra="", **common) + ARTICLE)
-        for language, (patient_title, body) in PATIENT.items():
-            write(topic / f"patient.{language}.md", FRONT_MATTER.format(
+            subtitle='""', languages=" or ".join(PATIENT), extra="", **common) + ARTICLE)
+        for language, (patient_title, body) in PATIENT.items():  # each with the comments in its language
+            write(topic / f"patient.{language}.md", FRONT_MATTERS[language].format(
                 title=_yaml_text(patient_title), short_title=_yaml_text(patient_title), language=language,
-                audience="patients", notice='""', summary=_yaml_text(patient_title),
-                extra="# Reference keys this leaflet rests on, listed under 'Sources'.\nsources: []\n",
-                **common) + body)
+                audience="patients", notice='""', summary=_yaml_text(patient_title), subtitle='""',
+                languages=TEXT[language]["or"].join(PATIENT), extra=TEXT[language]["sources"], **common) + body)
         write(topic / "references.json", json.dumps(REFERENCES, indent=2, ensure_ascii=False) + "\n")
     except OSError as exc:
+        for path in reversed(written):  # no half-made project: a second `init` would refuse it
+            path.unlink(missing_ok=True)
         raise LeafpressError([error(Path(exc.filename) if exc.filename else folder, None,
                                     f"cannot be written: {exc.strerror or exc}")]) from None
     return NewProject(folder, tuple(written))
