@@ -93,7 +93,20 @@ SUPERSCRIPT_NUMBERS = re.compile(r"\s*\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\s*")
 CITATION_AT = re.compile(r"(?<![\w.+/@:=\\])@(?=[A-Za-z0-9_{])")
 UNIT_BEFORE = re.compile(r"(?:\b(?:m|cm|mm|km|dm|ft|in)|/m)$")
 
-TARGETS = ("article", *(f"patient.{code}" for code in TEXT))
+def documents(project: Project) -> dict[str, tuple[str, str | None]]:
+    """What `--as` may name: each Markdown file a layout is built from (its name without '.md'), in every
+    language leafpress writes front matter in, with the audience of the first layout built from it and
+    the language its name gives."""
+    from ..layouts.registry import batch_layouts
+
+    found: dict[str, tuple[str, str | None]] = {}
+    for layout in batch_layouts(project).values():
+        if not layout.sources.endswith(".md"):
+            continue
+        pattern = layout.sources.removesuffix(".md")
+        for stem in [pattern.replace("*", code) for code in TEXT] if "*" in pattern else [pattern]:
+            found.setdefault(stem, (layout.audience, layout.language_of(Path(f"{stem}.md"))))
+    return found
 
 
 @dataclass(frozen=True)
@@ -118,10 +131,12 @@ def import_docx(project: Project, source: Path, topic: str | None = None, target
     if not SLUG.fullmatch(topic):
         problems.append(error(None, None, f"topic name {quote(topic)} must be lower-case letters, digits and "
                               "hyphens, such as 'ketamine-neuropathic-pain': give one with --topic"))
-    if target not in TARGETS:
-        problems.append(error(None, None, f"--as {quote(target)} must be one of {', '.join(TARGETS)}"))
-    elif target != "article" and target.split(".", 1)[1] not in project.config.languages:
-        problems.append(error(None, None, f"--as {target}: {quote(target.split('.', 1)[1])} is not in 'languages' "
+    targets = documents(project)
+    audience, language = targets.get(target, ("", None))
+    if target not in targets:
+        problems.append(error(None, None, f"--as {quote(target)} must be one of {', '.join(targets)}"))
+    elif language is not None and language not in project.config.languages:
+        problems.append(error(None, None, f"--as {target}: {quote(language)} is not in 'languages' "
                               "in leafpress.yaml, so the leaflet would not be built: add it there first"))
     if problems:
         raise LeafpressError(problems)
@@ -132,7 +147,6 @@ def import_docx(project: Project, source: Path, topic: str | None = None, target
     facts = _inspect(source, package)
     converted = _convert(source, data, facts, image_stem=target.replace(".", "-"))
 
-    language = target.split(".", 1)[1] if target != "article" else None
     document_language = facts.language.split("-")[0].lower() if facts.language else None
     notes = list(facts.problems) + list(converted.problems)
     if language is None:
@@ -158,7 +172,7 @@ def import_docx(project: Project, source: Path, topic: str | None = None, target
     if existing and not force:
         raise LeafpressError([error(path, None, "already exists: give --force to replace it") for path in existing])
 
-    text = front_matter(project, "article" if target == "article" else "patient", title, language,
+    text = front_matter(project, audience, title, language,
                         today or datetime.date.today(),  # importing only: builds never read the clock
                         subtitle=converted.subtitle or None)
     text += converted.markdown

@@ -219,16 +219,17 @@ def _yaml_text(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def front_matter(project: Project, kind: str, title: str, language: str, today: datetime.date,
+def front_matter(project: Project, audience: str, title: str, language: str, today: datetime.date,
                  extra: str = "", subtitle: str | None = None) -> str:
-    """The front matter `leafpress new` writes in ``language``: ``kind`` 'article' or 'patient', every
-    field explained; ``extra`` is added after the kind's own last fields, ``subtitle`` replaces the kind's.
+    """The front matter `leafpress new` writes in ``language`` for a document whose ``audience`` is
+    'patients' (a leaflet) or anyone else (an article), every field explained; ``extra`` is added after
+    the document's own last fields, ``subtitle`` replaces its default.
 
     ``leafpress import`` writes the same, so an imported topic reads like a new one.
     """
     words = TEXT[language]
-    if kind == "article":
-        fields = {"audience": "professionals", "subtitle": '""', "notice": _yaml_text(words["notice"]),
+    if audience != "patients":
+        fields = {"audience": audience, "subtitle": '""', "notice": _yaml_text(words["notice"]),
                   "summary": _yaml_text(words["summary"]), "extra": words["url"] + extra}
     else:
         fields = {"audience": "patients", "subtitle": _yaml_text(words["patient_title"]), "notice": '""',
@@ -275,7 +276,7 @@ def new_topic(project: Project, name: str, title: str | None = None, language: s
         written.append(path)
 
     words = TEXT[language]
-    write("article.md", front_matter(project, "article", title, language, today) + words["body"])
+    write("article.md", front_matter(project, "professionals", title, language, today) + words["body"])
     # The patient text in the article's language first: the others are its translations.
     patient_languages = [code for code in project.config.languages if code in TEXT]
     patient_languages.sort(key=lambda code: code != language)
@@ -287,7 +288,7 @@ def new_topic(project: Project, name: str, title: str | None = None, language: s
             extra = patient["translation_of"] + "".join(record_of(original).yaml_lines("\n"))
         named = titles.get(patient_language) or patient["translate_title"].format(title=title)
         write(f"patient.{patient_language}.md",
-              front_matter(project, "patient", named, patient_language, today, extra) + patient["patient_body"])
+              front_matter(project, "patients", named, patient_language, today, extra) + patient["patient_body"])
         if patient_language == language:
             original = written[-1]
     write("references.json", "[]\n")
