@@ -129,7 +129,7 @@ RELOAD_SCRIPT = """\
     if (!label) return;
     var pages = document.querySelectorAll("[data-page]"), seen = pages[0];
     for (var i = 0; i < pages.length; i++) {
-      if (pages[i].getBoundingClientRect().top > window.innerHeight / 3) break;
+      if (pages[i].getBoundingClientRect().top > window.innerHeight / 2) break;
       seen = pages[i];
     }
     if (seen) label.textContent = "Page " + seen.dataset.page + " of " + pages.length;
@@ -667,9 +667,9 @@ def pages_page(snapshot: Snapshot, target: Target, version: str, nonce: str,
 
     boxes = [problems_box(problems)]
     limit = 0
-    if shown.kind == DRAFT and shown.over_limit:
+    if shown.kind == DRAFT and shown.over_limit:  # the question its author asks first: above the problems
         layout, pages, limit = shown.over_limit
-        boxes.append(f'<section id="{LIMIT_ID}" class="lp-box" role="alert"><strong>Over its page limit: '
+        boxes.insert(0, f'<section id="{LIMIT_ID}" class="lp-box" role="alert"><strong>Over its page limit: '
                      f"{plural(pages, 'page')}, the {html.escape(layout)} must fit on {limit}</strong>"
                      f"<p>These are the pages of the draft, {html.escape(printable(display_path(shown.path)))}: "
                      f"no PDF was made. The pages past the limit are marked in red.</p></section>")
