@@ -696,3 +696,15 @@ def test_a_planned_pdf_that_links_out_of_the_output_folder_is_refused(served):
     assert request_bytes(server, image)[0] == 200
     assert request(server, image, host="evil.example")[0] == 403
     assert request(server, image, method="PUT")[0] == 405
+
+
+def test_a_pdf_whose_pages_cannot_be_drawn_is_a_problem_on_the_page(served):
+    preview, server, project = served
+    (result,) = preview.rebuild(first=True)
+    assert result.ok
+    (project.root / "output" / "topic" / "article.en.pdf").write_bytes(b"not a PDF any more")
+    status, _, body = request(server, "/preview/topic/article")
+    assert status == 200
+    assert ("output/topic/article.en.pdf: error: its pages cannot be shown: cannot be read: Failed to load "
+            "document (PDFium: Data format error).") in body
+    assert f'id="{PAGES_ID}"' not in body

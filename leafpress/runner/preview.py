@@ -1,4 +1,4 @@
-"""leafpress watch: rebuild what a save affects, and serve a live HTML preview.
+"""leafpress watch: rebuild what a save affects, and serve a live preview of the PDFs.
 
 The watcher plans the targets, builds them with :func:`run_batch` (so the
 fingerprints skip whatever did not change), then waits for saves in
@@ -10,7 +10,9 @@ The server is local and small: it binds 127.0.0.1 only, answers GET only,
 refuses requests whose Host is not 127.0.0.1 or localhost (a web page
 cannot reach it through DNS rebinding), and serves files by the rule WeasyPrint's ProjectFetcher
 follows: regular files inside styles/, templates/ or a planned topic's
-folder, after resolving '..' and symbolic links, and nothing else.
+folder, after resolving '..' and symbolic links, and nothing else. Besides
+those it serves only what it made itself (page images, by a token it gave
+them) and, under /output/, the PDF or draft of a planned target, by the same rule.
 
 A slow or idle client cannot stall the others: one thread waits on every
 connection at once (a selector) until its request has arrived, with a
@@ -18,10 +20,23 @@ deadline, and only a whole request goes to the bounded pool of threads
 that answer; a client that does not read its answer is dropped after
 SOCKET_TIMEOUT seconds.
 
-A preview page is the HTML WeasyPrint receives for a target (pipeline.render_target,
-as a build renders it, in a child under the build's time and memory limits), with the layout's
-stylesheets linked, file: URLs turned into served paths, the problems of
-its last build and of the render in a box at the top, and the reload script.
+A preview page (/preview/<target>) shows the target's PDF as its last build made it: each
+page a PNG (pypdfium2, in a child under the build's time and memory limits,
+once per version of the file), sized in millimetres from the page box, so
+that at 100% zoom a page is as large on the screen as on paper (CSS's 96
+pixels an inch), numbered "Page 3 of 8", with a link to the PDF. A summary
+over its page limit shows the draft the build wrote instead, marked; the
+preflight's findings are listed with their pages, which are marked. These
+answer what the HTML cannot: where the pages break, how many there are,
+whether the summary fits on its page, and how footnotes and figures print.
+
+The HTML view (/preview/<target>?view=html) is kept for what the pages
+cannot show: a document whose build failed before any PDF, and the markup
+itself, to inspect in the browser. It is the HTML WeasyPrint receives for a
+target (pipeline.render_target, as a build renders it, in a child under the
+build's limits), with the layout's stylesheets linked, file: URLs turned
+into served paths, the problems of its last build and of the render in a box
+at the top. Every page has the reload script, which keeps the reader's place.
 """
 
 from __future__ import annotations
@@ -1240,18 +1255,19 @@ def _fail(problems: Iterable[Problem]) -> None:
 @click.option("--memory", "memory_mb", type=click.IntRange(min=256), default=DEFAULT_MEMORY_MB, show_default=True,
               help="Megabytes of memory one target's build, or one preview page, may use.")
 def watch(paths: tuple[Path, ...], port: int, layouts: tuple[str, ...], timeout: float, memory_mb: int) -> None:
-    """Rebuild PDFs on every save and serve a live HTML preview.
+    """Rebuild PDFs on every save and serve a live preview of their pages.
 
     Builds the targets for PATHS (default: every topic) into output/, then
     watches content/, templates/, styles/ and leafpress.yaml. After each save
     it rebuilds what changed, prints a line per rebuilt target and every
-    problem, and the preview pages reload themselves.
+    problem, and the preview pages reload themselves where the reader was.
 
     The preview runs on http://127.0.0.1:PORT/ (this computer only): / lists
-    the targets, /preview/<topic>/<layout> shows the HTML WeasyPrint receives,
-    with the print stylesheets, and any errors in a box at the top. Each build
-    and each page runs in its own process under --timeout and --memory, as in
-    a build. Stop with Ctrl-C.
+    the targets, /preview/<topic>/<layout> shows the PDF's pages at their
+    printed size (at 100% zoom) with any errors in a box at the top, a summary
+    over its page limit marked, and a link to the PDF; its HTML view shows the
+    HTML WeasyPrint receives. Each build, and each page's rendering, runs in
+    its own process under --timeout and --memory, as in a build. Stop with Ctrl-C.
 
     Example: leafpress watch content/ketamine-neuropathic-pain --port 8001
     """

@@ -329,7 +329,7 @@ def test_pages_view_shows_the_pdf_keeps_the_place_and_marks_a_summary_over_its_l
         assert "error: the summary of 'topic' takes 2 pages" in page.locator("#leafpress-problems").inner_text()
         page.wait_for_function("() => [...document.images].every(image => image.complete && image.naturalWidth > 0)")
         page.screenshot(path=str(tmp_path / "summary-over-limit.png"), full_page=True)
-        if os.environ.get("LEAFPRESS_SCREENSHOTS"):  # to look at: make test-preview LEAFPRESS_SCREENSHOTS=folder
+        if os.environ.get("LEAFPRESS_SCREENSHOTS"):  # to look at: LEAFPRESS_SCREENSHOTS=folder make test-preview
             for shot in ("pages.png", "summary-over-limit.png"):
                 shutil.copy(tmp_path / shot, os.path.join(os.environ["LEAFPRESS_SCREENSHOTS"], shot))
 
