@@ -708,3 +708,17 @@ def test_a_pdf_whose_pages_cannot_be_drawn_is_a_problem_on_the_page(served):
     assert ("output/topic/article.en.pdf: error: its pages cannot be shown: cannot be read: Failed to load "
             "document (PDFium: Data format error).") in body
     assert f'id="{PAGES_ID}"' not in body
+
+
+def test_a_built_pdf_replaced_by_a_link_out_of_the_output_folder_is_not_drawn(served):
+    preview, server, project = served
+    (result,) = preview.rebuild(first=True)
+    assert result.ok
+    pdf = project.root / "output" / "topic" / "article.en.pdf"
+    outside = project.root / "elsewhere.pdf"
+    pdf.rename(outside)
+    pdf.symlink_to(outside)
+    _, _, body = request(server, "/preview/topic/article")
+    assert ("output/topic/article.en.pdf: error: its pages cannot be shown: it is not a regular file in the "
+            "output folder") in body
+    assert f'id="{PAGES_ID}"' not in body

@@ -84,7 +84,7 @@ from ..pipeline import (
     summary_line,
 )
 from ..project.config import CONFIG_NAME, Project, config_problems, find_root, load_project
-from ..source.safefile import FileRefused, FileTooLarge, read_bytes
+from ..source.safefile import FileRefused, read_bytes
 from .batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, Stopped, call_limited, run_batch
 
 HOST = "127.0.0.1"
@@ -1127,8 +1127,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
                     self._send_html(preview_page, snapshot, target, preview.version, options=options)
             else:
                 def images(path: Path) -> PageImages | str:
-                    assert options is not None  # a PDF is shown only with a project
-                    return preview.page_images(path, options)
+                    # Drawn only when it could be served: a planned target's PDF or draft, by the fetch rule.
+                    link = output_url(project, path) if project else None
+                    checked = planned_pdf(snapshot, unquote(link[len(OUTPUT_PATH):])) if link else None
+                    if checked is None or options is None:
+                        return "it is not a regular file in the output folder"
+                    return preview.page_images(checked, options)
 
                 self._send_html(pages_page, snapshot, target, preview.version, images=images)
             return
@@ -1156,7 +1160,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         path = planned_pdf(snapshot, relative)
         try:
             data = read_bytes(path, MAX_PDF_BYTES) if path else None
-        except (OSError, FileRefused, FileTooLarge):
+        except (OSError, FileRefused):  # too large, a link, or gone since
             data = None
         if data is None or path is None:
             self._not_found()
