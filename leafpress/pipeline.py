@@ -22,6 +22,7 @@ import datetime
 import functools
 import math
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -536,6 +537,16 @@ def page_limit_message(target: Target, limit: int, typeset: Typeset, cause: tupl
     return (f"the {target.layout.name} of {quote(target.topic)} takes {typeset.pages} pages, over its limit of "
             f"{limit} {pages} by {typeset.overflow_beyond(limit):.0f} mm of content{where}: {advice} "
             f"(nothing was cut{seen})")
+
+
+# page_limit_message's opening, for the preview, which marks the draft's pages with it.
+_PAGE_LIMIT = re.compile(r"^the (.+?) of '.*' takes (\d+) pages, over its limit of (\d+) pages? by ", re.S)
+
+
+def page_limit_exceeded(problem: Problem) -> tuple[str, int, int] | None:
+    """(layout name, pages, limit) when ``problem`` is the error :func:`page_limit_message` words, else None."""
+    found = _PAGE_LIMIT.match(problem.message) if problem.is_error else None
+    return (found.group(1), int(found.group(2)), int(found.group(3))) if found else None
 
 
 def _over_page_limit(session: Session, target: Target, rendered: Rendered, pages: Typeset) -> Problem:

@@ -68,13 +68,13 @@ def test_a_preview_page_that_takes_too_long_shows_the_problem(hanging):
     thread.start()
     try:
         started = time.monotonic()
-        status, _, body = request(server, "/preview/hangs/article", timeout=30)
+        status, _, body = request(server, "/preview/hangs/article?view=html", timeout=30)
         assert time.monotonic() - started < 25
         assert status == 200
         assert f'id="{PROBLEMS_ID}"' in body
         assert "content/hangs/article.md: " + STOPPED.format(doing="rendering this preview") in body
         # The server is still there, and the other pages render.
-        status, _, body = request(server, "/preview/good1/article", timeout=30)
+        status, _, body = request(server, "/preview/good1/article?view=html", timeout=30)
         assert status == 200 and "Some text" in body and "took longer" not in body
     finally:
         preview.stop()

@@ -7,6 +7,7 @@ The browser test (a real headless Chromium) is in tests/preview/ and runs with
 from __future__ import annotations
 
 import http.client
+import io
 import re
 import shutil
 import socket
@@ -14,12 +15,28 @@ import threading
 import time
 from pathlib import Path
 
+import pikepdf
+import pypdfium2
 import pytest
 import watchfiles
 from click.testing import CliRunner
+from PIL import Image
 
 from conftest import SUMMARY, add_data
-from leafpress.runner.preview import PROBLEMS_ID, RELOAD_SCRIPT_PATH, Preview, PreviewServer, served_file, watch
+from leafpress.runner.preview import (
+    LIMIT_ID,
+    PAGE_SCALE,
+    PAGES_ID,
+    PREFLIGHT_ID,
+    PROBLEMS_ID,
+    RELOAD_SCRIPT_PATH,
+    Preview,
+    PreviewServer,
+    served_file,
+    watch,
+)
+
+HTML_VIEW = "/preview/topic/article?view=html"
 
 
 class Printed:
@@ -91,9 +108,9 @@ def test_index_lists_the_targets_with_links(served):
     assert RELOAD_SCRIPT_PATH in body
 
 
-def test_preview_page_is_the_documents_html_with_stylesheets_and_reload_script(served):
+def test_html_view_is_the_documents_html_with_stylesheets_and_reload_script(served):
     _, server, _ = served
-    status, headers, body = request(server, "/preview/topic/article")
+    status, headers, body = request(server, HTML_VIEW)
     assert status == 200
     assert "Hello preview world" in body
     assert "<h1>Test topic</h1>" in body
@@ -106,7 +123,10 @@ def test_preview_page_is_the_documents_html_with_stylesheets_and_reload_script(s
     # Only the reload script runs: it alone carries this response's nonce.
     nonce = re.search(r"script-src 'nonce-([^']+)'", headers["Content-Security-Policy"]).group(1)
     assert body.count(f'nonce="{nonce}"') == 1
-    assert request(server, "/preview/topic/article")[1]["Content-Security-Policy"] != headers["Content-Security-Policy"]
+    assert request(server, HTML_VIEW)[1]["Content-Security-Policy"] != headers["Content-Security-Policy"]
+    assert 'HTML view of topic/article: the HTML WeasyPrint receives' in body
+    assert '<a style="all:initial;color:#8ab4f8;text-decoration:underline;cursor:pointer;font:inherit" ' \
+        'href="/preview/topic/article">Pages</a>' in body
     status, headers, script = request(server, RELOAD_SCRIPT_PATH)
     assert status == 200 and headers["Content-Type"].startswith("text/javascript")
     assert 'new EventSource("/events")' in script and "location.reload()" in script
@@ -120,7 +140,7 @@ def test_relative_images_and_file_urls_point_at_served_paths(served):
     config.write_text(config.read_text(encoding="utf-8").replace(
         "clinic:\n", "clinic:\n  logo: styles/logo.svg\n  logo_alt: Test Clinic logo\n", 1), encoding="utf-8")
     preview.replan()
-    _, _, body = request(server, "/preview/topic/article")
+    _, _, body = request(server, HTML_VIEW)
     assert "file:" not in body
     assert 'src="/styles/logo.svg"' in body
     assert 'src="figure.svg"' in body  # relative to /preview/topic/, as WeasyPrint's base URL is the topic
@@ -209,12 +229,12 @@ def test_refuses_other_host_names(served):
     assert request(server, "/", host=f"localhost:{server.port}")[0] == 200
 
 
-def test_errors_show_on_the_preview_page_instead_of_the_document(served):
+def test_errors_show_on_the_html_view_instead_of_the_document(served):
     _, server, project = served
     article = project.root / "content" / "topic" / "article.md"
     article.write_text(article.read_text(encoding="utf-8").replace("title: Test topic", "title: no"),
                        encoding="utf-8")
-    status, _, body = request(server, "/preview/topic/article")
+    status, _, body = request(server, HTML_VIEW)
     assert status == 200
     assert f'id="{PROBLEMS_ID}"' in body
     assert "content/topic/article.md:2: error: &#x27;title&#x27; must be text" in body
@@ -268,7 +288,7 @@ def test_a_save_rebuilds_the_target_and_updates_the_page(served):
     assert preview.printed.lines[0] == "changed content/topic/article.md"
     assert any(line.startswith("built  topic/article ->") for line in preview.printed.lines)
     assert preview.version != before
-    _, _, body = request(server, "/preview/topic/article")
+    _, _, body = request(server, HTML_VIEW)
     assert "Edited text" in body and "Hello preview world" not in body
     # Nothing changed: nothing is rebuilt, and no line claims otherwise.
     preview.printed.lines.clear()
@@ -288,13 +308,32 @@ def test_a_failed_build_shows_its_errors_above_the_document(served):
     assert [r.status for r in results] == ["FAILED"]
     assert "FAILED topic/article" in preview.printed.text
     assert f"content/topic/article.md:{line}: error: refused to load" in preview.printed.text
-    _, _, body = request(server, "/preview/topic/article")
+    _, _, body = request(server, HTML_VIEW)
     assert body.index(f'id="{PROBLEMS_ID}"') < body.index("Hello preview world")
     assert f"content/topic/article.md:{line}: error: refused to load" in body
     assert "src=\"../../outside.svg\"" in body
     assert request(server, "/preview/topic/../../outside.svg")[0] == 404
     _, _, index = request(server, "/")
     assert "FAILED, 1 error" in index
+    # The pages view: the error, and no pages, as no PDF was ever made.
+    _, _, pages = request(server, "/preview/topic/article")
+    assert f"content/topic/article.md:{line}: error: refused to load" in pages
+    assert "<strong>No PDF: the errors above stopped the build.</strong>" in pages
+    assert f'id="{PAGES_ID}"' not in pages
+
+
+def test_a_failed_rebuild_shows_the_last_pdf_marked_not_rebuilt(served):
+    preview, server, project = served
+    assert [r.status for r in preview.rebuild(first=True)] == ["built"]
+    article = project.root / "content" / "topic" / "article.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("title: Test topic", "title: no"),
+                       encoding="utf-8")
+    assert [r.status for r in preview.rebuild()] == ["FAILED"]
+    _, _, body = request(server, "/preview/topic/article")
+    assert "content/topic/article.md:2: error: &#x27;title&#x27; must be text" in body
+    assert ("<strong>Not rebuilt: the errors above stopped the build.</strong><p>These are the pages of the PDF "
+            "an earlier build made, output/topic/article.en.pdf; they do not show your latest changes.</p>") in body
+    assert "Page 1 of 1" in body
 
 
 def test_errors_in_a_data_file_are_shown_with_their_line(served):
@@ -302,7 +341,7 @@ def test_errors_in_a_data_file_are_shown_with_their_line(served):
     add_data(project.root / "content" / "topic" / "article.md", summary=SUMMARY.replace("@smith2020", "@nobody"))
     preview.layouts = ["summary"]
     preview.replan()
-    _, _, body = request(server, "/preview/topic/summary")
+    _, _, body = request(server, "/preview/topic/summary?view=html")
     assert "content/topic/summary.yaml:3: error: unknown reference key &#x27;nobody&#x27;" in body
 
 
@@ -378,7 +417,7 @@ def test_a_page_that_fails_to_render_has_the_problems_box_and_reloads(served, mo
 
     monkeypatch.setattr(module, "preview_page", broken)
     _, server, _ = served
-    status, headers, body = request(server, "/preview/topic/article")
+    status, headers, body = request(server, HTML_VIEW)
     assert status == 500
     assert headers["Content-Type"] == "text/html; charset=utf-8"
     assert f'<section id="{PROBLEMS_ID}" role="alert"' in body
@@ -387,7 +426,7 @@ def test_a_page_that_fails_to_render_has_the_problems_box_and_reloads(served, mo
     nonce = re.search(r"script-src 'nonce-([^']+)'", headers["Content-Security-Policy"]).group(1)
     assert f'<script src="{RELOAD_SCRIPT_PATH}" nonce="{nonce}" data-version="' in body
     monkeypatch.undo()
-    assert request(server, "/preview/topic/article")[0] == 200  # fixed: the reload finds the page
+    assert request(server, HTML_VIEW)[0] == 200  # fixed: the reload finds the page
 
 
 def test_idle_and_slow_clients_do_not_stall_a_request(served):
@@ -440,3 +479,250 @@ def test_an_unknown_path_is_an_error_before_serving(project):
     assert "content/nothing: error: no such file or folder" in result.output
     assert "Preview:" not in result.output
     assert not (project.root / "output").exists()  # nothing was built
+
+
+# --- the pages view: the PDF as built ---------------------------------------------------
+
+# Not medical content: filler to make an article of several pages.
+FILLER = "".join(f"## Part {n}\n\n" + "Filler words for a layout test, not medical content. " * 40
+                 + "[@smith2020]\n\n" for n in range(1, 7))
+PAGE = re.compile(r'<figure class="([^"]*)" id="page-(\d+)" data-page="\d+"><figcaption>([^<]*)</figcaption>'
+                  r'(?:<ul>.*?</ul>)?<img src="([^"]*)" alt="([^"]*)" width="(\d+)" height="(\d+)" '
+                  r'style="([^"]*)"></figure>')
+
+
+def pdf_pages(path: Path) -> list[tuple[float, float]]:
+    """The page boxes of a PDF in millimetres, as pikepdf reads them."""
+    with pikepdf.open(path) as pdf:
+        return [(round(float(page.mediabox[2] - page.mediabox[0]) * 25.4 / 72, 1),
+                 round(float(page.mediabox[3] - page.mediabox[1]) * 25.4 / 72, 1)) for page in pdf.pages]
+
+
+def request_bytes(server: PreviewServer, path: str) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def test_the_pages_view_shows_every_page_of_the_pdf_at_its_printed_size(served):
+    preview, server, project = served
+    article = project.root / "content" / "topic" / "article.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\n" + FILLER, encoding="utf-8")
+    (result,) = preview.rebuild(first=True)
+    assert result.ok, [str(p) for p in result.problems]
+    pdf = project.root / "output" / "topic" / "article.en.pdf"
+    sizes = pdf_pages(pdf)
+    assert len(sizes) >= 3 and set(sizes) == {(210.0, 297.0)}  # A4, several pages
+    status, headers, body = request(server, "/preview/topic/article")
+    assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
+    pages = PAGE.findall(body)
+    assert [int(number) for _, number, *_ in pages] == list(range(1, len(sizes) + 1))
+    count = len(sizes)
+    for page, (width_mm, height_mm) in zip(pages, sizes, strict=True):
+        classes, number, caption, src, alt, width, height, style = page
+        assert classes == "lp-page"
+        assert caption == alt == f"Page {number} of {count}"
+        assert style == f"width:{width_mm:.1f}mm;height:{height_mm:.1f}mm"  # 1:1 at 100% zoom (96 px an inch)
+        assert (int(width), int(height)) == (794, 1123)
+        assert re.fullmatch(rf"/_leafpress/pages/[0-9a-f]{{24}}/{number}\.png", src)
+    assert f'<span id="leafpress-current">Page 1 of {count}</span>' in body
+    assert ('<a href="/output/topic/article.en.pdf" target="_blank" rel="noopener">PDF: article.en.pdf</a>'
+            in body)
+    assert '<a href="/preview/topic/article?view=html">HTML view</a>' in body
+    assert f'<script src="{RELOAD_SCRIPT_PATH}" nonce="' in body
+    # Each image is the page, drawn at twice its CSS size; the browser may keep it, as its URL names one version.
+    status, headers, png = request_bytes(server, pages[1][3])
+    assert status == 200 and headers["Content-Type"] == "image/png"
+    assert headers["Cache-Control"] == "private, max-age=86400, immutable"
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.size == (1588, 2246)
+    # Page 2 as pdfium draws it: the image is that page (text on white), not another or a blank one.
+    darkest, lightest = image.convert("L").getextrema()
+    assert darkest < 64 and lightest == 255
+    page = pypdfium2.PdfDocument(pdf)[1]
+    assert page.render(scale=PAGE_SCALE * 96 / 72).to_pil().tobytes() == image.tobytes()
+    # The link is the PDF itself.
+    status, headers, data = request_bytes(server, "/output/topic/article.en.pdf")
+    assert status == 200 and headers["Content-Type"] == "application/pdf"
+    assert headers["Content-Disposition"] == "inline; filename*=UTF-8''article.en.pdf"
+    assert data == pdf.read_bytes()
+    # The index says how many pages, and links the PDF.
+    _, _, index = request(server, "/")
+    assert f"(built, {count} pages)" in index and '<a href="/output/topic/article.en.pdf">PDF</a>' in index
+    # A rebuild makes new images under a new name; the old ones are gone.
+    article.write_text(article.read_text(encoding="utf-8").replace("Hello preview world", "Hello again"),
+                       encoding="utf-8")
+    preview.rebuild()
+    _, _, again = request(server, "/preview/topic/article")
+    assert PAGE.findall(again)[0][3] != pages[0][3]
+    assert request(server, pages[0][3])[0] == 404
+
+
+def with_summary(article: Path, summary: str = SUMMARY) -> None:
+    """The summary's data beside ``article``, and the web address it needs for its QR code."""
+    add_data(article, summary=summary)
+    article.write_text(article.read_text(encoding="utf-8").replace(
+        "title: Test topic\n", "title: Test topic\nurl: https://example.org/topic\n", 1), encoding="utf-8")
+
+
+LONG_POINTS = "key_points:\n" + "".join(f"  - Point {n} " + "words " * 60 + "[@smith2020]\n" for n in range(8))
+
+
+def test_a_summary_over_its_page_limit_shows_the_drafts_pages_marked(served):
+    preview, server, project = served
+    article = project.root / "content" / "topic" / "article.md"
+    with_summary(article, SUMMARY.replace("key_points:\n  - The drug lowers pain for a while [@smith2020].\n",
+                                          LONG_POINTS))
+    preview.layouts = ["summary"]
+    (result,) = preview.rebuild(first=True)
+    assert result.status == "FAILED"
+    _, _, body = request(server, "/preview/topic/summary")
+    assert (f'<section id="{LIMIT_ID}" class="lp-box" role="alert"><strong>Over its page limit: 2 pages, the '
+            "summary must fit on 1</strong><p>These are the pages of the draft, output/topic/summary.en.draft.pdf: "
+            "no PDF was made. The pages past the limit are marked in red.</p></section>") in body
+    pages = PAGE.findall(body)
+    assert [(classes, caption) for classes, _, caption, *_ in pages] == [
+        ("lp-page", "Page 1 of 2"), ("lp-page lp-over", "Page 2 of 2: past the limit of 1 page")]
+    # The error itself, with its cause and advice, is in the problems box above.
+    assert "content/topic/summary.yaml:2: error: the summary of &#x27;topic&#x27; takes 2 pages" in body
+    assert '<a href="/output/topic/summary.en.draft.pdf" target="_blank" rel="noopener">draft PDF: ' in body
+    draft = project.root / "output" / "topic" / "summary.en.draft.pdf"
+    assert request_bytes(server, "/output/topic/summary.en.draft.pdf")[2] == draft.read_bytes()
+    _, _, index = request(server, "/")
+    assert "(FAILED, 1 error, 1 warning; over its page limit: 2 pages)" in index
+    # Two pages allowed: it is built, and neither the mark nor the draft is left.
+    summary = article.parent / "summary.yaml"
+    summary.write_text(summary.read_text(encoding="utf-8").replace("max_pages: 1", "max_pages: 2"), encoding="utf-8")
+    (result,) = preview.rebuild()
+    assert result.ok
+    _, _, body = request(server, "/preview/topic/summary")
+    assert f'id="{LIMIT_ID}"' not in body and "lp-page lp-over" not in body
+    assert [caption for _, _, caption, *_ in PAGE.findall(body)] == ["Page 1 of 2", "Page 2 of 2"]
+    assert request(server, "/output/topic/summary.en.draft.pdf")[0] == 404
+
+
+def test_a_stale_draft_is_not_shown_for_another_error(served):
+    """A draft from an earlier overflow is still on disk when a later build fails for another reason."""
+    preview, server, project = served
+    article = project.root / "content" / "topic" / "article.md"
+    with_summary(article)
+    preview.layouts = ["summary"]
+    draft = project.root / "output" / "topic" / "summary.en.draft.pdf"
+    draft.parent.mkdir(parents=True)
+    draft.write_bytes(b"%PDF-1.7 an earlier overflow's draft")
+    article.write_text(article.read_text(encoding="utf-8").replace("title: Test topic", "title: no"),
+                       encoding="utf-8")
+    (result,) = preview.rebuild()
+    assert result.status == "FAILED"
+    _, _, body = request(server, "/preview/topic/summary")
+    assert f'id="{LIMIT_ID}"' not in body and f'id="{PAGES_ID}"' not in body
+    assert "<strong>No PDF: the errors above stopped the build.</strong>" in body
+
+
+def test_preflight_findings_are_listed_with_their_pages_and_marked(served):
+    preview, server, project = served
+    article = project.root / "content" / "topic" / "article.md"
+    body = "## Background\n\n" + "Some text [@smith2020].\n\n" * 3 + "## Evidence\n\nMore text [@smith2020].\n"
+    article.write_text(article.read_text(encoding="utf-8").split("---\n\n", 1)[0] + "---\n\n" + body,
+                       encoding="utf-8")
+    with (project.root / "styles" / "article.css").open("a", encoding="utf-8") as css:
+        css.write("\n.body h2 { break-after: page; }\n")  # strands each heading at the foot of its page
+    (result,) = preview.rebuild(first=True)
+    assert result.ok
+    finding = ("the heading &#x27;1. Background&#x27; is the last thing on the page and its content starts on "
+               "page 2")
+    _, _, page = request(server, "/preview/topic/article")
+    box = re.search(rf'<section id="{PREFLIGHT_ID}" class="lp-box">(.*?)</section>', page).group(1)
+    assert box.startswith("<strong>Preflight: ")
+    assert f'<li><a href="#page-1">Page 1</a>: {finding}' in box
+    pages = {number: (classes, notes) for classes, number, _, *rest in PAGE.findall(page)
+             for notes in [re.search(rf'id="page-{number}".*?</figcaption>(<ul>.*?</ul>)?<img', page).group(1)]}
+    assert pages["1"][0] == "lp-page lp-flagged"
+    assert finding in pages["1"][1]
+    # Shown there, not again among the other problems.
+    assert f"article.en.pdf: warning: page 1: {finding}" not in page
+
+
+@pytest.mark.parametrize("path", [
+    "/output/topic/article.en.pdf",         # planned, but not built yet
+    "/output/../leafpress.yaml",
+    "/output/%2e%2e/leafpress.yaml",
+    "/output/topic/../../leafpress.yaml",
+    "/output/topic/..%2f..%2fleafpress.yaml",
+    "/output//etc/passwd",
+    "/output/topic/other.pdf",              # a PDF in output/, but no planned target's
+    "/output/topic/summary.en.pdf",         # a layout not watched
+    "/output/topic/article.en.pdf%00.png",
+    "/output/.leafpress-manifest.json",
+    "/_leafpress/pages/../../leafpress.yaml",
+    "/_leafpress/pages/%2e%2e/%2e%2e/leafpress.yaml",
+    "/_leafpress/pages/0123456789abcdef01234567/1.png",  # a name this server never made
+    "/_leafpress/pages/output/topic/article.en.pdf",
+    "/_leafpress/pages/",
+])
+def test_new_routes_refuse_anything_but_generated_images_and_planned_pdfs(served, path):
+    _, server, project = served
+    output = project.root / "output" / "topic"
+    output.mkdir(parents=True)
+    (output / "other.pdf").write_bytes(b"%PDF-1.7 not a planned target")
+    (output / "summary.en.pdf").write_bytes(b"%PDF-1.7 not watched")
+    (project.root / "output" / ".leafpress-manifest.json").write_text("{}", encoding="utf-8")
+    status, _, body = request(server, path)
+    assert status == 404, (path, status)
+    assert "clinic" not in body and "PDF-1.7" not in body
+
+
+def test_a_planned_pdf_that_links_out_of_the_output_folder_is_refused(served):
+    preview, server, project = served
+    (result,) = preview.rebuild(first=True)
+    assert result.ok
+    pdf = project.root / "output" / "topic" / "article.en.pdf"
+    outside = project.root / "elsewhere.pdf"
+    pdf.rename(outside)
+    pdf.symlink_to(outside)
+    assert request(server, "/output/topic/article.en.pdf")[0] == 404
+    pdf.unlink()
+    pdf.hardlink_to(outside)  # read_bytes refuses a file with other names: it may be anything
+    assert request(server, "/output/topic/article.en.pdf")[0] == 404
+    pdf.unlink()
+    outside.rename(pdf)
+    status, _, _ = request_bytes(server, "/output/topic/article.en.pdf")
+    assert status == 200
+    # The host and method rules hold on the new routes too.
+    assert request(server, "/output/topic/article.en.pdf", host="evil.example")[0] == 403
+    assert request(server, "/output/topic/article.en.pdf", method="POST")[0] == 405
+    _, _, body = request(server, "/preview/topic/article")
+    image = PAGE.findall(body)[0][3]
+    assert request_bytes(server, image)[0] == 200
+    assert request(server, image, host="evil.example")[0] == 403
+    assert request(server, image, method="PUT")[0] == 405
+
+
+def test_a_pdf_whose_pages_cannot_be_drawn_is_a_problem_on_the_page(served):
+    preview, server, project = served
+    (result,) = preview.rebuild(first=True)
+    assert result.ok
+    (project.root / "output" / "topic" / "article.en.pdf").write_bytes(b"not a PDF any more")
+    status, _, body = request(server, "/preview/topic/article")
+    assert status == 200
+    assert ("output/topic/article.en.pdf: error: its pages cannot be shown: cannot be read: Failed to load "
+            "document (PDFium: Data format error).") in body
+    assert f'id="{PAGES_ID}"' not in body
+
+
+def test_a_built_pdf_replaced_by_a_link_out_of_the_output_folder_is_not_drawn(served):
+    preview, server, project = served
+    (result,) = preview.rebuild(first=True)
+    assert result.ok
+    pdf = project.root / "output" / "topic" / "article.en.pdf"
+    outside = project.root / "elsewhere.pdf"
+    pdf.rename(outside)
+    pdf.symlink_to(outside)
+    _, _, body = request(server, "/preview/topic/article")
+    assert ("output/topic/article.en.pdf: error: its pages cannot be shown: it is not a regular file in the "
+            "output folder") in body
+    assert f'id="{PAGES_ID}"' not in body

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
 
 from leafpress.commands.cli import main
+from leafpress.pipeline import BuildResult
 from leafpress.runner import preview as preview_module
 from leafpress.runner.preview import Preview, Snapshot, index_page
 
@@ -112,6 +114,17 @@ def test_the_preview_index_and_problems_box(hostile):
         [preview_module.error(hostile.root / "content" / HOSTILE / "article.md", 3, f"bad {HOSTILE}")])
     assert f"content/{SHOWN}/article.md:3: error: bad {SHOWN}</li>" in box
     assert isinstance(snapshot, Snapshot)
+    # The pages view of a target that failed, with a PDF an earlier build left: its name and path, escaped.
+    (target,) = snapshot.targets
+    pdf = hostile.root / "output" / target.output
+    pdf.parent.mkdir(parents=True)
+    pdf.write_bytes(b"%PDF-1.7")
+    failed = BuildResult(target, None, 0, 0.0, (preview_module.error(target.source, 1, f"bad {HOSTILE}"),))
+    snapshot = replace(snapshot, results={target.name: failed})
+    pages = preview_module.pages_page(snapshot, target, "v", "n", images=lambda path: f"cannot draw {path.name}")
+    assert f"<strong>{SHOWN}/article</strong>" in pages
+    assert f"output/{SHOWN}/article.en.pdf; they do not show your latest changes" in pages
+    assert_printable(pages.replace("\n", " "))
 
 
 def test_certificates(hostile):

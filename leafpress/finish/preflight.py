@@ -75,6 +75,15 @@ class Finding:
         return f"page {self.page}: {self.message}"
 
 
+_FINDING = re.compile(r"^page (\d+): ")
+
+
+def page_of(message: str) -> int | None:
+    """The page a message made from a :class:`Finding` (``str(finding)``) is about, else None."""
+    found = _FINDING.match(message)
+    return int(found.group(1)) if found else None
+
+
 Box = tuple[float, float, float, float]  # left, bottom, right, top, in points, PDF space (y up)
 
 

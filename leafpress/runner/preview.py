@@ -1,4 +1,4 @@
-"""leafpress watch: rebuild what a save affects, and serve a live HTML preview.
+"""leafpress watch: rebuild what a save affects, and serve a live preview of the PDFs.
 
 The watcher plans the targets, builds them with :func:`run_batch` (so the
 fingerprints skip whatever did not change), then waits for saves in
@@ -10,7 +10,9 @@ The server is local and small: it binds 127.0.0.1 only, answers GET only,
 refuses requests whose Host is not 127.0.0.1 or localhost (a web page
 cannot reach it through DNS rebinding), and serves files by the rule WeasyPrint's ProjectFetcher
 follows: regular files inside styles/, templates/ or a planned topic's
-folder, after resolving '..' and symbolic links, and nothing else.
+folder, after resolving '..' and symbolic links, and nothing else. Besides
+those it serves only what it made itself (page images, by a token it gave
+them) and, under /output/, the PDF or draft of a planned target, by the same rule.
 
 A slow or idle client cannot stall the others: one thread waits on every
 connection at once (a selector) until its request has arrived, with a
@@ -18,18 +20,33 @@ deadline, and only a whole request goes to the bounded pool of threads
 that answer; a client that does not read its answer is dropped after
 SOCKET_TIMEOUT seconds.
 
-A preview page is the HTML WeasyPrint receives for a target (pipeline.render_target,
-as a build renders it, in a child under the build's time and memory limits), with the layout's
-stylesheets linked, file: URLs turned into served paths, the problems of
-its last build and of the render in a box at the top, and the reload script.
+A preview page (/preview/<target>) shows the target's PDF as its last build made it: each
+page a PNG (pypdfium2, in a child under the build's time and memory limits,
+once per version of the file), sized in millimetres from the page box, so
+that at 100% zoom a page is as large on the screen as on paper (CSS's 96
+pixels an inch), numbered "Page 3 of 8", with a link to the PDF. A summary
+over its page limit shows the draft the build wrote instead, marked; the
+preflight's findings are listed with their pages, which are marked. These
+answer what the HTML cannot: where the pages break, how many there are,
+whether the summary fits on its page, and how footnotes and figures print.
+
+The HTML view (/preview/<target>?view=html) is kept for what the pages
+cannot show: a document whose build failed before any PDF, and the markup
+itself, to inspect in the browser. It is the HTML WeasyPrint receives for a
+target (pipeline.render_target, as a build renders it, in a child under the
+build's limits), with the layout's stylesheets linked, file: URLs turned
+into served paths, the problems of its last build and of the render in a box
+at the top. Every page has the reload script, which keeps the reader's place.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 import html
 import io
+import math
 import mimetypes
 import os
 import queue
@@ -42,19 +59,32 @@ import stat
 import sys
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 from urllib.parse import quote as url_quote
-from urllib.parse import unquote, urlsplit
 
 import click
 
 from ..errors import LeafpressError, Problem, display_path, echo, error, printable, quote, stopped_line
-from ..pipeline import BuildResult, Session, Target, plan, plural, render_target, result_line, review_day, summary_line
+from ..pipeline import (
+    BuildResult,
+    Session,
+    Target,
+    draft_path,
+    page_limit_exceeded,
+    plan,
+    plural,
+    render_target,
+    result_line,
+    review_day,
+    summary_line,
+)
 from ..project.config import CONFIG_NAME, Project, config_problems, find_root, load_project
 from ..source.safefile import FileRefused, read_bytes
 from .batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, Stopped, call_limited, run_batch
@@ -71,24 +101,78 @@ SOCKET_TIMEOUT = 10       # seconds a client may take to read a reply
 MAX_FILE_BYTES = 20 * 1024 * 1024  # as ProjectFetcher
 DEBOUNCE_MS = 300         # saves within this time are one change
 
+MAX_PDF_BYTES = 200 * 1024 * 1024  # a PDF served, or rendered into page images
+PAGE_SCALE = 2            # page images at twice the pixels of their CSS size (96 dpi): sharp on a HiDPI screen
+MAX_PAGE_PIXELS = 4_000_000  # ...but no more pixels than this in one image (A4 at 2x is 3.6 million)
+MAX_SHOWN_PAGES = 200     # pages shown as images; the PDF link shows the rest
+MAX_CACHED_BYTES = 256 * 1024 * 1024  # page images kept; the least recently shown PDFs' go first
+
 RELOAD_SCRIPT_PATH = "/_leafpress/reload.js"
+PAGES_PATH = "/_leafpress/pages/"  # /_leafpress/pages/<token>/<n>.png: images this server made
+OUTPUT_PATH = "/output/"           # /output/<topic>/<layout>...pdf: the PDF (or draft) of a planned target
 PROBLEMS_ID = "leafpress-problems"
+PAGES_ID = "leafpress-pages"
+LIMIT_ID = "leafpress-limit"
+PREFLIGHT_ID = "leafpress-preflight"
+CURRENT_ID = "leafpress-current"
 
 # The reload script: the page knows the version it was made at; /events sends
-# the current version when it connects and after each rebuild.
+# the current version when it connects and after each rebuild. It keeps the
+# reader's place: the scroll position is kept in sessionStorage (per page and
+# view) and restored when the page comes back, once on DOMContentLoaded (the
+# page images have their size before they load) and again on load (the HTML
+# view grows as fonts and images arrive) unless the reader has moved since.
+# On the pages view it also shows which page is in view.
 RELOAD_SCRIPT = """\
 (function () {
   "use strict";
   var shown = document.currentScript && document.currentScript.dataset.version;
+  var key = "leafpress-place:" + location.pathname + location.search;
+  var restored = false, moved = false;
+  if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+  function save() {
+    if (!restored) return;  // not before the saved place is back: a page still loading is shorter
+    try { sessionStorage.setItem(key, JSON.stringify([window.scrollX, window.scrollY])); } catch (e) {}
+  }
+  function restore(last) {
+    var place = null;
+    try { place = JSON.parse(sessionStorage.getItem(key) || "null"); } catch (e) {}
+    if (place && !moved) window.scrollTo(place[0], place[1]);
+    if (last) restored = true;
+    current();
+  }
+  function current() {
+    var label = document.getElementById("CURRENT_ID");
+    if (!label) return;
+    var pages = document.querySelectorAll("[data-page]"), seen = pages[0];
+    for (var i = 0; i < pages.length; i++) {
+      if (pages[i].getBoundingClientRect().top > window.innerHeight / 2) break;
+      seen = pages[i];
+    }
+    if (seen) label.textContent = "Page " + seen.dataset.page + " of " + pages.length;
+  }
+  ["wheel", "keydown", "mousedown", "touchstart"].forEach(function (name) {
+    window.addEventListener(name, function () { moved = true; }, {passive: true});
+  });
+  var queued = false;
+  window.addEventListener("scroll", function () {
+    if (queued) return;
+    queued = true;
+    window.requestAnimationFrame(function () { queued = false; save(); current(); });
+  }, {passive: true});
+  window.addEventListener("pagehide", save);
+  document.addEventListener("DOMContentLoaded", function () { restore(false); });
+  window.addEventListener("load", function () { restore(true); });
   var source = new EventSource("/events");
   source.addEventListener("version", function (event) {
     if (event.data !== shown) {
       source.close();
+      save();
       window.location.reload();
     }
   });
 })();
-"""
+""".replace("CURRENT_ID", CURRENT_ID)
 
 # Pages may run only the reload script, which carries this response's nonce
 # (not scripts in Markdown, SVG or topic files), and load only what this
@@ -106,7 +190,7 @@ TEXT_TYPES = ("text/", "application/json", "image/svg+xml")
 
 # --- files: the fetch rule ---------------------------------------------------------
 
-def served_file(root: Path, relative: str) -> Path | None:
+def served_file(root: Path, relative: str, limit: int = MAX_FILE_BYTES) -> Path | None:
     """The regular file ``relative`` names inside ``root``, or None when it must not be served.
 
     As strict as ProjectFetcher: '..' and symbolic links are resolved first,
@@ -125,7 +209,7 @@ def served_file(root: Path, relative: str) -> Path | None:
         info = path.stat()
     except (OSError, RuntimeError, ValueError):  # missing, a symlink loop, a bad name
         return None
-    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
         return None
     return path
 
@@ -196,6 +280,10 @@ class Preview:
         self.stopping = False
         self._changed = threading.Condition()
         self._config_printed: set[Problem] = set()
+        # Page images by token, the least recently shown first; a lock per token being rendered.
+        self._images: OrderedDict[str, PageImages] = OrderedDict()
+        self._images_lock = threading.Lock()
+        self._rendering: dict[str, threading.Lock] = {}
 
     # versions: pages reload when theirs is not the current one
 
@@ -223,6 +311,47 @@ class Preview:
         """The limits of every build and page render: a build's, or what watch was given."""
         options = BatchOptions(out_dir=project.output_dir, timeout=self.timeout, memory_mb=self.memory_mb)
         return replace(options, jobs=self.jobs) if self.jobs else options
+
+    # the pages of the PDFs, as images
+
+    def page_images(self, path: Path, options: BatchOptions) -> PageImages | str:
+        """The pages of the PDF at ``path``, rendered once per version of the file (in a child, under
+        ``options``' limits, at most ``jobs`` at once), or why they cannot be shown."""
+        try:
+            info = path.stat()
+        except OSError as exc:
+            return f"cannot be read: {exc.strerror or exc}"
+        # A new file (written whole, then renamed into place) has a new inode or time: a new token.
+        seed = f"{self.session}\0{path}\0{info.st_ino}\0{info.st_size}\0{info.st_mtime_ns}"
+        token = hashlib.sha256(seed.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+        with self._images_lock:
+            lock = self._rendering.setdefault(token, threading.Lock())
+        with lock:  # one render per version, however many pages ask for it at once
+            with self._images_lock:
+                found = self._images.get(token)
+                if found is not None:
+                    self._images.move_to_end(token)
+                    return found
+            with self.renders:
+                outcome = call_limited(_render_pages, (path,), options, doing=SHOWING_PAGES)
+            images = _page_images(token, path, outcome)
+            with self._images_lock:
+                self._rendering.pop(token, None)
+                if isinstance(images, PageImages):
+                    for stale in [t for t, kept in self._images.items() if kept.path == path]:
+                        del self._images[stale]  # an earlier version of this file
+                    self._images[token] = images
+                    while len(self._images) > 1 and sum(i.size for i in self._images.values()) > MAX_CACHED_BYTES:
+                        self._images.popitem(last=False)
+            return images
+
+    def page_image(self, token: str, number: int) -> bytes | None:
+        """Page ``number`` (from 1) of the images made under ``token``, if this server made it and still has it."""
+        with self._images_lock:
+            images = self._images.get(token)
+        if images is None or not 1 <= number <= len(images.pages):
+            return None
+        return images.pages[number - 1].png
 
     # planning and building
 
@@ -368,7 +497,250 @@ class Preview:
                 return
 
 
-# --- the preview page ------------------------------------------------------------
+# --- the pages: the PDF as built, as images -------------------------------------------
+
+SHOWING_PAGES = "showing the pages of this PDF"
+PT_TO_MM = 25.4 / 72
+PT_TO_CSS_PX = 96 / 72
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """One page of a PDF: the size of its page box in points, and a PNG of it."""
+
+    width_pt: float
+    height_pt: float
+    png: bytes
+
+
+@dataclass(frozen=True)
+class PageImages:
+    """The pages of one version of a PDF as images; ``token`` names them in this server's URLs."""
+
+    token: str
+    path: Path
+    pages: tuple[PageImage, ...]
+    total: int  # pages in the PDF: more than shown past MAX_SHOWN_PAGES
+
+    @property
+    def size(self) -> int:
+        return sum(len(page.png) for page in self.pages)
+
+
+def _render_pages(path: Path) -> Iterator[object]:
+    """In a child: the PDF's page count, then each page as (width pt, height pt, PNG); or why it cannot be read."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(read_bytes(path, MAX_PDF_BYTES))
+    except (OSError, FileRefused, pdfium.PdfiumError) as exc:  # replaced since, or not a PDF
+        yield f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
+        return
+    try:
+        pdf.init_forms()  # form fields drawn as they print (before any page is loaded)
+        yield len(pdf)
+        for index in range(min(len(pdf), MAX_SHOWN_PAGES)):
+            page = pdf[index]
+            width, height = page.get_size()  # the page box WeasyPrint sets: the sheet as printed
+            scale = min(PAGE_SCALE * PT_TO_CSS_PX, math.sqrt(MAX_PAGE_PIXELS / max(width * height, 1.0)))
+            image = page.render(scale=scale, may_draw_forms=True).to_pil()
+            page.close()
+            buffer = io.BytesIO()
+            image.save(buffer, "PNG", compress_level=1)  # fast; the images only go to this computer
+            yield width, height, buffer.getvalue()
+    finally:
+        pdf.close()
+
+
+def _page_images(token: str, path: Path, outcome: list[object] | Stopped) -> PageImages | str:
+    """What :func:`_render_pages` sent, as page images, or why there are none."""
+    if isinstance(outcome, Stopped):
+        return outcome.message
+    if not outcome or isinstance(outcome[0], str):
+        return str(outcome[0]) if outcome else f"{SHOWING_PAGES} gave no pages"
+    pages = []
+    for item in outcome[1:]:
+        assert isinstance(item, tuple)
+        width, height, png = item
+        pages.append(PageImage(float(width), float(height), bytes(png)))
+    total = outcome[0]
+    return PageImages(token, path, tuple(pages), total if isinstance(total, int) else len(pages))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The PDF a target's pages view shows, and what it is."""
+
+    # BUILT: the last build's PDF; DRAFT: the pages over their limit, not a PDF made;
+    # STALE: an earlier PDF, as the last build failed; NONE: no PDF (the build failed); WAITING: not built yet.
+    kind: str
+    path: Path | None = None
+    over_limit: tuple[str, int, int] | None = None  # (layout, pages, limit)
+
+
+BUILT, DRAFT, STALE, NONE, WAITING = "built", "draft", "stale", "none", "waiting"
+
+
+def shown_pdf(snapshot: Snapshot, target: Target) -> Shown:
+    """Which PDF the pages view of ``target`` shows after its last build."""
+    project = snapshot.project
+    result = snapshot.results.get(target.name)
+    if project is None or result is None:
+        return Shown(WAITING)
+    if result.ok and result.output is not None:
+        return Shown(BUILT, result.output)
+    output = project.output_dir / target.output
+    # The draft is shown only when this build wrote it: an earlier overflow's may still be there.
+    over = next((found for found in map(page_limit_exceeded, result.problems) if found), None)
+    if over is not None and draft_path(output).is_file():
+        return Shown(DRAFT, draft_path(output), over)
+    if output.is_file():
+        return Shown(STALE, output)
+    return Shown(NONE)
+
+
+def output_url(project: Project, path: Path) -> str | None:
+    """Where this server serves the PDF at ``path`` (in the output folder), if it is there."""
+    try:
+        relative = path.resolve().relative_to(project.output_dir.resolve())
+    except (OSError, RuntimeError, ValueError):
+        return None
+    return OUTPUT_PATH + url_quote(relative.as_posix())
+
+
+def planned_pdf(snapshot: Snapshot, relative: str) -> Path | None:
+    """The file ``relative`` names in the output folder, if it is a planned target's PDF or draft."""
+    project = snapshot.project
+    if project is None:
+        return None
+    planned = {name for target in snapshot.targets
+               for name in (target.output.as_posix(), draft_path(target.output).as_posix())}
+    if relative not in planned:
+        return None
+    return served_file(project.output_dir, relative, MAX_PDF_BYTES)
+
+
+PAGES_STYLE = """\
+body{margin:0;background:#5f6368;color:#111;font:15px/1.45 system-ui,sans-serif}
+#leafpress-bar{position:sticky;top:0;z-index:10;display:flex;flex-wrap:wrap;gap:0.4em 1.2em;align-items:center;
+  padding:0.5em 1em;background:#202124;color:#fff}
+#leafpress-bar a{color:#8ab4f8}
+#leafpress-current{font-weight:bold}
+.lp-boxes{max-width:60em;margin:1em auto;padding:0 1em}
+.lp-box{margin:0 0 1em;padding:0.75em 1em;border:3px solid;background:#fff}
+.lp-box ul{margin:0.4em 0 0;padding-left:1.2em}
+#leafpress-limit{border-color:#a40000;background:#fff0f0}
+#leafpress-limit strong{color:#a40000;font-size:1.25em}
+#leafpress-preflight,.lp-stale{border-color:#7a5b00;background:#fff8e0}
+#leafpress-pages{display:flex;flex-direction:column;align-items:center;gap:1.5em;padding:1em 1em 3em}
+.lp-page{margin:0}
+.lp-page figcaption{color:#fff;font-size:13px;margin:0 0 0.3em}
+.lp-page img{display:block;background:#fff;box-shadow:0 2px 8px rgba(0,0,0,0.5)}
+.lp-page ul{margin:0 0 0.4em;padding:0.4em 0.6em 0.4em 1.6em;max-width:60em;background:#fff8e0;font-size:13px}
+.lp-flagged img{outline:4px solid #f2b600;outline-offset:2px}
+.lp-over img{outline:6px solid #d93025;outline-offset:2px}
+.lp-over figcaption{color:#ffb4ab;font-weight:bold}
+"""
+
+
+def pages_page(snapshot: Snapshot, target: Target, version: str, nonce: str,
+               images: Callable[[Path], PageImages | str]) -> str:
+    """The pages view: the target's PDF as built, page by page at its printed size, with its problems.
+
+    ``images`` makes (or finds) the images of a PDF's pages. Preflight findings
+    of the PDF are listed with their pages, and those pages marked; a draft over
+    its page limit says so, and marks the pages past the limit.
+    """
+    from ..finish.preflight import page_of  # here: the preflight's libraries are loaded only to show pages
+
+    project = snapshot.project
+    shown = shown_pdf(snapshot, target)
+    result = snapshot.results.get(target.name)
+    problems = [*snapshot.problems, *(result.problems if result else ())]
+    # The preflight's findings on the PDF shown (a warning each, at the PDF): listed and marked on their pages.
+    findings: list[tuple[int, Problem]] = []
+    if shown.kind == BUILT:
+        for problem in problems:
+            page = page_of(problem.message) if problem.path is not None and problem.path.suffix == ".pdf" else None
+            if page is not None:
+                findings.append((page, problem))
+        problems = [p for p in problems if p not in {problem for _, problem in findings}]
+    pictures: PageImages | None = None
+    if shown.path is not None and project is not None:
+        made = images(shown.path)
+        if isinstance(made, str):
+            problems.append(error(shown.path, None, f"its pages cannot be shown: {made}"))
+        else:
+            pictures = made
+    name = html.escape(printable(target.name))
+    link = output_url(project, shown.path) if project and shown.path else None
+    total = pictures.total if pictures else 0
+
+    bar = ['<a href="/">leafpress preview</a>', f"<strong>{name}</strong>"]
+    if pictures:
+        bar.append(f'<span id="{CURRENT_ID}">Page 1 of {total}</span>')
+    if link and shown.path:
+        what = "draft PDF" if shown.kind == DRAFT else "PDF"
+        bar.append(f'<a href="{html.escape(link)}" target="_blank" rel="noopener">{what}: '
+                   f"{html.escape(printable(shown.path.name))}</a>")
+    bar.append(f'<a href="/preview/{html.escape(url_quote(target.name))}?view=html">HTML view</a>')
+
+    boxes = [problems_box(problems)]
+    limit = 0
+    if shown.kind == DRAFT and shown.over_limit:  # the question its author asks first: above the problems
+        layout, pages, limit = shown.over_limit
+        boxes.insert(0, f'<section id="{LIMIT_ID}" class="lp-box" role="alert"><strong>Over its page limit: '
+                     f"{plural(pages, 'page')}, the {html.escape(layout)} must fit on {limit}</strong>"
+                     f"<p>These are the pages of the draft, {html.escape(printable(display_path(shown.path)))}: "
+                     f"no PDF was made. The pages past the limit are marked in red.</p></section>")
+    elif shown.kind == STALE:
+        boxes.append('<section class="lp-box lp-stale"><strong>Not rebuilt: the errors above stopped the '
+                     "build.</strong><p>These are the pages of the PDF an earlier build made, "
+                     f"{html.escape(printable(display_path(shown.path)))}; they do not show your latest changes."
+                     "</p></section>")
+    elif shown.kind == NONE:
+        boxes.append('<section class="lp-box lp-stale"><strong>No PDF: the errors above stopped the build.'
+                     "</strong><p>The HTML view shows the document as far as it could be made.</p></section>")
+    elif shown.kind == WAITING:
+        boxes.append('<section class="lp-box"><strong>Not built yet.</strong> The pages show here once it is '
+                     "built; this page reloads by itself.</section>")
+    if findings:
+        pages_named = sorted({page for page, _ in findings})
+        where = ", ".join(f'<a href="#page-{page}">{page}</a>' for page in pages_named)
+        items = "".join(f'<li><a href="#page-{page}">Page {page}</a>: '
+                        f"{html.escape(printable(problem.message.split(': ', 1)[1]))}</li>"
+                        for page, problem in findings)
+        boxes.append(f'<section id="{PREFLIGHT_ID}" class="lp-box"><strong>Preflight: '
+                     f"{plural(len(findings), 'finding')}, on {'page' if len(pages_named) == 1 else 'pages'} "
+                     f"{where}</strong> (marked in yellow)<ul>{items}</ul></section>")
+
+    figures = []
+    for number, picture in enumerate(pictures.pages if pictures else (), start=1):
+        notes = [html.escape(printable(problem.message.split(": ", 1)[1])) for at, problem in findings if at == number]
+        classes = ["lp-page"] + (["lp-flagged"] if notes else []) + (["lp-over"] if limit and number > limit else [])
+        caption = f"Page {number} of {total}"
+        if limit and number > limit:
+            caption += f": past the limit of {plural(limit, 'page')}"
+        listing = f"<ul>{''.join(f'<li>{note}</li>' for note in notes)}</ul>" if notes else ""
+        width, height = picture.width_pt * PT_TO_MM, picture.height_pt * PT_TO_MM
+        src = f"{PAGES_PATH}{pictures.token}/{number}.png" if pictures else ""
+        figures.append(
+            f'<figure class="{" ".join(classes)}" id="page-{number}" data-page="{number}">'
+            f"<figcaption>{caption}</figcaption>{listing}"
+            f'<img src="{src}" alt="Page {number} of {total}" '
+            f'width="{round(picture.width_pt * PT_TO_CSS_PX)}" height="{round(picture.height_pt * PT_TO_CSS_PX)}" '
+            f'style="width:{width:.1f}mm;height:{height:.1f}mm"></figure>')
+    if pictures and total > len(pictures.pages):
+        figures.append(f'<p style="color:#fff">Pages {len(pictures.pages) + 1} to {total} are not shown here: '
+                       "open the PDF.</p>")
+    main = f'<main id="{PAGES_ID}">{"".join(figures)}</main>' if figures else ""
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{name}: pages</title>"
+            f"<style>{PAGES_STYLE}</style>{_reload_tag(version, nonce)}</head><body>"
+            f'<nav id="leafpress-bar">{" ".join(bar)}</nav><div class="lp-boxes">{"".join(boxes)}</div>'
+            f"{main}</body></html>")
+
+
+# --- the HTML view ------------------------------------------------------------------
 
 RENDERING = "rendering this preview"
 
@@ -463,7 +835,18 @@ def preview_page(snapshot: Snapshot, target: Target, version: str, nonce: str,
         # A declared layout's page size (validated in leafpress.yaml: no markup can get in).
         if page_css := target.layout.page_css():
             head += f"<style>{page_css}</style>\n"
-    return _inject(page, head + _reload_tag(version, nonce), problems_box(problems))
+    return _inject(page, head + _reload_tag(version, nonce), html_view_bar(target) + problems_box(problems))
+
+
+def html_view_bar(target: Target) -> str:
+    """The HTML view's line at the top: what it is, and the way back to the pages (no print style hides it)."""
+    bar = ("all:initial;display:block;box-sizing:border-box;margin:0 0 1em;padding:0.4em 1em;background:#202124;"
+           "color:#fff;font:14px/1.4 sans-serif;position:relative;z-index:2147483647")
+    link = "all:initial;color:#8ab4f8;text-decoration:underline;cursor:pointer;font:inherit"
+    href = html.escape("/preview/" + url_quote(target.name))
+    return (f'<nav id="leafpress-html-bar" style="{bar}">HTML view of {html.escape(printable(target.name))}: '
+            "the HTML WeasyPrint receives, with the print stylesheets, not its pages. "
+            f'<a style="{link}" href="{href}">Pages</a></nav>')
 
 
 def error_page(problems: Iterable[Problem], title: str, version: str, nonce: str) -> str:
@@ -480,17 +863,25 @@ def index_page(snapshot: Snapshot, version: str, nonce: str) -> str:
         else:
             errors = sum(p.is_error for p in result.problems)
             warnings = len(result.problems) - errors
-            status = result.status + (f", {plural(errors, 'error')}" if errors else "") + \
+            status = result.status + (f", {plural(result.pages, 'page')}" if result.ok else "") + \
+                (f", {plural(errors, 'error')}" if errors else "") + \
                 (f", {plural(warnings, 'warning')}" if warnings else "")
         href = "/preview/" + url_quote(target.name)
+        shown = shown_pdf(snapshot, target)
+        pdf = output_url(snapshot.project, shown.path) if snapshot.project and shown.path else None
+        over = f"; over its page limit: {plural(shown.over_limit[1], 'page')}" if shown.over_limit else ""
+        links = [f'<a href="{html.escape(href)}?view=html">HTML view</a>']
+        if pdf:
+            links.append(f'<a href="{html.escape(pdf)}">{"draft PDF" if shown.kind == DRAFT else "PDF"}</a>')
         rows.append(f'<li><a href="{html.escape(href)}">{html.escape(printable(target.name))}</a> '
-                    f"<span>({html.escape(status)})</span></li>")
+                    f"<span>({html.escape(status + over)})</span> · {' · '.join(links)}</li>")
     listing = f"<ul>{''.join(rows)}</ul>" if rows else "<p>No targets.</p>"
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>leafpress preview</title>"
             f"{_reload_tag(version, nonce)}</head><body style=\"font-family:sans-serif;margin:2em;max-width:50em\">"
             f"{problems_box(snapshot.problems)}<h1>leafpress preview</h1>"
-            "<p>Each page is the HTML WeasyPrint typesets, with the print stylesheets. It reloads after every "
-            f"rebuild.</p>{listing}</body></html>")
+            "<p>Each target's page shows its PDF as built, page by page at its printed size (at 100% zoom), "
+            "with the problems of its last build; its HTML view shows the HTML WeasyPrint typesets. Pages reload "
+            f"after every rebuild.</p>{listing}</body></html>")
 
 
 # --- the server --------------------------------------------------------------------
@@ -685,7 +1076,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if not self._host_allowed():
             self._send(HTTPStatus.FORBIDDEN, b"wrong Host: use 127.0.0.1\n", "text/plain; charset=utf-8")
             return
-        path = unquote(urlsplit(self.path).path)
+        parts = urlsplit(self.path)
+        path = unquote(parts.path)
         preview = self.server.preview
         snapshot = preview.snapshot
         try:
@@ -696,7 +1088,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
             elif path == RELOAD_SCRIPT_PATH:
                 self._send(HTTPStatus.OK, RELOAD_SCRIPT.encode(), "text/javascript; charset=utf-8")
             elif path.startswith("/preview/"):
-                self._preview(snapshot, path[len("/preview/"):])
+                self._preview(snapshot, path[len("/preview/"):], parse_qs(parts.query).get("view") == ["html"])
+            elif path.startswith(PAGES_PATH):
+                self._page_image(path[len(PAGES_PATH):])
+            elif path.startswith(OUTPUT_PATH):
+                self._pdf(snapshot, path[len(OUTPUT_PATH):])
             elif path.startswith("/styles/") and snapshot.project:
                 project = snapshot.project
                 self._send_file((project.styles_dir, project.theme.styles_dir), path[len("/styles/"):])
@@ -726,13 +1122,25 @@ class PreviewHandler(BaseHTTPRequestHandler):
         allowed = {f"{HOST}:{port}", f"localhost:{port}"} | ({HOST, "localhost"} if port == 80 else set())
         return host.lower() in allowed
 
-    def _preview(self, snapshot: Snapshot, rest: str) -> None:
+    def _preview(self, snapshot: Snapshot, rest: str, html_view: bool = False) -> None:
         target = snapshot.target(rest)
         if target is not None:
             preview = self.server.preview
-            options = preview.options(snapshot.project) if snapshot.project else None
-            with preview.renders:
-                self._send_html(preview_page, snapshot, target, preview.version, options=options)
+            project = snapshot.project
+            options = preview.options(project) if project else None
+            if html_view:
+                with preview.renders:
+                    self._send_html(preview_page, snapshot, target, preview.version, options=options)
+            else:
+                def images(path: Path) -> PageImages | str:
+                    # Drawn only when it could be served: a planned target's PDF or draft, by the fetch rule.
+                    link = output_url(project, path) if project else None
+                    checked = planned_pdf(snapshot, unquote(link[len(OUTPUT_PATH):])) if link else None
+                    if checked is None or options is None:
+                        return "it is not a regular file in the output folder"
+                    return preview.page_images(checked, options)
+
+                self._send_html(pages_page, snapshot, target, preview.version, images=images)
             return
         # Anything else under /preview/<topic>/ is a file of that topic, where
         # the page's relative URLs (images) point, as WeasyPrint's base URL does.
@@ -742,6 +1150,30 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._not_found()
             return
         self._send_file(folder, relative)
+
+    def _page_image(self, rest: str) -> None:
+        """A page image this server made: /_leafpress/pages/<token>/<n>.png, nothing else."""
+        found = re.fullmatch(r"([0-9a-f]{24})/([1-9][0-9]{0,5})\.png", rest)
+        png = self.server.preview.page_image(found.group(1), int(found.group(2))) if found else None
+        if png is None:
+            self._not_found()
+            return
+        # A token names one version of one PDF: its images never change, so the browser may keep them.
+        self._send(HTTPStatus.OK, png, "image/png", cache="private, max-age=86400, immutable")
+
+    def _pdf(self, snapshot: Snapshot, relative: str) -> None:
+        """The PDF, or draft, of a planned target in the output folder; nothing else there."""
+        path = planned_pdf(snapshot, relative)
+        try:
+            data = read_bytes(path, MAX_PDF_BYTES) if path else None
+        except (OSError, FileRefused):  # too large, a link, or gone since
+            data = None
+        if data is None or path is None:
+            self._not_found()
+            return
+        # No Content-Security-Policy: a sandboxed PDF is not shown by Chromium's viewer. The PDF is one leafpress made.
+        disposition = f"inline; filename*=UTF-8''{url_quote(path.name)}"
+        self._send(HTTPStatus.OK, data, "application/pdf", {"Content-Disposition": disposition}, policy=None)
 
     def _events(self) -> None:
         preview = self.server.preview
@@ -798,13 +1230,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8")
 
     def _send(self, status: HTTPStatus, body: bytes, kind: str, headers: dict[str, str] | None = None,
-              policy: str = FILE_POLICY) -> None:
+              policy: str | None = FILE_POLICY, cache: str = "no-store") -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
+        self.send_header("Cache-Control", cache)
         self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Content-Security-Policy", policy)
+        if policy is not None:
+            self.send_header("Content-Security-Policy", policy)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
@@ -832,18 +1265,19 @@ def _fail(problems: Iterable[Problem]) -> None:
 @click.option("--memory", "memory_mb", type=click.IntRange(min=256), default=DEFAULT_MEMORY_MB, show_default=True,
               help="Megabytes of memory one target's build, or one preview page, may use.")
 def watch(paths: tuple[Path, ...], port: int, layouts: tuple[str, ...], timeout: float, memory_mb: int) -> None:
-    """Rebuild PDFs on every save and serve a live HTML preview.
+    """Rebuild PDFs on every save and serve a live preview of their pages.
 
     Builds the targets for PATHS (default: every topic) into output/, then
     watches content/, templates/, styles/ and leafpress.yaml. After each save
     it rebuilds what changed, prints a line per rebuilt target and every
-    problem, and the preview pages reload themselves.
+    problem, and the preview pages reload themselves where the reader was.
 
     The preview runs on http://127.0.0.1:PORT/ (this computer only): / lists
-    the targets, /preview/<topic>/<layout> shows the HTML WeasyPrint receives,
-    with the print stylesheets, and any errors in a box at the top. Each build
-    and each page runs in its own process under --timeout and --memory, as in
-    a build. Stop with Ctrl-C.
+    the targets, /preview/<topic>/<layout> shows the PDF's pages at their
+    printed size (at 100% zoom) with any errors in a box at the top, a summary
+    over its page limit marked, and a link to the PDF; its HTML view shows the
+    HTML WeasyPrint receives. Each build, and each page's rendering, runs in
+    its own process under --timeout and --memory, as in a build. Stop with Ctrl-C.
 
     Example: leafpress watch content/ketamine-neuropathic-pain --port 8001
     """

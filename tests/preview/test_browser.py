@@ -130,6 +130,10 @@ def test_preview_reloads_after_a_save_and_shows_errors(project, browser):
         page.goto(url)
         page.click("text=topic/article")
         page.wait_for_url(url + "preview/topic/article")
+        # The pages are the default view; the HTML view is a click away, and back.
+        page.click("#leafpress-bar >> text=HTML view")
+        page.wait_for_url(url + "preview/topic/article?view=html")
+        assert page.locator("#leafpress-html-bar a").get_attribute("href") == "/preview/topic/article"
         assert page.locator("h1").inner_text() == "Browser preview topic"
         assert "The first version of the text" in page.inner_text("main")
         # The print stylesheets apply, with the bundled fonts served to the browser.
@@ -214,8 +218,8 @@ def test_scripts_in_the_content_never_run_in_the_preview(project, browser):
 
         page = browser.new_page()
         page.goto(url)
-        assert "topic/article (built, 1 warning)" in page.inner_text("body")
-        page.goto(url + "preview/topic/article")
+        assert "topic/article (built, 1 page, 1 warning)" in page.inner_text("body")
+        page.goto(url + "preview/topic/article?view=html")
         assert "The text around the scripts" in page.inner_text("main")
 
         # The sanitiser removed both scripts, and the page says so: a warning alone
@@ -244,5 +248,93 @@ def test_scripts_in_the_content_never_run_in_the_preview(project, browser):
         assert "Stopped." in "".join(watcher.out)
         assert "Traceback" not in "".join(watcher.err), "".join(watcher.err)
         assert watcher.content_problems(timeout=0) == [warning]  # once: nothing was saved since
+    finally:
+        watcher.kill()
+
+
+# Not medical content: filler for a leaflet of several pages, and a summary too long for its one page.
+FILLER = "".join(f"## Part {n}\n\n" + "Filler words for a layout test, not medical content. " * 40
+                 + "[@smith2020]\n\n" for n in range(1, 7))
+LONG_SUMMARY = "max_pages: 1\nkey_points:\n" + "".join(
+    f"  - Point {n} of a layout test, not medical content, " + "words " * 60 + "[@smith2020]\n" for n in range(8)) + \
+    "safety:\n  - A safety point of the test [@jones2021].\n"
+A4_CSS_PX = (210 * 96 / 25.4, 297 * 96 / 25.4)  # an A4 page at 100% zoom: 793.7 x 1122.5 CSS pixels
+
+
+def test_pages_view_shows_the_pdf_keeps_the_place_and_marks_a_summary_over_its_limit(project, browser, tmp_path):
+    import pikepdf
+    from playwright.sync_api import expect
+
+    from conftest import EVIDENCE, add_data
+
+    article = project.topic(body="The first version of the text [@smith2020; @jones2021].\n\n" + FILLER,
+                            title="Browser preview topic", url="https://example.org/topic")
+    add_data(article, evidence=EVIDENCE, summary=LONG_SUMMARY, cpd=None)
+    watcher = Watcher(project.root, "--port", "0", "--layout", "article", "--layout", "summary")
+    try:
+        url = watcher.wait_for("Preview: ").split()[1]
+        watcher.wait_for("Watching ")
+        with pikepdf.open(project.root / "output" / "topic" / "article.en.pdf") as pdf:
+            count = len(pdf.pages)
+        assert count >= 3
+
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(url)
+        page.click("text=topic/article")
+        page.wait_for_url(url + "preview/topic/article")
+        # Every page, loaded, at its printed size, with its number and the count.
+        pages = page.locator("#leafpress-pages figure")
+        expect(pages).to_have_count(count)
+        assert page.locator("figcaption").all_inner_texts() == [f"Page {n} of {count}" for n in range(1, count + 1)]
+        page.wait_for_function("() => [...document.images].every(image => image.complete && image.naturalWidth > 0)")
+        sizes = page.eval_on_selector_all("#leafpress-pages img",
+                                          "all => all.map(image => image.getBoundingClientRect())"
+                                          ".map(box => [box.width, box.height])")
+        assert all(abs(w - A4_CSS_PX[0]) < 0.5 and abs(h - A4_CSS_PX[1]) < 0.5 for w, h in sizes), sizes
+        assert page.locator("#leafpress-current").inner_text() == f"Page 1 of {count}"
+        pdf_link = page.locator("#leafpress-bar a", has_text="PDF: article.en.pdf")
+        assert pdf_link.get_attribute("href") == "/output/topic/article.en.pdf"
+        response = page.request.get(url + "output/topic/article.en.pdf")
+        assert response.headers["content-type"] == "application/pdf"
+        assert response.body() == (project.root / "output" / "topic" / "article.en.pdf").read_bytes()
+        page.screenshot(path=str(tmp_path / "pages.png"))
+
+        # The reader is on page 3 when a save rebuilds the PDF: the page reloads (the marker is gone,
+        # the images are new) and they are still on page 3, at the same place.
+        page.evaluate("document.getElementById('page-3').scrollIntoView()")
+        page.mouse.wheel(0, 120)  # as a reader scrolls: a little further down
+        page.wait_for_function("() => document.getElementById('leafpress-current').textContent.startsWith('Page 3 ')")
+        place = page.evaluate("window.scrollY")
+        first_image = page.locator("#page-1 img").get_attribute("src")
+        page.evaluate("window.leafpressMarker = 'before the save'")
+        article.write_text(article.read_text(encoding="utf-8").replace("The first version", "A second version"),
+                           encoding="utf-8")
+        # The whole rebuild: the summary, made from the article too, is rebuilt (in either order).
+        watcher.wait_for("1 built, 1 failed", timeout=60)
+        page.wait_for_function("() => window.leafpressMarker === undefined && document.readyState === 'complete'",
+                               timeout=RELOAD_TIMEOUT_MS)
+        assert page.locator("#page-1 img").get_attribute("src") != first_image
+        assert abs(page.evaluate("window.scrollY") - place) <= 1
+        assert page.locator("#leafpress-current").inner_text() == f"Page 3 of {count}"
+
+        # The summary does not fit its one page: the draft's pages, marked, and the mark says so.
+        page.goto(url + "preview/topic/summary")
+        limit = page.locator("#leafpress-limit")
+        assert limit.get_attribute("role") == "alert"
+        assert limit.locator("strong").inner_text() == "Over its page limit: 2 pages, the summary must fit on 1"
+        assert page.locator("figcaption").all_inner_texts() == ["Page 1 of 2", "Page 2 of 2: past the limit of 1 page"]
+        assert page.locator("#page-2").get_attribute("class") == "lp-page lp-over"
+        assert page.locator("#leafpress-bar a", has_text="draft PDF").get_attribute("href") == \
+            "/output/topic/summary.en.draft.pdf"
+        assert "error: the summary of 'topic' takes 2 pages" in page.locator("#leafpress-problems").inner_text()
+        page.wait_for_function("() => [...document.images].every(image => image.complete && image.naturalWidth > 0)")
+        page.screenshot(path=str(tmp_path / "summary-over-limit.png"), full_page=True)
+        if os.environ.get("LEAFPRESS_SCREENSHOTS"):  # to look at: LEAFPRESS_SCREENSHOTS=folder make test-preview
+            for shot in ("pages.png", "summary-over-limit.png"):
+                shutil.copy(tmp_path / shot, os.path.join(os.environ["LEAFPRESS_SCREENSHOTS"], shot))
+
+        assert watcher.interrupt() == 0
+        page.close()
+        assert "Traceback" not in "".join(watcher.err), "".join(watcher.err)
     finally:
         watcher.kill()
