@@ -45,6 +45,14 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def addressed(project):
+    """An address (of no real place), so that leafpress.yaml has no warning for every page's problems box."""
+    config = project.root / "leafpress.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("address: []", "address: [1 Test Street]"),
+                      encoding="utf-8")
+
+
 class Watcher:
     """`leafpress watch` in its own process group, as a user runs it in a terminal."""
 
