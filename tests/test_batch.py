@@ -408,3 +408,18 @@ def test_a_child_that_exits_right_after_its_result_is_not_taken_for_a_crash(proj
     monkeypatch.setattr(multiprocessing.process.BaseProcess, "is_alive", slow_is_alive)
     (result,) = run_batch(loaded, plan(loaded, [], ["article"]), BatchOptions(out_dir=project.root / "output", jobs=1))
     assert result.ok, [str(p) for p in result.problems]
+
+
+def test_a_temporary_folder_too_deep_for_the_forkserver_socket_still_builds(project, tmp_path):
+    # The forkserver listens on a Unix socket in $TMPDIR, whose path may be at most 107 bytes;
+    # under a deeper TMPDIR it cannot start, and the build used to end with "AF_UNIX path too long".
+    project.topic("t")
+    deep = tmp_path / ("d" * 120)
+    deep.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(deep)}
+    env.pop(START_METHOD_VARIABLE, None)
+    command = [sys.executable, str(ROOT / "build.py"), "build", "--layout", "article", "--jobs", "2"]
+    done = subprocess.run(command, cwd=project.root, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout.splitlines()[-1].startswith("1 built, 0 failed")

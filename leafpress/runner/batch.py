@@ -191,6 +191,10 @@ def _context(method: str, spec: str | None = None) -> SpawnContext | ForkServerC
         os.environ[_WARM_UP_VARIABLE] = spec
     try:
         forkserver.ensure_running()  # a no-op if it is already running
+    except OSError:
+        # The server listens on a Unix socket in $TMPDIR, whose path may be at most 107 bytes: under a
+        # long TMPDIR it cannot start ("AF_UNIX path too long"). Spawned children work anywhere.
+        return multiprocessing.get_context("spawn")
     finally:
         os.environ.pop(_WARM_UP_VARIABLE, None)
         if main_thread:
