@@ -17,7 +17,7 @@ build: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check leafpress tests bench
 	$(BIN)/mypy leafpress
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # Not part of `make test`: chromium is large. Playwright drives /usr/bin/chromium
 # and never downloads a browser; the test fails (not skips) without them here.
