@@ -344,7 +344,8 @@ class Session:
         if source not in self._documents:
             style = self.project_style
             self._documents[source] = ([style] if isinstance(style, Problem) else
-                                       load_document(source, topic, self._libraries, style))
+                                       load_document(source, topic, self._libraries, style,
+                                                     self.project.config.reference_authors))
         return self._documents[source]
 
     def source_problems(self, target: Target) -> tuple[Problem, ...]:

@@ -20,7 +20,16 @@ from markupsafe import Markup
 from ..errors import Problem, error, limit_problems, quote, warning
 from ..source.yamlfile import read_text
 from .styles import CslStyle, format_with_style
-from .vancouver import FORMATTED_TYPES, LABELS, format_date, format_name, format_names, format_pages, format_reference
+from .vancouver import (
+    FORMATTED_TYPES,
+    LABELS,
+    MAX_LISTED_AUTHORS,
+    format_date,
+    format_name,
+    format_names,
+    format_pages,
+    format_reference,
+)
 
 __all__ = ["LABELS", "format_date", "format_name", "format_names", "format_pages", "format_reference"]
 
@@ -163,11 +172,13 @@ class StyleFailed(Exception):
 
 
 def bibliography(library: ReferenceLibrary, order: list[str], language: str = "en",
-                 style: CslStyle | None = None) -> tuple[BibliographyEntry, ...]:
-    """Entries for the cited keys, numbered in order of first citation: in Vancouver, or in the CSL ``style``
-    named (:mod:`leafpress.cite.styles`); raises :class:`StyleFailed` if that cannot format them."""
+                 style: CslStyle | None = None, listed: int | None = MAX_LISTED_AUTHORS
+                 ) -> tuple[BibliographyEntry, ...]:
+    """Entries for the cited keys, numbered in order of first citation: in Vancouver (``listed`` authors
+    before "et al.", None for all), or in the CSL ``style`` named (:mod:`leafpress.cite.styles`); raises
+    :class:`StyleFailed` if that cannot format them."""
     if style is None:
-        return tuple(BibliographyEntry(n, library[key], format_reference(library[key], language))
+        return tuple(BibliographyEntry(n, library[key], format_reference(library[key], language, listed))
                      for n, key in enumerate(order, start=1))
     formatted = format_with_style(style, [library[key].csl for key in order], language)
     if isinstance(formatted, Problem):

@@ -96,11 +96,12 @@ def format_name(name: dict[str, Any]) -> str:
     return text
 
 
-def format_names(names: Any) -> str:
+def format_names(names: Any, listed: int | None = MAX_LISTED_AUTHORS) -> str:
     """CSL names (a list of name objects); anything else in the file is ignored.
 
-    People are joined with commas, six then "et al."; a group author (CSL literal)
-    follows the people after a semicolon (Citing Medicine 1, "organization as author").
+    People are joined with commas, ``listed`` of them then "et al." (all with None);
+    a group author (CSL literal) follows the people after a semicolon (Citing
+    Medicine 1, "organization as author").
     """
     if not isinstance(names, list):
         return ""
@@ -122,8 +123,8 @@ def format_names(names: Any) -> str:
         else:
             people.append(formatted)
             order.append("person")
-    if len(people) > MAX_LISTED_AUTHORS:
-        people, et_al = people[:MAX_LISTED_AUTHORS], True
+    if listed is not None and len(people) > listed:
+        people, et_al = people[:listed], True
     persons = ", ".join(people) + (f", {ET_AL}" if et_al and people else ET_AL if et_al else "")
     if order and order[0] == "group" and people:  # a group written first stays first
         return "; ".join([groups[0], persons, *groups[1:]])
@@ -364,8 +365,9 @@ def _in_book(csl: dict[str, Any], words: dict[str, str], language: str) -> list[
     return [_sentence(f"{words['in']}: {book}" if book else ""), format_edition(csl.get("edition"), language)]
 
 
-def format_reference(ref: Reference, language: str = "en") -> Markup:
-    """One bibliography entry as HTML, in NLM/Vancouver style, its fixed words in ``language``."""
+def format_reference(ref: Reference, language: str = "en", listed: int | None = MAX_LISTED_AUTHORS) -> Markup:
+    """One bibliography entry as HTML, in NLM/Vancouver style, its fixed words in ``language``; ``listed``
+    authors are named before "et al." (None: all of them, as *Citing Medicine* does by default)."""
     words = _words(language)
     csl = ref.csl
     kind = csl.get("type")
@@ -375,7 +377,7 @@ def format_reference(ref: Reference, language: str = "en") -> Markup:
     cited = _cited(csl, words, language) if online else ""
     dated = " ".join(p for p in (date, cited) if p)
     editors = _editors(csl.get("editor"), words)
-    authors = format_names(csl.get("author"))
+    authors = format_names(csl.get("author"), listed)
     legal = kind in ("legislation", "regulation", "legal_case", "bill")
     if authors and not legal:
         parts.append(_sentence(authors))

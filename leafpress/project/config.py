@@ -25,7 +25,7 @@ from ..errors import LeafpressError, Problem, error, quote, warning
 from ..layouts.declared import NAME as LAYOUT_NAME
 from ..layouts.declared import DeclaredLayout
 from ..paths import LINK_LOOP, is_link_loop, resolve
-from ..source.validation import Schema, validate
+from ..source.validation import ReferenceAuthors, Schema, validate
 from ..source.yamlfile import Location, YamlData, load_yaml, read_text
 from .theme import Theme, find_theme
 
@@ -139,6 +139,9 @@ class Config(Schema):
     # A CSL 1.0 style file in the project for every bibliography (leafpress.cite.styles); a document's
     # front matter 'csl' overrides it. Without either, leafpress's own Vancouver.
     csl: Annotated[str, Field(min_length=1)] | None = None
+    # Authors a Vancouver entry names before "et al.": 6 (the ICMJE limit), another number, or "all"
+    # (Citing Medicine's default); a document's front matter 'reference_authors' overrides it.
+    reference_authors: ReferenceAuthors = 6
     # The project's own layouts, beside the built-in ones (see leafpress.layouts.declared).
     layouts: dict[str, DeclaredLayout] = {}
 

@@ -28,12 +28,13 @@ from ..cite.references import (
     reference_warnings,
 )
 from ..cite.styles import CslStyle, style_named
+from ..cite.vancouver import MAX_LISTED_AUTHORS
 from ..errors import MAX_PROBLEMS_PER_FILE, Problem, error, has_errors, limit_problems, quote, warning
 from ..paths import LINK_LOOP, is_link_loop, resolve
 from ..render.i18n import LANGUAGES
 from .frontmatter import TranslationOf, split_front_matter
 from .markup import CITATION_FORMS, CitationState, Notice, render_markdown
-from .validation import IsoDate, Schema, parse_date, validate
+from .validation import IsoDate, ReferenceAuthors, Schema, parse_date, validate
 from .yamlfile import YamlData, load_yaml
 from .yamlfile import read_text as _read_text
 
@@ -90,6 +91,9 @@ class FrontMatter(Schema):
     # A CSL 1.0 style file in the topic folder for the bibliography, as pandoc users write it (leafpress.cite.styles);
     # overrides the project's 'csl'. Without either, Vancouver.
     csl: Text | None = None
+    # Authors named in a Vancouver entry before "et al.": a number, or "all" (Citing Medicine's default);
+    # overrides the project's 'reference_authors' (6, the ICMJE limit, when neither says).
+    reference_authors: ReferenceAuthors | None = None
     numbered_headings: bool | None = None
     # Reference keys a document rests on without citing them in the text
     # (patient leaflets list their sources instead of citing).
@@ -152,6 +156,8 @@ class Document:
     resource_lines: dict[str, int] = field(default_factory=dict, hash=False)
     # The CSL style the bibliography is in; None for leafpress's own Vancouver.
     style: CslStyle | None = field(default=None, compare=False)
+    # Authors a Vancouver entry names before "et al."; None: all of them.
+    listed_authors: int | None = field(default=MAX_LISTED_AUTHORS, compare=False)
 
     def line_naming(self, url: str) -> int | None:
         """The line that names the file WeasyPrint asked for as ``url`` (resolved against the topic folder)."""
@@ -363,15 +369,19 @@ def _lines_for(items: list[str]) -> list[tuple[str, bool]]:
 
 def load_document(path: Path, topic: str | None = None,
                   libraries: dict[Path, tuple[ReferenceLibrary, list[Problem]]] | None = None,
-                  style: CslStyle | None = None) -> Document | list[Problem]:
+                  style: CslStyle | None = None, reference_authors: ReferenceAuthors = MAX_LISTED_AUTHORS
+                  ) -> Document | list[Problem]:
     """Load an article and everything it cites; return it or the problems.
 
     ``libraries`` keeps each references file read once, for the documents of a topic that share it.
-    ``style`` is the project's CSL style, if it names one; the front matter's 'csl' overrides it.
+    ``style`` is the project's CSL style, if it names one; the front matter's 'csl' overrides it, as its
+    'reference_authors' overrides the project's ``reference_authors``.
     """
     source, problems = load_source(path)
     if source is None:
         return problems
+    chosen_authors = source.meta.reference_authors or reference_authors
+    listed = None if chosen_authors == "all" else int(chosen_authors)
     if source.meta.csl is not None:
         chosen = style_named(source.meta.csl, path.parent, "topic folder", path, source.yaml.line_of(("csl",)))
         if isinstance(chosen, Problem):
@@ -423,7 +433,7 @@ def load_document(path: Path, topic: str | None = None,
     if has_errors(problems):
         return problems
     try:
-        entries = bibliography(library, state.order, source.meta.language, style)
+        entries = bibliography(library, state.order, source.meta.language, style, listed)
     except StyleFailed as exc:
         return [*problems, exc.problem]
     return Document(
@@ -439,6 +449,7 @@ def load_document(path: Path, topic: str | None = None,
         markdown_line=source.body_first_line,
         resource_lines=_resource_lines(source, prose),
         style=style,
+        listed_authors=listed,
     )
 
 

@@ -142,7 +142,8 @@ def cpd_context(inputs: LayoutInputs) -> LayoutData:
          "number": fragments.number(q.cite)}
         for i, q in enumerate(model.questions)]
     try:
-        entries = bibliography(document.references, fragments.state.order, document.meta.language, document.style)
+        entries = bibliography(document.references, fragments.state.order, document.meta.language, document.style,
+                               document.listed_authors)
     except StyleFailed as exc:
         entries = ()
         fragments.problems.append(exc.problem)

@@ -362,7 +362,8 @@ def summary_context(inputs: LayoutInputs) -> LayoutData:
                          "shorten the figure's labels and caption or show fewer estimates"),
     }
     try:
-        entries = bibliography(document.references, fragments.state.order, document.meta.language, document.style)
+        entries = bibliography(document.references, fragments.state.order, document.meta.language, document.style,
+                               document.listed_authors)
     except StyleFailed as exc:
         entries = ()
         problems.append(exc.problem)
