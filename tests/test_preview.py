@@ -726,3 +726,25 @@ def test_a_built_pdf_replaced_by_a_link_out_of_the_output_folder_is_not_drawn(se
     assert ("output/topic/article.en.pdf: error: its pages cannot be shown: it is not a regular file in the "
             "output folder") in body
     assert f'id="{PAGES_ID}"' not in body
+
+
+def test_requests_queued_together_each_have_a_worker(served):
+    # A page's requests come in a burst: its event stream, which holds a worker as long as the page is
+    # open, and its images. Two queued while one worker was idle used to share it: the image then
+    # waited behind the stream until some worker came free, up to half a minute in a browser.
+    _, server, _ = served
+    assert request(server, "/")[0] == 200
+    deadline = time.monotonic() + 5
+    while server._idle < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stream, stream_peer = socket.socketpair()
+    page, page_peer = socket.socketpair()
+    host = f"Host: 127.0.0.1:{server.port}\r\n\r\n".encode()
+    try:
+        server._dispatch(stream, ("127.0.0.1", 0), b"GET /events HTTP/1.1\r\n" + host)
+        server._dispatch(page, ("127.0.0.1", 0), b"GET / HTTP/1.1\r\n" + host)
+        page_peer.settimeout(3)
+        assert page_peer.recv(64).startswith(b"HTTP/1.0 200")
+    finally:
+        for end in (stream, stream_peer, page, page_peer):
+            end.close()

@@ -1008,19 +1008,20 @@ class PreviewServer(HTTPServer):
 
     def _dispatch(self, sock: socket.socket, address: Any, head: bytes) -> None:
         sock.setblocking(True)
+        # Each request is promised a worker as it is queued: an idle one, claimed now, or a new one.
+        # Counting a worker idle until it had taken a job let two requests queued at once share one
+        # idle worker while the others held event streams: the second waited up to half a minute.
         with self._lock:
-            if self._idle == 0 and self._workers < MAX_WORKERS:
+            if self._idle > 0:
+                self._idle -= 1
+            elif self._workers < MAX_WORKERS:
                 self._workers += 1
                 threading.Thread(target=self._work, name="leafpress-preview-worker", daemon=True).start()
         self._jobs.put((sock, address, head))
 
     def _work(self) -> None:
         while True:
-            with self._lock:
-                self._idle += 1
             job = self._jobs.get()
-            with self._lock:
-                self._idle -= 1
             if job is None:
                 return
             sock, address, head = job
@@ -1030,6 +1031,8 @@ class PreviewServer(HTTPServer):
                 self.handle_error(sock, address)
             finally:
                 self.shutdown_request(sock)
+                with self._lock:
+                    self._idle += 1
 
     def server_close(self) -> None:
         self._closed.set()

@@ -310,7 +310,11 @@ def test_pages_view_shows_the_pdf_keeps_the_place_and_marks_a_summary_over_its_l
         # The reader is on page 3 when a save rebuilds the PDF: the page reloads (the marker is gone,
         # the images are new) and they are still on page 3, at the same place.
         page.evaluate("document.getElementById('page-3').scrollIntoView()")
+        before = page.evaluate("window.scrollY")
         page.mouse.wheel(0, 120)  # as a reader scrolls: a little further down
+        # A wheel scrolls smoothly, over several frames: the place is where it comes to rest.
+        page.wait_for_function("before => { const y = window.scrollY, still = window.lastY === y; window.lastY = y;"
+                               " return still && y > before; }", arg=before, polling=100)
         page.wait_for_function("() => document.getElementById('leafpress-current').textContent.startsWith('Page 3 ')")
         place = page.evaluate("window.scrollY")
         first_image = page.locator("#page-1 img").get_attribute("src")
@@ -319,8 +323,9 @@ def test_pages_view_shows_the_pdf_keeps_the_place_and_marks_a_summary_over_its_l
                            encoding="utf-8")
         # The whole rebuild: the summary, made from the article too, is rebuilt (in either order).
         watcher.wait_for("1 built, 1 failed", timeout=60)
+        # Polled by time, not by animation frames, which a reload interrupts.
         page.wait_for_function("() => window.leafpressMarker === undefined && document.readyState === 'complete'",
-                               timeout=RELOAD_TIMEOUT_MS)
+                               timeout=RELOAD_TIMEOUT_MS, polling=100)
         assert page.locator("#page-1 img").get_attribute("src") != first_image
         assert abs(page.evaluate("window.scrollY") - place) <= 1
         assert page.locator("#leafpress-current").inner_text() == f"Page 3 of {count}"
