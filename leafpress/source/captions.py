@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from markdown.treeprocessors import Treeprocessor
 
-from .citing import BRACKETED, IN_TEXT, MALFORMED, parse_after, parse_bracketed
+from .citing import BRACKETED, IN_TEXT, MALFORMED, Cite, cites_of
 
 if TYPE_CHECKING:
     from .markup import CitationState
@@ -50,6 +50,15 @@ def _only_image(paragraph: etree.Element) -> etree.Element | None:
     return image if image.tag == "img" and not (image.tail or "").strip() else None
 
 
+def citation_span(state: CitationState, cites: list[Cite], in_text: bool) -> etree.Element:
+    """A placeholder for a citation's number, its sources kept in ``state`` (numbered in markup.py)."""
+    state.cites.append(cites)
+    span = etree.Element("span", {"class": "citation", "data-cite": str(len(state.cites) - 1)})
+    if in_text:
+        span.set("data-in-text", "")
+    return span
+
+
 def _with_citations(parent: etree.Element, text: str, state: CitationState) -> None:
     """Append ``text`` to ``parent``, each citation in it as one for numbering (see markup.py)."""
     position = 0
@@ -63,14 +72,9 @@ def _with_citations(parent: etree.Element, text: str, state: CitationState) -> N
             parent.text = (parent.text or "") + before
         else:
             last.tail = (last.tail or "") + before
-        if match.group("bracketed"):
-            state.cites.append(parse_bracketed(match.group("items")))
-        else:
-            key = match.group("key")
-            state.cites.append([parse_after(key[1:-1] if key.startswith("{") else key, match.group("after") or "")])
-        last = etree.SubElement(parent, "span", {"class": "citation", "data-cite": str(len(state.cites) - 1)})
-        if match.group("in_text"):
-            last.set("data-in-text", "")
+        in_text = bool(match.group("in_text"))
+        last = citation_span(state, cites_of(match, in_text), in_text)
+        parent.append(last)
         position = match.end()
     rest = text[position:]
     if last is None:

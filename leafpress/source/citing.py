@@ -114,6 +114,13 @@ def _key(written: str) -> str:
     return written[1:-1] if written.startswith("{") else written
 
 
+def cites_of(match: re.Match[str], in_text: bool) -> list[Cite]:
+    """The sources of a match of :data:`IN_TEXT` (``in_text``) or of :data:`BRACKETED`."""
+    if in_text:
+        return [parse_after(_key(match.group("key")), match.group("after") or "")]
+    return parse_bracketed(match.group("items"))
+
+
 def parse_after(key: str, text: str, prefix: str = "") -> Cite:
     """A cite from what follows its key: a locator (pandoc's rules) and the rest as a suffix."""
     found = _LOCATOR.match(text)

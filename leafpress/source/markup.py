@@ -47,8 +47,8 @@ from markdown.util import AtomicString
 
 from ..cite.references import anchor_for, compress_numbers
 from ..errors import MAX_DEPTH, quote, too_deep
-from .captions import CROSS_REFERENCE_PREFIXES, FiguresAndTables
-from .citing import BRACKETED, IN_TEXT, MALFORMED, Cite, in_text_name, parse_after, parse_bracketed, suffix_text
+from .captions import CROSS_REFERENCE_PREFIXES, FiguresAndTables, citation_span
+from .citing import BRACKETED, IN_TEXT, MALFORMED, Cite, cites_of, in_text_name, suffix_text
 from .lists import normalise_list_indentation
 from .typography import Typography
 
@@ -114,15 +114,7 @@ class _CitationPattern(InlineProcessor):
     def handleMatch(  # type: ignore[override]  # noqa: N802 - Markdown's API
         self, m: re.Match[str], data: str
     ) -> tuple[etree.Element, int, int]:
-        if self.in_text:
-            key = m.group("key")
-            cites = [parse_after(key[1:-1] if key.startswith("{") else key, m.group("after") or "")]
-        else:
-            cites = parse_bracketed(m.group("items"))
-        self.state.cites.append(cites)
-        span = etree.Element("span", {"class": "citation", "data-cite": str(len(self.state.cites) - 1)})
-        if self.in_text:
-            span.set("data-in-text", "")
+        span = citation_span(self.state, cites_of(m, self.in_text), self.in_text)
         span.text = AtomicString(m.group(0))  # what an image's alt text (a figure caption) reads back
         return span, m.start(0), m.end(0)
 
