@@ -393,8 +393,7 @@ def format_reference(ref: Reference, language: str = "en", listed: int | None = 
         publisher = _text(csl.get("publisher") or csl.get("container-title"))
         place = _text(csl.get("publisher-place"))
         imprint = ": ".join(p for p in (place, publisher) if p)
-        date_cited = " ".join(p for p in (date, _cited(csl, words, language)) if p)
-        parts.append(_sentence("; ".join(p for p in (imprint, date_cited) if p)))
+        parts.append(_sentence("; ".join(p for p in (imprint, dated) if p)))
     elif kind in ("chapter", "paper-conference"):
         parts.append(_title(csl))
         parts += _in_book(csl, words, language)
