@@ -38,32 +38,27 @@ MALFORMED = r"\[-?@[^\]\n]{0,200}+\]?"
 _ITEM_PARTS = re.compile(rf"(?P<prefix>[^@]*?)(?P<minus>-?)@(?P<key>{KEY})(?P<suffix>.*)", re.S)
 
 # Pandoc's locator terms (CSL's), with English and Spanish forms; "table" is ours.
-_TERMS: dict[str, tuple[str, ...]] = {
-    "book": ("book", "books", "bk.", "bks.", "libro", "libros", "lib."),
-    "chapter": ("chapter", "chapters", "chap.", "chaps.", "ch.", "capítulo", "capítulos", "cap.", "caps."),
-    "column": ("column", "columns", "col.", "cols.", "columna", "columnas"),
-    "figure": ("figure", "figures", "fig.", "figs.", "figura", "figuras"),
-    "folio": ("folio", "folios", "fol.", "fols.", "f.", "ff."),
-    "number": ("number", "numbers", "no.", "nos.", "número", "números", "n.º"),
-    "line": ("line", "lines", "l.", "ll.", "línea", "líneas"),
-    "note": ("note", "notes", "n.", "nn.", "nota", "notas"),
-    "opus": ("opus", "opera", "op.", "opp."),
-    "page": ("page", "pages", "p.", "pp.", "pg.", "página", "páginas", "pág.", "págs."),
-    "paragraph": ("paragraph", "paragraphs", "para.", "paras.", "¶", "¶¶", "párrafo", "párrafos", "párr."),
-    "part": ("part", "parts", "pt.", "pts.", "parte", "partes"),
-    "section": ("section", "sections", "sec.", "secs.", "§", "§§", "sección", "secciones", "secc."),
-    "sub verbo": ("sub verbo", "sub verbis", "s.v.", "s.vv.", "sub voce"),
-    "table": ("table", "tables", "tbl.", "tabla", "tablas"),
-    "verse": ("verse", "verses", "v.", "vv.", "verso", "versos"),
-    "volume": ("volume", "volumes", "vol.", "vols.", "volumen", "volúmenes"),
+# Each term: (its singular forms, its plural forms) as authors write them.
+_TERMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "book": (("book", "bk.", "libro", "lib."), ("books", "bks.", "libros")),
+    "chapter": (("chapter", "chap.", "ch.", "capítulo", "cap."), ("chapters", "chaps.", "capítulos", "caps.")),
+    "column": (("column", "col.", "columna"), ("columns", "cols.", "columnas")),
+    "figure": (("figure", "fig.", "figura"), ("figures", "figs.", "figuras")),
+    "folio": (("folio", "fol.", "f."), ("folios", "fols.", "ff.")),
+    "number": (("number", "no.", "número", "n.º"), ("numbers", "nos.", "números")),
+    "line": (("line", "l.", "línea"), ("lines", "ll.", "líneas")),
+    "note": (("note", "n.", "nota"), ("notes", "nn.", "notas")),
+    "opus": (("opus", "op."), ("opera", "opp.")),
+    "page": (("page", "p.", "pg.", "página", "pág."), ("pages", "pp.", "páginas", "págs.")),
+    "paragraph": (("paragraph", "para.", "¶", "párrafo", "párr."), ("paragraphs", "paras.", "¶¶", "párrafos")),
+    "part": (("part", "pt.", "parte"), ("parts", "pts.", "partes")),
+    "section": (("section", "sec.", "§", "sección", "secc."), ("sections", "secs.", "§§", "secciones")),
+    "sub verbo": (("sub verbo", "s.v.", "sub voce"), ("sub verbis", "s.vv.")),
+    "table": (("table", "tbl.", "tabla"), ("tables", "tablas")),
+    "verse": (("verse", "v.", "verso"), ("verses", "vv.", "versos")),
+    "volume": (("volume", "vol.", "volumen"), ("volumes", "vols.", "volúmenes")),
 }
-_PLURAL_FORMS = frozenset({"books", "bks.", "libros", "chapters", "chaps.", "capítulos", "caps.", "columns",
-                           "cols.", "columnas", "figures", "figs.", "figuras", "folios", "fols.", "ff.",
-                           "numbers", "nos.", "números", "lines", "ll.", "líneas", "notes", "nn.", "notas",
-                           "opera", "opp.", "pages", "pp.", "páginas", "págs.", "paragraphs", "paras.", "¶¶",
-                           "párrafos", "parts", "pts.", "partes", "sections", "secs.", "§§", "secciones",
-                           "sub verbis", "s.vv.", "tables", "tablas", "verses", "vv.", "versos", "volumes",
-                           "vols.", "volúmenes"})
+_PLURAL_FORMS = frozenset(form for _, plurals in _TERMS.values() for form in plurals)
 # How each term prints: (singular, plural) per language.
 _PRINTED: dict[str, dict[str, tuple[str, str]]] = {
     "en": {"book": ("bk.", "bks."), "chapter": ("chap.", "chaps."), "column": ("col.", "cols."),
@@ -79,7 +74,7 @@ _PRINTED: dict[str, dict[str, tuple[str, str]]] = {
            "sub verbo": ("s.v.", "s.vv."), "table": ("tabla", "tablas"), "verse": ("v.", "vv."),
            "volume": ("vol.", "vols.")},
 }
-_TERM_OF = {form: term for term, forms in _TERMS.items() for form in forms}
+_TERM_OF = {form: term for term, (singulars, plurals) in _TERMS.items() for form in (*singulars, *plurals)}
 _TERM = "|".join(re.escape(form) for form in sorted(_TERM_OF, key=len, reverse=True))
 # A locator value: numbers or Roman numerals, with ranges and lists ("33-35, 40").
 _VALUE_WORD = r"(?:\d[\dA-Za-z]{0,9}+|[ivxlcdmIVXLCDM]{1,12}+)(?![\w])"
