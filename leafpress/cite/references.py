@@ -20,18 +20,10 @@ from markupsafe import Markup
 from ..errors import Problem, error, limit_problems, quote, warning
 from ..source.yamlfile import read_text
 from .styles import CslStyle, format_with_style
-from .vancouver import (
-    FORMATTED_TYPES,
-    LABELS,
-    MAX_LISTED_AUTHORS,
-    format_date,
-    format_name,
-    format_names,
-    format_pages,
-    format_reference,
-)
+from .vancouver import FORMATTED_TYPES, MAX_LISTED_AUTHORS, format_name, format_pages, format_reference
 
-__all__ = ["LABELS", "format_date", "format_name", "format_names", "format_pages", "format_reference"]
+# What tests import from here from before vancouver.py had them.
+__all__ = ["format_name", "format_pages", "format_reference"]
 
 SUPPORTED_TYPES = FORMATTED_TYPES
 
