@@ -73,6 +73,12 @@ def test_an_image_alone_is_a_numbered_figure_with_its_caption_citations_and_widt
     assert state.order == ["b"] and not state.removed
 
 
+def test_a_figure_s_alt_text_goes_without_citations_with_a_prefix_locator_or_minus():
+    html, state = html_of("![Scores by week [see @b, p. 3; -@a]](chart.png)\n")
+    assert '<img alt="Scores by week" src="chart.png">' in html
+    assert state.order == ["b", "a"]
+
+
 def test_spanish_labels_and_numbering_in_reading_order():
     text = ("![Primera](a.png)\n\nTabla: Dosis {#tbl:dosis}\n\n| A | B |\n|---|---|\n| 1 | 2 |\n\n"
             "![Segunda](b.png){#fig:dos}\n\nVer [@fig:dos] y [@tbl:dosis].\n")

@@ -38,7 +38,8 @@ _PANDOC_CAPTION = re.compile(r"^(?:Table|Tabla)?:\s+", re.I)
 _NOTE = re.compile(r"^(?:Notes?|Notas?|Abbreviations|Abreviaturas|Source|Sources|Fuente|Fuentes)\s*[:.]", re.I)
 _TRAILING_ID = re.compile(r"\s*\{#((?:tbl|fig):[\w:.-]+)\}\s*$")
 _WIDTH = re.compile(r"\s*(\d{1,3}(?:\.\d+)?)\s*(%|mm|cm|in|pt)\s*")
-_CITATION_IN_TEXT = re.compile(r"\[(@[^\]\n]*)\]")  # what the image's alt text goes without
+# What the image's alt text goes without: bracketed citations as the caption reads them, and malformed ones.
+_CITATION_IN_TEXT = re.compile(rf"{BRACKETED}|{MALFORMED}")
 # Citations in a caption, read from the image's alt text where Markdown left them as written.
 _CITATIONS = re.compile(rf"(?P<bracketed>{BRACKETED})|(?P<in_text>{IN_TEXT})|(?P<malformed>{MALFORMED})")
 
