@@ -52,9 +52,7 @@ from .citing import BRACKETED, IN_TEXT, MALFORMED, Cite, cites_of, in_text_name,
 from .lists import normalise_list_indentation
 from .typography import Typography
 
-CITATION = BRACKETED
 CITATION_FORMS = "write [@key], [@key1; @key2], [see @key, p. 33] or [-@key]"
-MALFORMED_CITATION = MALFORMED
 # An inline note, ^[text], with brackets nested one level inside ("^[see [@key]]").
 INLINE_NOTE = r"\^\[(?P<note>(?:[^\[\]]|\[[^\[\]]*+\])*+)\]"
 
@@ -358,8 +356,8 @@ class LeafpressExtension(Extension):
             md.ESCAPED_CHARS.append("@")
         # Below 'backtick' (190), so code is never a note; above 'escape' (180), which then works inside.
         md.inlinePatterns.register(_InlineNotePattern(INLINE_NOTE, md), "inline-note", 185)
-        md.inlinePatterns.register(_CitationPattern(CITATION, self.state), "citation", 176)
-        md.inlinePatterns.register(_MalformedCitationPattern(MALFORMED_CITATION, self.state),
+        md.inlinePatterns.register(_CitationPattern(BRACKETED, self.state), "citation", 176)
+        md.inlinePatterns.register(_MalformedCitationPattern(MALFORMED, self.state),
                                    "citation-malformed", 175.5)
         # After 'inline' (20) and the footnote processors (50, 15).
         # After links and images (down to 'automail', 110): an address or a link's target is never a citation.
