@@ -188,11 +188,10 @@ def typeset_text(html: str) -> str:
 
 # --- problems ------------------------------------------------------------------------------
 
-def _found_in(char: str, files: Iterable[Path]) -> tuple[Path, int, int] | None:
+def _found_in(char: str, texts: Iterable[tuple[Path, str]]) -> tuple[Path, int, int] | None:
     """The first file and line ``char`` is written on, and how many lines of that file have it."""
-    for path in files:
-        text = read_text(path, folder=None)
-        if isinstance(text, Problem) or char not in text:
+    for path, text in texts:
+        if char not in text:
             continue
         lines = [number for number, line in enumerate(text.splitlines(), start=1) if char in line]
         return path, lines[0], len(lines)
@@ -219,10 +218,14 @@ def glyph_problems(project: Project, layout: Layout, html: str, sources: list[Pa
     strings, and is reported against ``fallback`` (the template).
     """
     chars = missing(typeset_text(html), coverage(project, layout))
-    problems = []
+    problems: list[Problem] = []
+    if not chars:
+        return problems
+    # Each source read once, however many characters are looked for in it.
+    texts = [(path, text) for path in sources if not isinstance(text := read_text(path, folder=None), Problem)]
     for char in chars[:MAX_CHARACTERS_REPORTED]:
         message = missing_message([char], layout)
-        where = _found_in(char, sources)
+        where = _found_in(char, texts)
         if where is None:
             problems.append(error(fallback, None, message.replace(": remove it", ", and comes from the layout's "
                                                                    "template or its language strings: remove it", 1)))
