@@ -179,6 +179,23 @@ def test_a_character_in_front_matter_is_found_on_its_line(project):
     assert f"content/t/article.md:{line}: error: the character \"{LINEAR_B}\" (U+10000" in "\n".join(errors(out + err))
 
 
+@pytest.mark.parametrize("count, more", [
+    (21, "1 more character is in none of the bundled fonts of the article layout: remove it, or add a font "
+         "that has it to styles/fonts/"),
+    (23, "3 more characters are in none of the bundled fonts of the article layout: remove them, or add a font "
+         "that has them to styles/fonts/"),
+])
+def test_characters_past_the_twentieth_are_counted_in_one_error_that_says_what_to_do(project, count, more):
+    named = (chr(point) for point in range(0x10000, 0x10080) if unicodedata.name(chr(point), ""))
+    signs = "".join(next(named) for _ in range(count))  # Linear B, which no bundled font has
+    project.topic("t", body=f"First line [@smith2020] [@jones2021].\n\nSigns: {signs}\n")
+    code, out, err = run("check")
+    assert code == 1
+    found = errors(out + err)
+    assert len([e for e in found if "LINEAR B" in e]) == 20
+    assert f"content/t/article.md: error: {more}" in found
+
+
 def test_the_font_check_names_the_characters_a_system_font_drew():
     """The backstop after typesetting: a character some bundled font has, but not the fonts of its text."""
     from weasyprint import HTML

@@ -231,10 +231,12 @@ def glyph_problems(project: Project, layout: Layout, html: str, sources: list[Pa
                                                                    "template or its language strings: remove it", 1)))
             continue
         path, line, count = where
-        more = f" (it is on {count - 1} more line{'s' if count > 2 else ''} of this file too)" if count > 1 else ""
-        problems.append(error(path, line, message + more))
-    if len(chars) > MAX_CHARACTERS_REPORTED:
+        also = f" (it is on {count - 1} more line{'s' if count > 2 else ''} of this file too)" if count > 1 else ""
+        problems.append(error(path, line, message + also))
+    unreported = len(chars) - MAX_CHARACTERS_REPORTED
+    if unreported > 0:
+        what, it = ("1 more character is", "it") if unreported == 1 else (f"{unreported} more characters are", "them")
         problems.append(error(sources[0] if sources else fallback, None,
-                              f"{len(chars) - MAX_CHARACTERS_REPORTED} more characters are in none of the "
-                              f"bundled fonts of the {layout.name} layout"))
+                              f"{what} in none of the bundled fonts of the {layout.name} layout: remove {it}, "
+                              f"or add a font that has {it} to styles/fonts/"))
     return problems
