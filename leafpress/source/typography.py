@@ -59,15 +59,15 @@ class Typography(Treeprocessor):
     def _element(self, element: etree.Element) -> None:
         if element.tag in _LEFT_ALONE:
             return
-        children = list(element)
+        # The children rebuilt in one pass: inserting each span at its index was quadratic in the children.
+        children: list[etree.Element] = []
         if element.text:
             element.text, spans = _hyphenated_spans(keep_together(element.text))
-            for index, span in enumerate(spans):
-                element.insert(index, span)
-        for child in children:
+            children += spans
+        for child in list(element):
             self._element(child)
+            children.append(child)
             if child.tail:
                 child.tail, spans = _hyphenated_spans(keep_together(child.tail))
-                position = list(element).index(child) + 1
-                for offset, span in enumerate(spans):
-                    element.insert(position + offset, span)
+                children += spans
+        element[:] = children
