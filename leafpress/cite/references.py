@@ -127,17 +127,17 @@ def merge_libraries(loaded: list[tuple[ReferenceLibrary, list[Problem]]]) -> tup
     at its line in the later one, and the first file's reference is kept."""
     problems: list[Problem] = []
     references: dict[str, Reference] = {}
+    file_of: dict[str, Path] = {}  # the file each kept reference came from
     for library, found in loaded:
         problems += found
         for key, ref in library.references.items():
             first = references.get(key)
             if first is not None:
-                where = f"{first.path.name if first.path else library.path.name}" + (
-                    f" line {first.line}" if first.line else "")
+                where = file_of[key].name + (f" line {first.line}" if first.line else "")
                 problems.append(error(library.path, ref.line, f"reference key {quote(key)} is also in {where}: "
                                       "keep one of them or rename one key"))
                 continue
-            references[key] = ref
+            references[key], file_of[key] = ref, library.path
     return ReferenceLibrary(loaded[0][0].path, references), problems
 
 
