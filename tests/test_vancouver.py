@@ -136,6 +136,11 @@ def test_more_than_six_persons_and_a_group():
         "Author1 B, Author2 B, Author3 B, Author4 B, Author5 B, Author6 B, et al.; Study Group. T. J X. 2020.")
 
 
+def test_a_group_written_before_the_persons_stays_first():
+    assert format_names([{"literal": "Study Group"}, person("Smith", "A"), person("Jones", "B")]) == (
+        "Study Group; Smith A, Jones B")
+
+
 @pytest.mark.parametrize("name, printed", [
     ({"family": "Beethoven", "dropping-particle": "van", "given": "Ludwig"}, "van Beethoven L"),
     ({"family": "Hilten", "non-dropping-particle": "van", "given": "J. J."}, "van Hilten JJ"),

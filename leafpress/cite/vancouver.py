@@ -107,7 +107,7 @@ def format_names(names: Any, listed: int | None = MAX_LISTED_AUTHORS) -> str:
         return ""
     people: list[str] = []
     groups: list[str] = []
-    order: list[str] = []
+    group_first = False
     et_al = False
     for name in names:
         if not isinstance(name, dict):
@@ -118,15 +118,14 @@ def format_names(names: Any, listed: int | None = MAX_LISTED_AUTHORS) -> str:
         if formatted.rstrip(".").lower() == ET_AL.rstrip(".").lower():
             et_al = True
         elif "literal" in name:
+            group_first = group_first or not people
             groups.append(formatted)
-            order.append("group")
         else:
             people.append(formatted)
-            order.append("person")
     if listed is not None and len(people) > listed:
         people, et_al = people[:listed], True
     persons = ", ".join(people) + (f", {ET_AL}" if et_al and people else ET_AL if et_al else "")
-    if order and order[0] == "group" and people:  # a group written first stays first
+    if group_first and people:  # a group written first stays first
         return "; ".join([groups[0], persons, *groups[1:]])
     return "; ".join(p for p in (persons, *groups) if p)
 
