@@ -60,29 +60,26 @@ def citation_span(state: CitationState, cites: list[Cite], in_text: bool) -> etr
     return span
 
 
+def append_text(parent: etree.Element, text: str) -> None:
+    """Append ``text`` to ``parent``: after its last child, or as its text when it has none."""
+    if len(parent):
+        parent[-1].tail = (parent[-1].tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+
+
 def _with_citations(parent: etree.Element, text: str, state: CitationState) -> None:
     """Append ``text`` to ``parent``, each citation in it as one for numbering (see markup.py)."""
     position = 0
-    last: etree.Element | None = None
     for match in _CITATIONS.finditer(text):
         if match.group("malformed"):
             state.malformed.append(match.group(0))
             continue
-        before = text[position:match.start()]
-        if last is None:
-            parent.text = (parent.text or "") + before
-        else:
-            last.tail = (last.tail or "") + before
+        append_text(parent, text[position:match.start()])
         in_text = bool(match.group("in_text"))
-        last = citation_span(state, cites_of(match, in_text), in_text)
-        parent.append(last)
+        parent.append(citation_span(state, cites_of(match, in_text), in_text))
         position = match.end()
-    rest = text[position:]
-    if last is None:
-        parent.text = (parent.text or "") + rest
-    else:
-        last.tail = (last.tail or "") + rest
-
+    append_text(parent, text[position:])
 
 
 class FiguresAndTables(Treeprocessor):

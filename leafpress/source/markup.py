@@ -47,7 +47,7 @@ from markdown.util import AtomicString
 
 from ..cite.references import anchor_for, compress_numbers
 from ..errors import MAX_DEPTH, quote, too_deep
-from .captions import CROSS_REFERENCE_PREFIXES, FiguresAndTables, citation_span
+from .captions import CROSS_REFERENCE_PREFIXES, FiguresAndTables, append_text, citation_span
 from .citing import BRACKETED, IN_TEXT, MALFORMED, Cite, cites_of, in_text_name, suffix_text
 from .lists import normalise_list_indentation
 from .typography import Typography
@@ -209,18 +209,11 @@ def _with_emphasis(parent: etree.Element, text: str) -> None:
     """Append ``text`` to ``parent``, its *emphasis* and **strong** text as elements."""
     position = 0
     for match in _EMPHASIS.finditer(text):
-        _append(parent, text[position:match.start()])
+        append_text(parent, text[position:match.start()])
         element = etree.SubElement(parent, "strong" if match.group(1) else "em")
         element.text = match.group(2) or match.group(4)
         position = match.end()
-    _append(parent, text[position:])
-
-
-def _append(parent: etree.Element, text: str) -> None:
-    if len(parent):
-        parent[-1].tail = (parent[-1].tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
+    append_text(parent, text[position:])
 
 
 def _inside_link(element: etree.Element, parents: dict[etree.Element, etree.Element]) -> bool:
@@ -314,17 +307,17 @@ class _NumberCitations(Treeprocessor):
         span.text = "["
         for index, (cite, number) in enumerate(zip(cites, numbers, strict=True)):
             if index:
-                _append(span, "; ")
+                append_text(span, "; ")
             if cite.prefix:
                 _with_emphasis(span, cite.prefix + " ")
             if number:
                 self._link(span, number)
             else:
-                _append(span, "?")
+                append_text(span, "?")
             locator = cite.locator(self.state.language)
-            _append(span, f", {locator}" if locator else "")
+            append_text(span, f", {locator}" if locator else "")
             _with_emphasis(span, suffix_text(cite.suffix))
-        _append(span, "]")
+        append_text(span, "]")
 
     def _cross_references(self, keys: list[str]) -> etree.Element:
         """"Figure 1, Table 2" as links to what they name."""
