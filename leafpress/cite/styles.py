@@ -72,7 +72,8 @@ def load_style(path: Path, folder: Path) -> CslStyle | Problem:
     schema = _csl_schema()
     if not schema.validate(tree):
         first = schema.error_log[0]
-        return error(path, first.line or None, f"is not a valid CSL 1.0 style: {first.message}")
+        return error(path, first.line or None, f"is not a valid CSL 1.0 style ({first.message}): download the "
+                     "style again, or choose another one")
     bibliography = tree.getroot().find("{http://purl.org/net/xbiblio/csl}bibliography")
     if bibliography is None:
         return error(path, None, "is a CSL style without a <bibliography>, so it cannot format reference lists: "
