@@ -24,9 +24,10 @@ import math
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import LeafpressError, Line, Problem, count, display_path, error, has_errors, quote, warning
 from .failures import memory_limit_now, near_memory_limit, unexpected_problem
@@ -463,19 +464,32 @@ def _unexpected(project: Project, target: Target, exc: Exception) -> Problem:
     return unexpected_problem(target.source, exc)
 
 
-def render_target(session: Session, target: Target, shrink: int = 0) -> Rendered:
-    """Load, cite and render: the HTML WeasyPrint would receive, or None, with every problem so far.
+_Result = TypeVar("_Result")
 
-    Never raises but MemoryError: whatever else escapes a stage is one problem line.
+
+def _caught(session: Session, target: Target, stage: Callable[[], _Result],
+            failed: Callable[[Problem], _Result]) -> _Result:
+    """``stage()``, or ``failed`` with the one problem line of whatever escapes it but MemoryError.
+
+    A library that refuses memory in its own way near the process's limit raises MemoryError too.
     """
     try:
-        return _render_target(session, target, shrink)
+        return stage()
     except MemoryError:
         raise
     except Exception as exc:  # reported as this target's problem, in the user's terms
         if near_memory_limit(memory_limit_now()):  # a library refused memory in its own way
             raise MemoryError from exc
-        return Rendered(None, (_unexpected(session.project, target, exc),))
+        return failed(_unexpected(session.project, target, exc))
+
+
+def render_target(session: Session, target: Target, shrink: int = 0) -> Rendered:
+    """Load, cite and render: the HTML WeasyPrint would receive, or None, with every problem so far.
+
+    Never raises but MemoryError: whatever else escapes a stage is one problem line.
+    """
+    return _caught(session, target, lambda: _render_target(session, target, shrink),
+                   lambda problem: Rendered(None, (problem,)))
 
 
 def _render_target(session: Session, target: Target, shrink: int = 0) -> Rendered:
@@ -670,15 +684,8 @@ def build_target(session: Session, target: Target) -> BuildResult:
     Never raises but MemoryError: whatever else escapes a stage is one problem line of the result.
     """
     started = time.perf_counter()
-    try:
-        return _build_target(session, target)
-    except MemoryError:
-        raise
-    except Exception as exc:  # reported as this target's problem, in the user's terms
-        if near_memory_limit(memory_limit_now()):  # a library refused memory in its own way
-            raise MemoryError from exc
-        return BuildResult(target, None, 0, time.perf_counter() - started,
-                           (_unexpected(session.project, target, exc),))
+    return _caught(session, target, lambda: _build_target(session, target),
+                   lambda problem: BuildResult(target, None, 0, time.perf_counter() - started, (problem,)))
 
 
 def _build_target(session: Session, target: Target) -> BuildResult:
