@@ -446,7 +446,7 @@ def _parse_styles(stylesheets: tuple[Path, ...], roots: tuple[Path, ...], profil
         for sheet in stylesheets:
             before = len(collector.messages)
             # Read as every other file is (a regular file, not a hard link, bounded), then given to WeasyPrint.
-            real = Path(os.path.realpath(sheet))
+            real = resolve(sheet)
             try:
                 if not any(real.is_relative_to(root) for root in fetcher.roots):
                     raise FileRefused("is a link to a file outside the project's styles and the theme: copy the "
