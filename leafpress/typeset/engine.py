@@ -551,8 +551,9 @@ def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tup
         pdf = rendered.write_pdf(pdf_forms=forms, pdf_variant=profile.pdf_variant)
     finally:
         logger.removeHandler(collector)
-    # Refusals also show up as WeasyPrint warnings; report each once, in our words.
-    warnings = tuple(m for m in styles.warnings + tuple(collector.messages) if "FetchRefused" not in m)
+    # Refusals also show up as WeasyPrint warnings; report each once, in our words. Each layout of the
+    # document logs its warnings again: each is reported once.
+    warnings = tuple(dict.fromkeys(m for m in styles.warnings + tuple(collector.messages) if "FetchRefused" not in m))
     return Typeset(pdf, len(rendered.pages), warnings, tuple(dict.fromkeys(styles.refused + tuple(fetcher.refused))),
                    tuple(_used_height_mm(page) for page in rendered.pages), _smallest_text(rendered.pages),
                    _sources(rendered.pages) if "data-source=" in html else (),
