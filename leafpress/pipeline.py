@@ -120,7 +120,7 @@ def find_topics(project: Project, paths: list[Path],
     problems: list[Problem] = []
     found: list[tuple[Path, Path | None]] = []
     for given in paths or [project.content_dir]:
-        path = given.resolve()
+        path = resolve(given)  # a link loop is neither a file nor a folder: reported below
         if path.is_file() and path.suffix == ".md":
             if _linked_out(Path(os.path.abspath(given)).parent, problems):
                 continue
@@ -138,7 +138,7 @@ def find_topics(project: Project, paths: list[Path],
                                       f"layouts is built from ({sources})"))
             found += topics
         else:
-            problems.append(error(given, None, "no such file or folder"))
+            problems.append(error(given, None, LINK_LOOP if is_link_loop(given) else "no such file or folder"))
     return list(dict.fromkeys(found)), problems
 
 
