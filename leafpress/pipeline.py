@@ -96,12 +96,8 @@ def _linked_out(folder: Path, problems: list[Problem], layouts: dict[str, Layout
     Such a folder would make a root of whatever it points at: it is not built, watched or served.
     With ``layouts``, a folder that would not be a topic anyway is passed over in silence.
     """
-    parent = folder.parent.resolve()
-    try:
-        inside = folder.resolve().is_relative_to(parent)
-    except (OSError, RuntimeError):  # a loop of links
-        inside = False
-    if inside:
+    parent = resolve(folder.parent)
+    if resolve(folder).is_relative_to(parent):  # a folder (callers check): never a loop of links
         return False
     if layouts is None or _is_topic(folder, layouts):
         problems.append(error(folder, None, f"is a link to a folder outside {display_path(parent)}: move or copy "
