@@ -24,9 +24,10 @@ import math
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import LeafpressError, Line, Problem, count, display_path, error, has_errors, quote, warning
 from .failures import memory_limit_now, near_memory_limit, unexpected_problem
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
 
     from .cite.references import ReferenceLibrary
     from .cite.styles import CslStyle
-    from .finish.preflight import Rules
     from .layouts.base import DataSpec, LayoutData, Source
     from .source.data import DataFile
     from .source.document import Document
@@ -96,12 +96,8 @@ def _linked_out(folder: Path, problems: list[Problem], layouts: dict[str, Layout
     Such a folder would make a root of whatever it points at: it is not built, watched or served.
     With ``layouts``, a folder that would not be a topic anyway is passed over in silence.
     """
-    parent = folder.parent.resolve()
-    try:
-        inside = folder.resolve().is_relative_to(parent)
-    except (OSError, RuntimeError):  # a loop of links
-        inside = False
-    if inside:
+    parent = resolve(folder.parent)
+    if resolve(folder).is_relative_to(parent):  # a folder (callers check): never a loop of links
         return False
     if layouts is None or _is_topic(folder, layouts):
         problems.append(error(folder, None, f"is a link to a folder outside {display_path(parent)}: move or copy "
@@ -120,7 +116,7 @@ def find_topics(project: Project, paths: list[Path],
     problems: list[Problem] = []
     found: list[tuple[Path, Path | None]] = []
     for given in paths or [project.content_dir]:
-        path = given.resolve()
+        path = resolve(given)  # a link loop is neither a file nor a folder: reported below
         if path.is_file() and path.suffix == ".md":
             if _linked_out(Path(os.path.abspath(given)).parent, problems):
                 continue
@@ -138,7 +134,7 @@ def find_topics(project: Project, paths: list[Path],
                                       f"layouts is built from ({sources})"))
             found += topics
         else:
-            problems.append(error(given, None, "no such file or folder"))
+            problems.append(error(given, None, LINK_LOOP if is_link_loop(given) else "no such file or folder"))
     return list(dict.fromkeys(found)), problems
 
 
@@ -463,19 +459,32 @@ def _unexpected(project: Project, target: Target, exc: Exception) -> Problem:
     return unexpected_problem(target.source, exc)
 
 
-def render_target(session: Session, target: Target, shrink: int = 0) -> Rendered:
-    """Load, cite and render: the HTML WeasyPrint would receive, or None, with every problem so far.
+_Result = TypeVar("_Result")
 
-    Never raises but MemoryError: whatever else escapes a stage is one problem line.
+
+def _caught(session: Session, target: Target, stage: Callable[[], _Result],
+            failed: Callable[[Problem], _Result]) -> _Result:
+    """``stage()``, or ``failed`` with the one problem line of whatever escapes it but MemoryError.
+
+    A library that refuses memory in its own way near the process's limit raises MemoryError too.
     """
     try:
-        return _render_target(session, target, shrink)
+        return stage()
     except MemoryError:
         raise
     except Exception as exc:  # reported as this target's problem, in the user's terms
         if near_memory_limit(memory_limit_now()):  # a library refused memory in its own way
             raise MemoryError from exc
-        return Rendered(None, (_unexpected(session.project, target, exc),))
+        return failed(_unexpected(session.project, target, exc))
+
+
+def render_target(session: Session, target: Target, shrink: int = 0) -> Rendered:
+    """Load, cite and render: the HTML WeasyPrint would receive, or None, with every problem so far.
+
+    Never raises but MemoryError: whatever else escapes a stage is one problem line.
+    """
+    return _caught(session, target, lambda: _render_target(session, target, shrink),
+                   lambda problem: Rendered(None, (problem,)))
 
 
 def _render_target(session: Session, target: Target, shrink: int = 0) -> Rendered:
@@ -588,19 +597,13 @@ def verify(project: Project, pdf: bytes, profile: Profile | None) -> list[str]:
     return verify_pdf(pdf, bundled_font_names(project.font_dirs), profile)
 
 
-def preflight_rules(layout: Layout, imposed: bool = False) -> Rules:
-    """What ``layout``'s PDFs are preflighted against: its smallest text; imposed sheets are not a flow of pages."""
-    from .finish.preflight import DEFAULT_MIN_TEXT_PT, Rules
-
-    return Rules(layout.page.min_text_pt or DEFAULT_MIN_TEXT_PT, flow=not imposed)
-
-
 def preflight(pdf: bytes, path: Path, layout: Layout, imposed: bool = False, strict: bool = False) -> list[Problem]:
     """The preflight part of the verify stage: what a designer checks by eye, each finding a warning of
     ``path`` (an error with ``strict``). Imposed sheets are not checked as a flow of pages."""
+    from .finish.preflight import DEFAULT_MIN_TEXT_PT, Rules
     from .finish.preflight import preflight as check
 
-    rules = preflight_rules(layout, imposed)
+    rules = Rules(layout.page.min_text_pt or DEFAULT_MIN_TEXT_PT, flow=not imposed)
     return [(error if strict else warning)(path, None, str(finding)) for finding in check(pdf, rules)]
 
 
@@ -670,15 +673,8 @@ def build_target(session: Session, target: Target) -> BuildResult:
     Never raises but MemoryError: whatever else escapes a stage is one problem line of the result.
     """
     started = time.perf_counter()
-    try:
-        return _build_target(session, target)
-    except MemoryError:
-        raise
-    except Exception as exc:  # reported as this target's problem, in the user's terms
-        if near_memory_limit(memory_limit_now()):  # a library refused memory in its own way
-            raise MemoryError from exc
-        return BuildResult(target, None, 0, time.perf_counter() - started,
-                           (_unexpected(session.project, target, exc),))
+    return _caught(session, target, lambda: _build_target(session, target),
+                   lambda problem: BuildResult(target, None, 0, time.perf_counter() - started, (problem,)))
 
 
 def _build_target(session: Session, target: Target) -> BuildResult:

@@ -161,6 +161,15 @@ def test_a_topic_holding_a_link_to_the_root_is_reported_by_watch(project):
         "only to files or folders of the topic, or copy them into it")
 
 
+
+def test_a_path_to_build_that_is_a_link_loop(project):
+    loop(project.root / "content" / "t")
+    loaded = load_project(project.root)
+    with pytest.raises(LeafpressError) as raised:
+        plan(loaded, [project.root / "content" / "t"], None, settings_for(loaded))
+    assert [str(p) for p in raised.value.problems] == [f"content/t: error: {LINK_LOOP}"]
+
+
 # --- locales ------------------------------------------------------------------------------
 
 def test_a_locale_babel_does_not_know_is_an_error_in_leafpress_yaml(project):

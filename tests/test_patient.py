@@ -96,7 +96,6 @@ def test_saddle_stitch_order_pads_to_multiples_of_four_keeping_the_last_page_as_
     assert saddle_stitch_order(5) == [(5, 1), (2, 0), (0, 3), (4, 0)]
     assert saddle_stitch_order(6) == [(6, 1), (2, 0), (0, 3), (4, 5)]
     assert saddle_stitch_order(1) == [(0, 1), (0, 0)]
-    assert saddle_stitch_order(1) == [(0, 1), (0, 0)]
 
 
 def test_spanish_leaflet_has_no_english_left(leaflets):

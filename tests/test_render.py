@@ -148,3 +148,20 @@ def test_spanish_pdf_language_is_es(built):
         assert str(pdf.Root.Lang) == "es"
     with pikepdf.open(results["hostile"].output) as pdf:
         assert str(pdf.Root.Lang) == "en"
+
+
+# --- typesetting ---------------------------------------------------------------
+
+def test_a_weasyprint_warning_is_reported_once_when_the_document_is_laid_out_again():
+    """A table too wide for its page makes the document be laid out twice; its warnings are not doubled.
+    (Test fixture, not medical content.)"""
+    from pathlib import Path
+
+    from leafpress.project.theme import find_theme
+    from leafpress.typeset.engine import typeset
+
+    styles = find_theme().styles_dir
+    cells = "".join(f"<td>Unbreakablewordunbreakablewordunbreakableword{i}</td>" for i in range(12))
+    html = f'<html lang="en"><body><p style="colour: red">x</p><table><tr>{cells}</tr></table></body></html>'
+    pages = typeset(html, Path.cwd(), (styles / "fonts/fonts.css", styles / "base.css"), (styles,))
+    assert pages.warnings.count("Ignored `colour: red` at 1:1, unknown property.") == 1

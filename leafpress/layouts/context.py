@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -20,11 +20,15 @@ from ..source.markup import CITATION_FORMS, CitationState, render_markdown
 from ..source.yamlfile import Location
 from .builtin.summary import STUDY_FIELDS
 
+if TYPE_CHECKING:
+    from ..cite.references import BibliographyEntry
+
 
 class Fragments:
     """Renders inline Markdown fragments in reading order with one citation state."""
 
     def __init__(self, document: Document):
+        self.document = document
         self.state = CitationState(known=frozenset(document.references.references),
                                    language=document.meta.language,
                                    library={key: ref.csl for key, ref in document.references.references.items()})
@@ -52,6 +56,18 @@ class Fragments:
 
     def texts(self, data: DataFile, field: str, texts: list[str]) -> list[Markup]:
         return [self.text(data, (field, index), text) for index, text in enumerate(texts)]
+
+    def bibliography(self) -> tuple[BibliographyEntry, ...]:
+        """The entries of the keys cited so far, in the document's style; none, and a problem, if it fails."""
+        from ..cite.references import StyleFailed, bibliography
+
+        document = self.document
+        try:
+            return bibliography(document.references, self.state.order, document.meta.language, document.style,
+                                document.listed_authors)
+        except StyleFailed as exc:
+            self.problems.append(exc.problem)
+            return ()
 
     def number(self, key: str) -> int | None:
         """The citation number of ``key``, assigning the next one at first use."""

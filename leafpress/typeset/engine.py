@@ -446,7 +446,7 @@ def _parse_styles(stylesheets: tuple[Path, ...], roots: tuple[Path, ...], profil
         for sheet in stylesheets:
             before = len(collector.messages)
             # Read as every other file is (a regular file, not a hard link, bounded), then given to WeasyPrint.
-            real = Path(os.path.realpath(sheet))
+            real = resolve(sheet)
             try:
                 if not any(real.is_relative_to(root) for root in fetcher.roots):
                     raise FileRefused("is a link to a file outside the project's styles and the theme: copy the "
@@ -528,12 +528,17 @@ def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tup
     try:
         if "<table" in html:
             html = number_tables(html)
-        document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
+        base_url = base_dir.resolve().as_uri() + "/"
         sheets = list(styles.sheets)
         if page_css:
             sheets.append(CSS(string=page_css, url_fetcher=fetcher, font_config=styles.fonts))
-        rendered = document.render(stylesheets=sheets, font_config=styles.fonts,
-                                   color_profiles=styles.colour_profiles, pdf_variant=profile.pdf_variant)
+
+        def lay_out(html: str) -> Any:  # a weasyprint Document
+            return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+                stylesheets=sheets, font_config=styles.fonts, color_profiles=styles.colour_profiles,
+                pdf_variant=profile.pdf_variant)
+
+        rendered = lay_out(html)
         # Laid out again (rarely more than once) when the first layout shows a table wider than its
         # page, or a word hyphenated across a page break.
         for _ in range(3):
@@ -542,14 +547,13 @@ def typeset(html: str, base_dir: Path, stylesheets: tuple[Path, ...], roots: tup
             if not wide and not words:
                 break
             html = keep_words_whole(mark_tables_too_wide(html, wide), words)
-            document = HTML(string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher)
-            rendered = document.render(stylesheets=sheets, font_config=styles.fonts,
-                                       color_profiles=styles.colour_profiles, pdf_variant=profile.pdf_variant)
+            rendered = lay_out(html)
         pdf = rendered.write_pdf(pdf_forms=forms, pdf_variant=profile.pdf_variant)
     finally:
         logger.removeHandler(collector)
-    # Refusals also show up as WeasyPrint warnings; report each once, in our words.
-    warnings = tuple(m for m in styles.warnings + tuple(collector.messages) if "FetchRefused" not in m)
+    # Refusals also show up as WeasyPrint warnings; report each once, in our words. Each layout of the
+    # document logs its warnings again: each is reported once.
+    warnings = tuple(dict.fromkeys(m for m in styles.warnings + tuple(collector.messages) if "FetchRefused" not in m))
     return Typeset(pdf, len(rendered.pages), warnings, tuple(dict.fromkeys(styles.refused + tuple(fetcher.refused))),
                    tuple(_used_height_mm(page) for page in rendered.pages), _smallest_text(rendered.pages),
                    _sources(rendered.pages) if "data-source=" in html else (),

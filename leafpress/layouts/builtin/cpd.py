@@ -114,7 +114,6 @@ CPD_DATA = DataSpec("cpd.yaml", CPD)
 def cpd_context(inputs: LayoutInputs) -> LayoutData:
     from babel.numbers import format_decimal
 
-    from ...cite.references import StyleFailed, bibliography
     from ...render.i18n import long_date
     from ..context import Fragments, studies
 
@@ -141,12 +140,7 @@ def cpd_context(inputs: LayoutInputs) -> LayoutData:
         {"explanation": fragments.text(cpd, ("questions", i, "explanation"), q.explanation),
          "number": fragments.number(q.cite)}
         for i, q in enumerate(model.questions)]
-    try:
-        entries = bibliography(document.references, fragments.state.order, document.meta.language, document.style,
-                               document.listed_authors)
-    except StyleFailed as exc:
-        entries = ()
-        fragments.problems.append(exc.problem)
+    entries = fragments.bibliography()
     return LayoutData(context, entries, tuple(fragments.problems))
 
 

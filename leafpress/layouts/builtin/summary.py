@@ -319,7 +319,6 @@ def _figure(fragments: Fragments, evidence: DataFile, inputs: LayoutInputs,
 
 
 def summary_context(inputs: LayoutInputs) -> LayoutData:
-    from ...cite.references import StyleFailed, bibliography
     from ..context import Fragments, studies
     from ..figures import qr_code_data_uri
 
@@ -349,7 +348,6 @@ def summary_context(inputs: LayoutInputs) -> LayoutData:
     else:
         problems.append(error(document.source, 1, "the summary layout needs 'url' in the front matter: "
                               "the web address of the full article, for its QR code"))
-    problems += fragments.problems
     # What to shorten when the page runs over, by the block that takes most room (see the template's data-source).
     sources = {
         "key_points": Source(summary.path, summary.line_of(("key_points",)), "the key points",
@@ -361,12 +359,8 @@ def summary_context(inputs: LayoutInputs) -> LayoutData:
         "figure": Source(evidence.path, evidence.line_of(("forest_plot",)), "the forest plot",
                          "shorten the figure's labels and caption or show fewer estimates"),
     }
-    try:
-        entries = bibliography(document.references, fragments.state.order, document.meta.language, document.style,
-                               document.listed_authors)
-    except StyleFailed as exc:
-        entries = ()
-        problems.append(exc.problem)
+    entries = fragments.bibliography()
+    problems += fragments.problems
     return LayoutData(context, entries, tuple(problems), max_pages=model.max_pages, sources=sources,
                       shrink_steps=len(shown) - 1 if open_choice else 0)
 
