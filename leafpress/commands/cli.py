@@ -27,11 +27,13 @@ from ..errors import (
     count,
     display_path,
     echo,
+    error,
     has_errors,
     hide_python_warnings,
     printable,
     printable_data,
     stopped_line,
+    warning,
 )
 from ..finish.files import write_atomic
 from ..finish.profiles import PROFILES
@@ -303,11 +305,11 @@ def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None, strict: bool 
         try:
             data = read_bytes(path, MAX_PDF_BYTES)  # a regular file: a pipe would never end
         except FileRefused as exc:
-            echo(str(Problem(path, None, Level.ERROR, exc.reason)), err=True)
+            echo(str(error(path, None, exc.reason)), err=True)
             failed += 1
             continue
         except OSError as exc:
-            echo(str(Problem(path, None, Level.ERROR, f"cannot be read: {exc.strerror}")), err=True)
+            echo(str(error(path, None, f"cannot be read: {exc.strerror or type(exc).__name__}")), err=True)
             failed += 1
             continue
         profile = PROFILES[profile_name] if profile_name else detect_profile(data)
@@ -320,9 +322,9 @@ def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None, strict: bool 
                                        else ("ok, " + plural(len(findings), "warning"), "warning"))
         echo(Line(f"{display_path(path)}: ", verdict, f", checked {claimed}"))
         for problem in problems:
-            echo(str(Problem(path, None, Level.ERROR, problem)), err=True)
+            echo(str(error(path, None, problem)), err=True)
         for finding in findings:
-            echo(str(Problem(path, None, Level.ERROR if strict else Level.WARNING, str(finding))), err=True)
+            echo(str((error if strict else warning)(path, None, str(finding))), err=True)
         failed += bad
         warned += bool(findings) and not bad
     echo(Line(f"{plural(len(paths), 'PDF')} checked, ", count(failed, f"{failed} with problems", "failed"),
