@@ -125,6 +125,13 @@ def checked(project) -> list[str]:
 RECORD = "run 'leafpress translated content/t/patient.es.md' to record it"
 
 
+def changed_at_the_same_version(translation: Path) -> str:
+    """The warning when patient.en.md's text changed since it was translated but its version (1.0) did not."""
+    return (f"content/t/patient.es.md:{line_of(translation, '  fingerprint:')}: warning: patient.en.md has changed "
+            f"since patient.es.md was translated from it, without a new version (still 1.0): update the "
+            f"translation, then {RECORD}")
+
+
 # --- recording -----------------------------------------------------------------------------
 
 def test_marking_writes_the_record_and_keeps_the_rest_byte_for_byte(project):
@@ -197,19 +204,14 @@ def test_version_bumped_with_the_same_text(project):
 def test_text_edited_without_a_new_version(project):
     source, translation = marked(project)
     edit(source, "Plain words are here.", "Plain words are here, and more.")
-    assert checked(project) == [
-        f"content/t/patient.es.md:{line_of(translation, '  fingerprint:')}: warning: patient.en.md has changed "
-        f"since patient.es.md was translated from it, without a new version (still 1.0): update the translation, "
-        f"then {RECORD}"]
+    assert checked(project) == [changed_at_the_same_version(translation)]
 
 
 def test_heading_added(project):
     source, translation = marked(project)
     edit(source, "## Third part", "## A new part\n\nNew words.\n\n## Third part")
     assert checked(project) == [
-        f"content/t/patient.es.md:{line_of(translation, '  fingerprint:')}: warning: patient.en.md has changed "
-        f"since patient.es.md was translated from it, without a new version (still 1.0): update the translation, "
-        f"then {RECORD}",
+        changed_at_the_same_version(translation),
         # Said once: not again as a section with no counterpart.
         f"content/t/patient.es.md:{line_of(translation, '  outline:')}: warning: a heading was added to "
         f"patient.en.md since patient.es.md was translated: 'A new part' (patient.en.md:{line_of(source, '## A new')}"
@@ -220,9 +222,7 @@ def test_heading_removed(project):
     source, translation = marked(project)
     edit(source, "## Third part\n\nMore plain words.[^1]\n\n[^1]: A note at the foot.\n", "")
     assert checked(project) == [
-        f"content/t/patient.es.md:{line_of(translation, '  fingerprint:')}: warning: patient.en.md has changed "
-        f"since patient.es.md was translated from it, without a new version (still 1.0): update the translation, "
-        f"then {RECORD}",
+        changed_at_the_same_version(translation),
         f"content/t/patient.es.md:{line_of(translation, '## Tercera')}: warning: a heading was removed from "
         "patient.en.md since patient.es.md was translated: the one translated as 'Tercera parte': remove that "
         "section too, or check the source"]
