@@ -263,7 +263,7 @@ def _outline_changes(path: Path, front_matter: YamlData, name: str, recorded: st
     here = path.name
     then = recorded.split()
     headings = [s for s in source if s.level]
-    now = [f"h{s.level}:{_hash(s.title, 6)}" for s in headings]
+    now = outline(source).split()  # one entry for each of ``headings``
     # The translation's heading that translated the i-th heading then: by position, while it has as many.
     own_headings = [s for s in own if s.level]
     counterpart = own_headings if len(own_headings) == len(then) else None
