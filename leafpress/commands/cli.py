@@ -641,16 +641,16 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
     if pdfs:
         _check_pdfs(paths, profile, strict, min_text)
         return
-    from ..source.checks import check_topics_limited
+    from ..source.checks import check_topics_limited, plan_checks
 
     try:
         project = load_project()
         day = today.date() if today else review_day()
         options = BatchOptions(out_dir=project.output_dir, jobs=jobs, timeout=timeout, memory_mb=memory_mb)
+        planned, targets = plan_checks(project, list(paths), strict)
         # leafpress.yaml's problems for the layouts a build would make: the lines a build prints first.
-        targets = plan(project, list(paths), settings=settings_for(project, strict=strict))
         project_problems = config_problems(project, [target.layout for target in targets])
-        topics = check_topics_limited(project, list(paths), day, options, strict)
+        topics = check_topics_limited(project, planned, targets, day, options)
     except LeafpressError as exc:
         _fail(exc)
         return
