@@ -181,6 +181,16 @@ def test_marking_a_file_whose_source_cannot_be_told(project):
     assert run("translated", "content/t/leaflet.md", "--from", "content/t/patient.en.md").exit_code == 0
 
 
+def test_marking_from_a_link_loop_is_an_error_not_a_traceback(project):
+    _, translation = pair(project)
+    loop = translation.with_name("loop.md")
+    loop.symlink_to(loop.name)  # a link to itself
+    result = run("translated", "content/t/patient.es.md", "--from", "content/t/loop.md")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == ("content/t/patient.es.md: error: content/t/loop.md is not a file in "
+                                             "content/t: a translation and its source are in the same topic folder")
+
+
 # --- the source changed since ------------------------------------------------------------------
 
 def test_version_bumped(project):
