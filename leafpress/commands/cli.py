@@ -38,6 +38,7 @@ from ..errors import (
 from ..finish.files import write_atomic
 from ..finish.profiles import PROFILES
 from ..layouts.registry import LAYOUTS
+from ..paths import resolve
 from ..pipeline import TODAY_VARIABLE, BuildResult, plan, plural, result_line, review_day, settings_for, summary_line
 from ..project.config import config_problems, load_project
 from ..runner.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, plan_work, run_batch
@@ -284,7 +285,10 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
         echo(f"{time.monotonic() - started:.1f} s in all.", err=not to_stdout)
     echo(summary_line(results, sum(not p.is_error for p in printed)), err=not to_stdout)
     if report:
-        write_report(report, results, project_problems, project.root)
+        try:
+            write_report(report, results, project_problems, project.root)
+        except LeafpressError as exc:
+            _fail(exc)
     sys.exit(0 if all(r.ok for r in results) else 1)
 
 
@@ -386,7 +390,14 @@ def write_report(path: Path, results: list[BuildResult], project_problems: list[
     if str(path) == "-":
         click.echo(text)
     else:
-        write_atomic(path.resolve(), text.encode("utf-8"))
+        try:
+            write_atomic(resolve(path), text.encode("utf-8"))
+        except OSError as exc:
+            # mkdir says 'File exists' when a folder on the way is a file: say which it means.
+            why = ("a folder in its path is a file" if isinstance(exc, (FileExistsError, NotADirectoryError))
+                   else exc.strerror or str(exc))
+            raise LeafpressError([error(path, None, f"cannot be written ({why}): give --report a file in a "
+                                                    "folder that can be written to")]) from None
 
 
 @main.command()
