@@ -445,6 +445,8 @@ def load_project(start: Path | None = None) -> Project:
             elif not config.clinic.logo_alt:
                 problems.append(error(path, data.line_of(("clinic", "logo")),
                                       "clinic.logo needs clinic.logo_alt, a text alternative for screen readers"))
+    # The project's own styles/ and templates/ are read by every build: a loop there would stop it mid-way.
+    problems += [error(root / name, None, LINK_LOOP) for name in ("styles", "templates") if is_link_loop(root / name)]
     if config is None or data is None or any(p.is_error for p in problems):
         raise LeafpressError(problems)
     return Project(root=root, config=config, config_path=path, theme=theme, config_yaml=data)
