@@ -188,3 +188,12 @@ def test_build_py_and_console_script_are_the_same_cli():
     via_entry_point = subprocess.run([str(leafpress), "--help"], capture_output=True, text=True, cwd=ROOT)
     assert via_script.returncode == via_entry_point.returncode == 0
     assert via_script.stdout.replace("build.py", "leafpress") == via_entry_point.stdout
+
+
+def test_a_report_that_cannot_be_written_is_an_error_not_a_traceback(project):
+    project.topic("t")
+    code, _, err = run("build", "--layout", "article", "--report", "leafpress.yaml/report.json")
+    assert code == 1
+    assert err.splitlines()[-2:] == ["leafpress.yaml/report.json: error: cannot be written (a folder in its path "
+                                     "is a file): give --report a file in a folder that can be written to",
+                                     "Stopped: 1 error."]

@@ -83,6 +83,12 @@ def test_list_files_is_bounded_and_never_follows_a_link(tmp_path):
 
 # --- hard links ------------------------------------------------------------------------------
 
+def hard_link_in_place(path: Path, elsewhere: Path) -> None:
+    """Move ``path`` into the folder ``elsewhere`` and leave a hard link to it where it was."""
+    path.rename(elsewhere / path.name)
+    os.link(elsewhere / path.name, path)
+
+
 def test_a_hard_linked_image_is_refused(project, tmp_path):
     article = project.topic("t", body="Text [@smith2020].\n\n![A chart](chart.png)\n")
     (tmp_path / "secret.png").write_bytes(PNG)
@@ -96,27 +102,24 @@ def test_a_hard_linked_image_is_refused(project, tmp_path):
 
 def test_hard_linked_references_are_refused(project, tmp_path):
     article = project.topic("t")
-    (article.parent / "references.json").rename(tmp_path / "references.json")
-    os.link(tmp_path / "references.json", article.parent / "references.json")
+    hard_link_in_place(article.parent / "references.json", tmp_path)
     code, out, _ = run("check")
     assert code == 1
-    assert f"content/t/references.json: error: {HARD_LINK}" in errors(out)
+    assert errors(out) == [f"content/t/references.json: error: {HARD_LINK}"]
 
 
 def test_a_hard_linked_data_file_is_refused(project, tmp_path):
     article = project.topic("t")
     add_data(article)
-    (article.parent / "evidence.yaml").rename(tmp_path / "evidence.yaml")
-    os.link(tmp_path / "evidence.yaml", article.parent / "evidence.yaml")
+    hard_link_in_place(article.parent / "evidence.yaml", tmp_path)
     code, out, _ = run("check")
     assert code == 1
-    assert f"content/t/evidence.yaml: error: {HARD_LINK}" in errors(out)
+    assert errors(out) == [f"content/t/evidence.yaml: error: {HARD_LINK}"]
 
 
 def test_a_hard_linked_article_is_refused(project, tmp_path):
     article = project.topic("t")
-    article.rename(tmp_path / "article.md")
-    os.link(tmp_path / "article.md", article)
+    hard_link_in_place(article, tmp_path)
     code, out, _ = run("check")
     assert code == 1
     assert errors(out) == [f"content/t/article.md: error: {HARD_LINK}"]
@@ -124,8 +127,7 @@ def test_a_hard_linked_article_is_refused(project, tmp_path):
 
 def test_a_hard_linked_stylesheet_is_refused(project, tmp_path):
     project.topic("t")
-    (project.root / "styles" / "article.css").rename(tmp_path / "article.css")
-    os.link(tmp_path / "article.css", project.root / "styles" / "article.css")
+    hard_link_in_place(project.root / "styles" / "article.css", tmp_path)
     code, _, err = run("build", "--layout", "article")
     assert code == 1
     assert errors(err) == [f"content/t/article.md: error: refused to load styles/article.css {HARD_LINK}"]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pikepdf
 import pytest
 from click.testing import CliRunner
 
-from conftest import pdf_text
+from conftest import pdf_text, run
 from leafpress.commands.cli import main
+from leafpress.paths import LINK_LOOP
 
 CONFIG = """\
 clinic:
@@ -127,3 +129,14 @@ def test_rebranding_changes_name_colours_and_logo_without_touching_templates(pro
         # The SVG logo is drawn as vectors in its own fill colour #abcdef.
         assert re.search(rb"0\.67\d* 0\.80\d* 0\.93\d* (rg|RG)", content)
     assert "no phone" not in err and "no address" not in err
+
+
+
+def test_a_templates_folder_that_is_a_link_loop_stops_every_command_at_once(project):
+    project.topic("t")
+    shutil.rmtree(project.root / "templates")
+    (project.root / "templates").symlink_to("templates")  # a link to itself
+    for command in (("build", "--layout", "article"), ("check",)):
+        code, _, err = run(*command)  # no traceback: the build used to end in Path.resolve's RuntimeError
+        assert code == 1
+        assert err.splitlines() == [f"templates: error: {LINK_LOOP}", "Stopped: 1 error."]

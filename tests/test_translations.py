@@ -125,6 +125,13 @@ def checked(project) -> list[str]:
 RECORD = "run 'leafpress translated content/t/patient.es.md' to record it"
 
 
+def changed_at_the_same_version(translation: Path) -> str:
+    """The warning when patient.en.md's text changed since it was translated but its version (1.0) did not."""
+    return (f"content/t/patient.es.md:{line_of(translation, '  fingerprint:')}: warning: patient.en.md has changed "
+            f"since patient.es.md was translated from it, without a new version (still 1.0): update the "
+            f"translation, then {RECORD}")
+
+
 # --- recording -----------------------------------------------------------------------------
 
 def test_marking_writes_the_record_and_keeps_the_rest_byte_for_byte(project):
@@ -174,6 +181,16 @@ def test_marking_a_file_whose_source_cannot_be_told(project):
     assert run("translated", "content/t/leaflet.md", "--from", "content/t/patient.en.md").exit_code == 0
 
 
+def test_marking_from_a_link_loop_is_an_error_not_a_traceback(project):
+    _, translation = pair(project)
+    loop = translation.with_name("loop.md")
+    loop.symlink_to(loop.name)  # a link to itself
+    result = run("translated", "content/t/patient.es.md", "--from", "content/t/loop.md")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == ("content/t/patient.es.md: error: content/t/loop.md is not a file in "
+                                             "content/t: a translation and its source are in the same topic folder")
+
+
 # --- the source changed since ------------------------------------------------------------------
 
 def test_version_bumped(project):
@@ -197,19 +214,14 @@ def test_version_bumped_with_the_same_text(project):
 def test_text_edited_without_a_new_version(project):
     source, translation = marked(project)
     edit(source, "Plain words are here.", "Plain words are here, and more.")
-    assert checked(project) == [
-        f"content/t/patient.es.md:{line_of(translation, '  fingerprint:')}: warning: patient.en.md has changed "
-        f"since patient.es.md was translated from it, without a new version (still 1.0): update the translation, "
-        f"then {RECORD}"]
+    assert checked(project) == [changed_at_the_same_version(translation)]
 
 
 def test_heading_added(project):
     source, translation = marked(project)
     edit(source, "## Third part", "## A new part\n\nNew words.\n\n## Third part")
     assert checked(project) == [
-        f"content/t/patient.es.md:{line_of(translation, '  fingerprint:')}: warning: patient.en.md has changed "
-        f"since patient.es.md was translated from it, without a new version (still 1.0): update the translation, "
-        f"then {RECORD}",
+        changed_at_the_same_version(translation),
         # Said once: not again as a section with no counterpart.
         f"content/t/patient.es.md:{line_of(translation, '  outline:')}: warning: a heading was added to "
         f"patient.en.md since patient.es.md was translated: 'A new part' (patient.en.md:{line_of(source, '## A new')}"
@@ -220,9 +232,7 @@ def test_heading_removed(project):
     source, translation = marked(project)
     edit(source, "## Third part\n\nMore plain words.[^1]\n\n[^1]: A note at the foot.\n", "")
     assert checked(project) == [
-        f"content/t/patient.es.md:{line_of(translation, '  fingerprint:')}: warning: patient.en.md has changed "
-        f"since patient.es.md was translated from it, without a new version (still 1.0): update the translation, "
-        f"then {RECORD}",
+        changed_at_the_same_version(translation),
         f"content/t/patient.es.md:{line_of(translation, '## Tercera')}: warning: a heading was removed from "
         "patient.en.md since patient.es.md was translated: the one translated as 'Tercera parte': remove that "
         "section too, or check the source"]

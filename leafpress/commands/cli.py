@@ -27,15 +27,18 @@ from ..errors import (
     count,
     display_path,
     echo,
+    error,
     has_errors,
     hide_python_warnings,
     printable,
     printable_data,
     stopped_line,
+    warning,
 )
 from ..finish.files import write_atomic
 from ..finish.profiles import PROFILES
 from ..layouts.registry import LAYOUTS
+from ..paths import resolve
 from ..pipeline import TODAY_VARIABLE, BuildResult, plan, plural, result_line, review_day, settings_for, summary_line
 from ..project.config import config_problems, load_project
 from ..runner.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, plan_work, run_batch
@@ -282,7 +285,10 @@ def build(paths: tuple[Path, ...], layouts: tuple[str, ...], out_dir: Path | Non
         echo(f"{time.monotonic() - started:.1f} s in all.", err=not to_stdout)
     echo(summary_line(results, sum(not p.is_error for p in printed)), err=not to_stdout)
     if report:
-        write_report(report, results, project_problems, project.root)
+        try:
+            write_report(report, results, project_problems, project.root)
+        except LeafpressError as exc:
+            _fail(exc)
     sys.exit(0 if all(r.ok for r in results) else 1)
 
 
@@ -303,11 +309,11 @@ def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None, strict: bool 
         try:
             data = read_bytes(path, MAX_PDF_BYTES)  # a regular file: a pipe would never end
         except FileRefused as exc:
-            echo(str(Problem(path, None, Level.ERROR, exc.reason)), err=True)
+            echo(str(error(path, None, exc.reason)), err=True)
             failed += 1
             continue
         except OSError as exc:
-            echo(str(Problem(path, None, Level.ERROR, f"cannot be read: {exc.strerror}")), err=True)
+            echo(str(error(path, None, f"cannot be read: {exc.strerror or type(exc).__name__}")), err=True)
             failed += 1
             continue
         profile = PROFILES[profile_name] if profile_name else detect_profile(data)
@@ -320,9 +326,9 @@ def _check_pdfs(paths: tuple[Path, ...], profile_name: str | None, strict: bool 
                                        else ("ok, " + plural(len(findings), "warning"), "warning"))
         echo(Line(f"{display_path(path)}: ", verdict, f", checked {claimed}"))
         for problem in problems:
-            echo(str(Problem(path, None, Level.ERROR, problem)), err=True)
+            echo(str(error(path, None, problem)), err=True)
         for finding in findings:
-            echo(str(Problem(path, None, Level.ERROR if strict else Level.WARNING, str(finding))), err=True)
+            echo(str((error if strict else warning)(path, None, str(finding))), err=True)
         failed += bad
         warned += bool(findings) and not bad
     echo(Line(f"{plural(len(paths), 'PDF')} checked, ", count(failed, f"{failed} with problems", "failed"),
@@ -384,7 +390,14 @@ def write_report(path: Path, results: list[BuildResult], project_problems: list[
     if str(path) == "-":
         click.echo(text)
     else:
-        write_atomic(path.resolve(), text.encode("utf-8"))
+        try:
+            write_atomic(resolve(path), text.encode("utf-8"))
+        except OSError as exc:
+            # mkdir says 'File exists' when a folder on the way is a file: say which it means.
+            why = ("a folder in its path is a file" if isinstance(exc, (FileExistsError, NotADirectoryError))
+                   else exc.strerror or str(exc))
+            raise LeafpressError([error(path, None, f"cannot be written ({why}): give --report a file in a "
+                                                    "folder that can be written to")]) from None
 
 
 @main.command()
@@ -639,16 +652,16 @@ def check(paths: tuple[Path, ...], strict: bool, output_format: str, pdfs: bool,
     if pdfs:
         _check_pdfs(paths, profile, strict, min_text)
         return
-    from ..source.checks import check_topics_limited
+    from ..source.checks import check_topics_limited, plan_checks
 
     try:
         project = load_project()
         day = today.date() if today else review_day()
         options = BatchOptions(out_dir=project.output_dir, jobs=jobs, timeout=timeout, memory_mb=memory_mb)
+        planned, targets = plan_checks(project, list(paths), strict)
         # leafpress.yaml's problems for the layouts a build would make: the lines a build prints first.
-        targets = plan(project, list(paths), settings=settings_for(project, strict=strict))
         project_problems = config_problems(project, [target.layout for target in targets])
-        topics = check_topics_limited(project, list(paths), day, options, strict)
+        topics = check_topics_limited(project, planned, targets, day, options)
     except LeafpressError as exc:
         _fail(exc)
         return

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -26,7 +26,7 @@ from ..layouts.declared import NAME as LAYOUT_NAME
 from ..layouts.declared import DeclaredLayout
 from ..paths import LINK_LOOP, is_link_loop, resolve
 from ..source.validation import ReferenceAuthors, Schema, validate
-from ..source.yamlfile import Location, YamlData, load_yaml, read_text
+from ..source.yamlfile import YamlData, load_yaml, read_text
 from .theme import Theme, find_theme
 
 if TYPE_CHECKING:
@@ -188,8 +188,8 @@ class Project:
     config: Config
     config_path: Path
     theme: Theme = field(default_factory=find_theme)
-    # The line of each key written in leafpress.yaml, for problems found after loading.
-    config_lines: Mapping[Location, int] = field(default_factory=dict, compare=False, hash=False)
+    # leafpress.yaml as loaded: the line of each key written, for problems found after loading.
+    config_yaml: YamlData = field(default_factory=lambda: YamlData({}), compare=False, hash=False)
 
     @property
     def content_dir(self) -> Path:
@@ -266,12 +266,7 @@ class Project:
     def config_line(self, *keys: str) -> int:
         """The line of ``keys`` in leafpress.yaml, or of the nearest key above it that is written, else the
         first line (a value left at its default): every problem of leafpress.yaml has a line."""
-        location: Location = keys
-        while location:
-            if location in self.config_lines:
-                return self.config_lines[location]
-            location = location[:-1]
-        return 1
+        return self.config_yaml.line_of(keys)
 
 
 def find_root(start: Path) -> Path | None:
@@ -352,7 +347,7 @@ def contrast_problems(project: Project) -> list[Problem]:
             else:
                 fix = f"use a lighter colour or a darker colours.{background}"
             # A colour left at its default is fixed by changing the background.
-            written = ("colours", key) in project.config_lines
+            written = ("colours", key) in project.config_yaml.lines
             line = project.config_line("colours", key if written else background)
         problems.append(error(project.config_path, line,
                               f"colours.{key} {colour} on {on} ({where}) has contrast {_ratio_text(ratio)}; "
@@ -450,7 +445,8 @@ def load_project(start: Path | None = None) -> Project:
             elif not config.clinic.logo_alt:
                 problems.append(error(path, data.line_of(("clinic", "logo")),
                                       "clinic.logo needs clinic.logo_alt, a text alternative for screen readers"))
-    if config is None or any(p.is_error for p in problems):
+    # The project's own styles/ and templates/ are read by every build: a loop there would stop it mid-way.
+    problems += [error(root / name, None, LINK_LOOP) for name in ("styles", "templates") if is_link_loop(root / name)]
+    if config is None or data is None or any(p.is_error for p in problems):
         raise LeafpressError(problems)
-    lines = dict(data.lines) if data is not None else {}
-    return Project(root=root, config=config, config_path=path, theme=theme, config_lines=lines)
+    return Project(root=root, config=config, config_path=path, theme=theme, config_yaml=data)

@@ -56,7 +56,6 @@ MAX_DOCX_BYTES = 100 * 2**20
 MAX_ENTRIES = 5_000
 MAX_ENTRY_BYTES = 64 * 2**20
 MAX_UNPACKED_BYTES = 256 * 2**20
-MAX_XML_BYTES = 32 * 2**20
 MAX_IMAGE_PIXELS = 40_000_000
 IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}
 
@@ -89,9 +88,10 @@ _AUTHOR_YEAR = r"[A-Z][\w'’-]+(?:\s+et\s+al\.?|\s+(?:and|&|y)\s+[A-Z][\w'’-]
 TYPED_AUTHOR_YEAR = re.compile(rf"\((?:see\s+|e\.g\.,?\s+)?{_AUTHOR_YEAR}(?:;\s*{_AUTHOR_YEAR})*\)")
 SUPERSCRIPT_NUMBERS = re.compile(r"\s*\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\s*")
 # m², cm³: a unit's power, not a citation.
+UNIT_BEFORE = re.compile(r"(?:\b(?:m|cm|mm|km|dm|ft|in)|/m)$")
 # An '@' leafpress would read as a citation (see leafpress.source.citing): escaped as \\@.
 CITATION_AT = re.compile(r"(?<![\w.+/@:=\\])@(?=[A-Za-z0-9_{])")
-UNIT_BEFORE = re.compile(r"(?:\b(?:m|cm|mm|km|dm|ft|in)|/m)$")
+
 
 def documents(project: Project) -> dict[str, tuple[str, str | None]]:
     """What `--as` may name: each Markdown file a layout is built from (its name without '.md'), in every

@@ -58,78 +58,50 @@ TEXT = {
     },
 }
 
-FRONT_MATTER = """\
----
-# Title on the cover and in the PDF's metadata.
-title: {title}
-# A few words for the running header.
-short_title: {short_title}
-# One line under the title; leave empty ("") for none.
-subtitle: {subtitle}
-# Language of this document: {languages}.
-language: {language}
-# Who it is for: professionals, patients or educators.
-audience: {audience}
-# Shown in a box under the title: who may use this document.
-audience_notice: {notice}
-# One sentence: the PDF's subject, shown by PDF viewers.
-summary: {summary}
-# The people who wrote it, one "- name: ..." line each (add role: or affiliation: if useful).
-authors: []
-# Who checked and approved it, in the same form.
-reviewers: []
-# The organisation that publishes it.
-publisher: {publisher}
-# Document version, always in quotes.
-version: "0.1"
-# Dates as YYYY-MM-DD. Patient leaflets must be reviewed within three years.
-published: {published}
-review_date: {review_date}
-# Words for the PDF's metadata and for search.
-keywords: []
-# The CSL-JSON file of references (export it from Zotero or Mendeley).
-references: references.json
-{extra}---
+# Each front-matter line after its comment in English and in Spanish (None: no comment); the field names
+# stay English in both, and one table keeps the two languages' fields the same.
+_FIELDS: tuple[tuple[str | None, str | None, str], ...] = (
+    ("Title on the cover and in the PDF's metadata.",
+     "Título en la portada y en los metadatos del PDF.", "title: {title}"),
+    ("A few words for the running header.",
+     "Unas pocas palabras para la cabecera de las páginas.", "short_title: {short_title}"),
+    ('One line under the title; leave empty ("") for none.',
+     'Una línea bajo el título; déjela vacía ("") si no quiere ninguna.', "subtitle: {subtitle}"),
+    ("Language of this document: {languages}.",
+     "Idioma de este documento: {languages}.", "language: {language}"),
+    ("Who it is for: professionals, patients or educators.",
+     "Para quién es: professionals (profesionales), patients (pacientes) o educators (docentes).",
+     "audience: {audience}"),
+    ("Shown in a box under the title: who may use this document.",
+     "Se muestra en un recuadro bajo el título: quién puede usar este documento.", "audience_notice: {notice}"),
+    ("One sentence: the PDF's subject, shown by PDF viewers.",
+     "Una frase: el asunto del PDF, que muestran los visores de PDF.", "summary: {summary}"),
+    ('The people who wrote it, one "- name: ..." line each (add role: or affiliation: if useful).',
+     'Quienes lo escribieron, una línea "- name: ..." por persona (añada role: o affiliation: si hace falta).',
+     "authors: []"),
+    ("Who checked and approved it, in the same form.",
+     "Quienes lo revisaron y aprobaron, de la misma forma.", "reviewers: []"),
+    ("The organisation that publishes it.", "La organización que lo publica.", "publisher: {publisher}"),
+    ("Document version, always in quotes.", "Versión del documento, siempre entre comillas.", 'version: "0.1"'),
+    ("Dates as YYYY-MM-DD. Patient leaflets must be reviewed within three years.",
+     "Fechas como AAAA-MM-DD. Los folletos para pacientes deben revisarse antes de tres años.",
+     "published: {published}"),
+    (None, None, "review_date: {review_date}"),
+    ("Words for the PDF's metadata and for search.",
+     "Palabras para los metadatos del PDF y para las búsquedas.", "keywords: []"),
+    ("The CSL-JSON file of references (export it from Zotero or Mendeley).",
+     "El archivo CSL-JSON de referencias (expórtelo desde Zotero o Mendeley).", "references: references.json"),
+)
 
-"""
 
-# The same, with its comments in Spanish, for documents in Spanish (the field names stay as they are).
-FRONT_MATTER_ES = """\
----
-# Título en la portada y en los metadatos del PDF.
-title: {title}
-# Unas pocas palabras para la cabecera de las páginas.
-short_title: {short_title}
-# Una línea bajo el título; déjela vacía ("") si no quiere ninguna.
-subtitle: {subtitle}
-# Idioma de este documento: {languages}.
-language: {language}
-# Para quién es: professionals (profesionales), patients (pacientes) o educators (docentes).
-audience: {audience}
-# Se muestra en un recuadro bajo el título: quién puede usar este documento.
-audience_notice: {notice}
-# Una frase: el asunto del PDF, que muestran los visores de PDF.
-summary: {summary}
-# Quienes lo escribieron, una línea "- name: ..." por persona (añada role: o affiliation: si hace falta).
-authors: []
-# Quienes lo revisaron y aprobaron, de la misma forma.
-reviewers: []
-# La organización que lo publica.
-publisher: {publisher}
-# Versión del documento, siempre entre comillas.
-version: "0.1"
-# Fechas como AAAA-MM-DD. Los folletos para pacientes deben revisarse antes de tres años.
-published: {published}
-review_date: {review_date}
-# Palabras para los metadatos del PDF y para las búsquedas.
-keywords: []
-# El archivo CSL-JSON de referencias (expórtelo desde Zotero o Mendeley).
-references: references.json
-{extra}---
+def _template(column: int) -> str:
+    """The front matter with the comments of one language, to fill in with str.format."""
+    lines = "".join(("" if field[column] is None else f"# {field[column]}\n") + field[2] + "\n" for field in _FIELDS)
+    return f"---\n{lines}{{extra}}---\n\n"
 
-"""
 
-FRONT_MATTERS = {"en": FRONT_MATTER, "es": FRONT_MATTER_ES}
+FRONT_MATTERS = {"en": _template(0), "es": _template(1)}
+FRONT_MATTER = FRONT_MATTERS["en"]
 
 
 EXAMPLES = {

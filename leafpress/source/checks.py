@@ -199,7 +199,7 @@ def check_topics(project: Project, paths: list[Path], today: datetime.date, stri
     """Run every content check on the topics under ``paths``, without making PDFs, in this process."""
     from ..pipeline import Session
 
-    topics, targets = _plan_checks(project, paths, strict)
+    topics, targets = plan_checks(project, paths, strict)
     session = Session(project, project.output_dir, today=today)
     results = []
     for folder, only in topics:
@@ -209,16 +209,16 @@ def check_topics(project: Project, paths: list[Path], today: datetime.date, stri
     return results
 
 
-def check_topics_limited(project: Project, paths: list[Path], today: datetime.date, options: BatchOptions,
-                         strict: bool = False) -> list[TopicCheck]:
-    """:func:`check_topics`, each topic in a child under build's time and memory limits (``options``).
+def check_topics_limited(project: Project, topics: list[tuple[Path, Path | None]], targets: list[Target],
+                         today: datetime.date, options: BatchOptions) -> list[TopicCheck]:
+    """:func:`check_topics` of what :func:`plan_checks` planned, each topic in a child under build's time
+    and memory limits (``options``).
 
     A document whose checks run out of time or memory is reported at its file
     with the time it took; the other topics are checked all the same.
     """
     from ..runner.batch import Stopped, Work, run_limited
 
-    topics, targets = _plan_checks(project, paths, strict)
     done: dict[tuple[Path, Path | None], TopicCheck] = {}
     current: dict[tuple[Path, Path | None], Path] = {}  # the file each topic's child is checking
 
@@ -238,7 +238,7 @@ def check_topics_limited(project: Project, paths: list[Path], today: datetime.da
     return [done[key] for key in topics if key in done]
 
 
-def _plan_checks(project: Project, paths: list[Path],
+def plan_checks(project: Project, paths: list[Path],
                  strict: bool) -> tuple[list[tuple[Path, Path | None]], list[Target]]:
     """The topics under ``paths`` and the targets a build of them would make (with ``strict``, as
     `build --strict` makes them)."""

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import LeafpressError, Problem, display_path, error, limit_problems, quote, warning
+from ..paths import resolve
 from .document import FrontMatter, load_source
 from .frontmatter import split_front_matter
 from .lists import FENCE, ITEM
@@ -218,12 +219,9 @@ def translation_problems(path: Path, meta: FrontMatter, front_matter: YamlData, 
     name, here = record.source, path.name
     folder = path.parent
     source = folder / record.source
-    try:
-        inside = source.resolve().parent == folder.resolve() and source.is_file()
-    except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL byte in the name
-        inside = False
     stale = error if strict else warning
-    if not inside or source.resolve() == path.resolve():
+    real = _file_beside(source, path)
+    if real is None or real == resolve(path):
         return [stale(path, front_matter.line_of((FIELD, "source")),
                       f"'{FIELD}' names {quote(name)}, which is not another file in this topic folder: correct "
                       f"'source', or remove '{FIELD}' if {here} is no longer a translation")]
@@ -263,7 +261,7 @@ def _outline_changes(path: Path, front_matter: YamlData, name: str, recorded: st
     here = path.name
     then = recorded.split()
     headings = [s for s in source if s.level]
-    now = [f"h{s.level}:{_hash(s.title, 6)}" for s in headings]
+    now = outline(source).split()  # one entry for each of ``headings``
     # The translation's heading that translated the i-th heading then: by position, while it has as many.
     own_headings = [s for s in own if s.level]
     counterpart = own_headings if len(own_headings) == len(then) else None
@@ -424,6 +422,16 @@ class Marked:
     record: Record
 
 
+def _file_beside(other: Path, path: Path) -> Path | None:
+    """``other`` with its links followed, if that is a file in ``path``'s folder; else None (never raises:
+    a link loop is no file, and neither is a name with a NUL byte)."""
+    try:
+        real = resolve(other)
+    except ValueError:  # a NUL byte in the name
+        return None
+    return real if real.parent == resolve(path.parent) and other.is_file() else None
+
+
 def _source_named(path: Path, given: Path | None, written: object, default_language: str) -> Path:
     """The file ``path`` translates: --from, else what it records, else its sibling in the default language."""
     folder = path.parent
@@ -438,10 +446,11 @@ def _source_named(path: Path, given: Path | None, written: object, default_langu
             raise LeafpressError([error(path, None, "cannot tell which file this translates: name it with "
                                                     "--from, such as --from patient.en.md")])
         chosen = sibling
-    if chosen.resolve().parent != folder.resolve() or not chosen.is_file():
+    real = _file_beside(chosen, path)
+    if real is None:
         raise LeafpressError([error(path, None, f"{display_path(chosen)} is not a file in {display_path(folder)}: "
                                                 "a translation and its source are in the same topic folder")])
-    if chosen.resolve() == path.resolve():
+    if real == resolve(path):
         raise LeafpressError([error(path, None, "a file cannot be a translation of itself: name the file it "
                                                 "translates with --from")])
     return folder / chosen.name

@@ -43,6 +43,8 @@ def parse_date(value: Any) -> datetime.date:
 
 
 IsoDate = Annotated[datetime.date, BeforeValidator(parse_date)]
+
+
 def parse_reference_authors(value: Any) -> int | Literal["all"]:
     if value == "all" or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 100):
         return "all" if value == "all" else int(value)
@@ -50,7 +52,7 @@ def parse_reference_authors(value: Any) -> int | Literal["all"]:
                      f"not {quote(value)}")
 
 
-# How many authors a Vancouver entry names before "et al.": a number from 1, or "all".
+# How many authors a Vancouver entry names before "et al.": a number from 1 to 100, or "all".
 ReferenceAuthors = Annotated[int | Literal["all"], BeforeValidator(parse_reference_authors)]
 
 M = TypeVar("M", bound=BaseModel)
