@@ -48,6 +48,20 @@ def test_new_topic_has_every_field_explained_and_builds_at_once(project):
     assert "warning: still has the example text from 'leafpress new': replace it" in checked.stdout
 
 
+def test_every_example_sentence_check_looks_for_is_one_new_writes(project):
+    # check and build find text left from `leafpress new` by its sentences: each must still be written by it,
+    # or a skeleton could reach print without a warning.
+    from leafpress.source.checks import SCAFFOLD_MARKERS
+
+    assert run("new", "knee", "--title", "Knee test").exit_code == 0
+    assert run("new", "rodilla", "--title", "Prueba de rodilla", "--lang", "es").exit_code == 0
+    written = "".join(path.read_text(encoding="utf-8") for path in (project.root / "content").glob("*/*.md"))
+    assert [marker for marker in SCAFFOLD_MARKERS if marker not in written] == []
+    # The patient cover names its audience once, above the title: no subtitle repeats it.
+    english = (project.root / "content" / "knee" / "patient.en.md").read_text(encoding="utf-8")
+    assert 'subtitle: ""' in english and "Information for patients" not in english
+
+
 def test_new_refuses_bad_names_and_existing_topics(project):
     result = run("new", "Bad Name")
     assert result.exit_code == 1

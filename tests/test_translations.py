@@ -331,7 +331,7 @@ def test_new_writes_the_spanish_leaflet_in_spanish_as_a_translation(project):
     folder = project.root / "content" / "knee"
     spanish = (folder / "patient.es.md").read_text(encoding="utf-8")
     assert 'title: "Traduzca el título: Knee test"' in spanish
-    assert 'subtitle: "Información para pacientes"' in spanish
+    assert 'summary: "Una frase que diga de qué trata este folleto."' in spanish
     assert "# Título en la portada y en los metadatos del PDF." in spanish
     assert "# Idioma de este documento: en o es." in spanish
     assert "## ¿Qué riesgos tiene?" in spanish and "Title on the cover" not in spanish

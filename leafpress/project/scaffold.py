@@ -25,7 +25,7 @@ TEXT = {
         "body": "## Introduction\n\nWrite the article here, in Markdown. Cite the references in references.json "
                 "as `[@key]`, or several at once as `[@key1; @key2]`. Footnotes are written[^note] like this.\n\n"
                 "[^note]: And printed at the foot of the page.\n",
-        "patient_title": "Information for patients",
+        "patient_summary": "One sentence that says what this leaflet covers.",
         "or": " or ",
         # A title 'leafpress new' was given in another language: check flags it as example text.
         "translate_title": "Translate the title: {title}",
@@ -44,7 +44,7 @@ TEXT = {
         "body": "## Introducción\n\nEscriba aquí el artículo, en Markdown. Cite las referencias de "
                 "references.json como `[@clave]`, o varias a la vez como `[@clave1; @clave2]`. Las notas se "
                 "escriben[^nota] así.\n\n[^nota]: Y se imprimen al pie de la página.\n",
-        "patient_title": "Información para pacientes",
+        "patient_summary": "Una frase que diga de qué trata este folleto.",
         "or": " o ",
         "translate_title": "Traduzca el título: {title}",
         "url": "# Dirección web del artículo publicado, para el código QR del resumen.\n# url: https://\n",
@@ -204,8 +204,9 @@ def front_matter(project: Project, audience: str, title: str, language: str, tod
         fields = {"audience": audience, "subtitle": '""', "notice": _yaml_text(words["notice"]),
                   "summary": _yaml_text(words["summary"]), "extra": words["url"] + extra}
     else:
-        fields = {"audience": "patients", "subtitle": _yaml_text(words["patient_title"]), "notice": '""',
-                  "summary": _yaml_text(words["patient_title"]), "extra": words["sources"] + extra}
+        # No subtitle: the cover already says "Information for patients" above the title.
+        fields = {"audience": "patients", "subtitle": '""', "notice": '""',
+                  "summary": _yaml_text(words["patient_summary"]), "extra": words["sources"] + extra}
     if subtitle is not None:
         fields["subtitle"] = _yaml_text(subtitle)
     return FRONT_MATTERS[language].format(

@@ -78,6 +78,8 @@ REVIEW_WARNING_DAYS = 90
 SCAFFOLD_MARKERS = ("Translate the title:", "Traduzca el título:",  # a title it could not translate
                     "One sentence that says what this article covers.",
                     "Una frase que diga de qué trata este artículo.",
+                    "One sentence that says what this leaflet covers.",
+                    "Una frase que diga de qué trata este folleto.",
                     "Write the article here", "Escriba aquí el artículo",
                     "This leaflet is for you if ...", "Este folleto es para usted si ...",
                     "say who it is for, in one or two short sentences",
