@@ -472,13 +472,13 @@ def run_limited(works: Sequence[Work[K]], options: BatchOptions, on_result: Call
 
 
 def call_limited(function: Callable[..., Iterable[object]], args: tuple[object, ...], options: BatchOptions,
-                 doing: str = "") -> list[object] | Stopped:
-    """What ``function(*args)`` yields, run in one child under the limits, or why it was stopped."""
+                 doing: str = "") -> tuple[list[object], Stopped | None]:
+    """What ``function(*args)``, run in one child under the limits, yielded, and why it was stopped (if it was)."""
     results: list[object] = []
     stopped: list[Stopped] = []
     run_limited([Work(None, function, args)], options, lambda _, item: results.append(item),
                 lambda _, why: stopped.append(why), doing)
-    return stopped[0] if stopped else results
+    return results, stopped[0] if stopped else None
 
 
 def _failed(target: Target, seconds: float, message: str | Problem) -> BuildResult:

@@ -333,8 +333,8 @@ class Preview:
                     self._images.move_to_end(token)
                     return found
             with self.renders:
-                outcome = call_limited(_render_pages, (path,), options, doing=SHOWING_PAGES)
-            images = _page_images(token, path, outcome)
+                sent, stopped = call_limited(_render_pages, (path,), options, doing=SHOWING_PAGES)
+            images = _page_images(token, path, stopped or sent)
             with self._images_lock:
                 self._rendering.pop(token, None)
                 if isinstance(images, PageImages):
@@ -753,10 +753,10 @@ def preview_html(project: Project, target: Target,
     by default): a page whose content takes too long is stopped and its problem returned.
     """
     options = options or BatchOptions(out_dir=project.output_dir)
-    outcome = call_limited(_render_html, (project, target, options.today), options, doing=RENDERING)
-    if isinstance(outcome, Stopped):
-        return None, [error(target.source, None, outcome.message)]
-    rendered: tuple[str | None, list[Problem]] = outcome[0] if outcome else (None, [])  # type: ignore[assignment]
+    sent, stopped = call_limited(_render_html, (project, target, options.today), options, doing=RENDERING)
+    if stopped is not None:
+        return None, [error(target.source, None, stopped.message)]
+    rendered: tuple[str | None, list[Problem]] = sent[0] if sent else (None, [])  # type: ignore[assignment]
     return rendered
 
 
