@@ -886,8 +886,6 @@ def index_page(snapshot: Snapshot, version: str, nonce: str) -> str:
 
 # --- the server --------------------------------------------------------------------
 
-_Request = socket.socket | tuple[bytes, socket.socket]  # socketserver's request
-
 
 _HEAD_END = re.compile(rb"\n\r?\n")
 
