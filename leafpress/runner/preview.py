@@ -657,14 +657,18 @@ def pages_page(snapshot: Snapshot, target: Target, version: str, nonce: str,
     shown = shown_pdf(snapshot, target)
     result = snapshot.results.get(target.name)
     problems = [*snapshot.problems, *(result.problems if result else ())]
-    # The preflight's findings on the PDF shown (a warning each, at the PDF): listed and marked on their pages.
-    findings: list[tuple[int, Problem]] = []
+    # The preflight's findings on the PDF shown (a warning each, at the PDF): listed and marked on their
+    # pages, each as (page, its text after "page N: ", escaped); the other problems stay in the box.
+    findings: list[tuple[int, str]] = []
     if shown.kind == BUILT:
+        others: list[Problem] = []
         for problem in problems:
             page = page_of(problem.message) if problem.path is not None and problem.path.suffix == ".pdf" else None
-            if page is not None:
-                findings.append((page, problem))
-        problems = [p for p in problems if p not in {problem for _, problem in findings}]
+            if page is None:
+                others.append(problem)
+            else:
+                findings.append((page, html.escape(printable(problem.message.split(": ", 1)[1]))))
+        problems = others
     pictures: PageImages | None = None
     if shown.path is not None and project is not None:
         made = images(shown.path)
@@ -707,16 +711,14 @@ def pages_page(snapshot: Snapshot, target: Target, version: str, nonce: str,
     if findings:
         pages_named = sorted({page for page, _ in findings})
         where = ", ".join(f'<a href="#page-{page}">{page}</a>' for page in pages_named)
-        items = "".join(f'<li><a href="#page-{page}">Page {page}</a>: '
-                        f"{html.escape(printable(problem.message.split(': ', 1)[1]))}</li>"
-                        for page, problem in findings)
+        items = "".join(f'<li><a href="#page-{page}">Page {page}</a>: {note}</li>' for page, note in findings)
         boxes.append(f'<section id="{PREFLIGHT_ID}" class="lp-box"><strong>Preflight: '
                      f"{plural(len(findings), 'finding')}, on {'page' if len(pages_named) == 1 else 'pages'} "
                      f"{where}</strong> (marked in yellow)<ul>{items}</ul></section>")
 
     figures = []
     for number, picture in enumerate(pictures.pages if pictures else (), start=1):
-        notes = [html.escape(printable(problem.message.split(": ", 1)[1])) for at, problem in findings if at == number]
+        notes = [note for at, note in findings if at == number]
         classes = ["lp-page"] + (["lp-flagged"] if notes else []) + (["lp-over"] if limit and number > limit else [])
         caption = f"Page {number} of {total}"
         if limit and number > limit:
