@@ -599,13 +599,18 @@ def shown_pdf(snapshot: Snapshot, target: Target) -> Shown:
     return Shown(NONE)
 
 
-def output_url(project: Project, path: Path) -> str | None:
-    """Where this server serves the PDF at ``path`` (in the output folder), if it is there."""
+def output_relative(project: Project, path: Path) -> str | None:
+    """``path`` relative to the output folder, if it is in it."""
     try:
-        relative = path.resolve().relative_to(project.output_dir.resolve())
+        return path.resolve().relative_to(project.output_dir.resolve()).as_posix()
     except (OSError, RuntimeError, ValueError):
         return None
-    return OUTPUT_PATH + url_quote(relative.as_posix())
+
+
+def output_url(project: Project, path: Path) -> str | None:
+    """Where this server serves the PDF at ``path`` (in the output folder), if it is there."""
+    relative = output_relative(project, path)
+    return None if relative is None else OUTPUT_PATH + url_quote(relative)
 
 
 def planned_pdf(snapshot: Snapshot, relative: str) -> Path | None:
@@ -1137,8 +1142,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             else:
                 def images(path: Path) -> PageImages | str:
                     # Drawn only when it could be served: a planned target's PDF or draft, by the fetch rule.
-                    link = output_url(project, path) if project else None
-                    checked = planned_pdf(snapshot, unquote(link[len(OUTPUT_PATH):])) if link else None
+                    relative = output_relative(project, path) if project else None
+                    checked = planned_pdf(snapshot, relative) if relative is not None else None
                     if checked is None or options is None:
                         return "it is not a regular file in the output folder"
                     return preview.page_images(checked, options)
