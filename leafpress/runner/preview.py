@@ -1137,8 +1137,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
             project = snapshot.project
             options = preview.options(project) if project else None
             if html_view:
-                with preview.renders:
-                    self._send_html(preview_page, snapshot, target, preview.version, options=options)
+                def rendered_page(*args: Any, **keywords: Any) -> str:
+                    # A render slot while rendering only, not while a slow client reads the answer.
+                    with preview.renders:
+                        return preview_page(*args, **keywords)
+
+                self._send_html(rendered_page, snapshot, target, preview.version, options=options)
             else:
                 def images(path: Path) -> PageImages | str:
                     # Drawn only when it could be served: a planned target's PDF or draft, by the fetch rule.
