@@ -336,6 +336,6 @@ typeset.parsed_styles = parse_every_time
 # bench_preflight.py times the preflight on its own, on the PDFs a build wrote:
 # the build's preflight runs inside build_target with nothing to time it by.
 def preflight_function():
-    """leafpress.finish.preflight.preflight and its Rules."""
+    """leafpress.finish.preflight.preflight (its rules come from leafpress.pipeline.preflight_rules)."""
     module = importlib.import_module("leafpress.finish.preflight")
-    return module.preflight, module.Rules
+    return module.preflight

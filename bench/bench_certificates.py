@@ -56,16 +56,18 @@ def roster_text(count: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def make(root: Path, count: int, fresh_styles: bool = False) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of one `leafpress certificates` process for ``count`` attendees."""
+def make(root: Path, count: int, fresh_styles: bool = False, combined: bool = False) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of one `leafpress certificates` process for ``count`` attendees
+    (with ``--combined``: also certificates.pdf, which must be made)."""
     roster = f"roster-{count}.csv"
     (root / roster).write_text(roster_text(count), encoding="utf-8")
-    out = root / f"out-{count}-{'fresh' if fresh_styles else 'shared'}"
+    out = root / f"out-{count}-{'fresh' if fresh_styles else 'shared'}{'-combined' if combined else ''}"
     args = ["certificates", f"content/{TOPIC}", "--roster", roster, "--out", str(out)]
+    args += ["--combined"] if combined else []
     command = [PYTHON, "-c", PARSE_STYLES_EVERY_TIME + command_code(args)] if fresh_styles else LEAFPRESS + args
     seconds, done = run(command, root)
-    made = len(list(out.glob("*.pdf")))
-    if made != count:
+    made = len(list(out.glob("*.pdf"))) - (1 if combined else 0)  # certificates.pdf
+    if made != count or (combined and not (out / "certificates.pdf").is_file()):
         raise SystemExit(f"{made} certificates made for {count} attendees:\n"
                          f"{done.stdout[-2000:]}{done.stderr[-2000:]}")
     return seconds, done.peak_mb

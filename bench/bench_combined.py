@@ -16,24 +16,8 @@ Not a test: pytest only collects tests/.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from _common import LEAFPRESS, TOPIC, machine, run, temporary_project, verdict, workload
-from bench_certificates import roster_text
-
-
-def make(root: Path, count: int) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of one `leafpress certificates --combined` process for ``count`` attendees."""
-    roster = f"roster-{count}.csv"
-    (root / roster).write_text(roster_text(count), encoding="utf-8")
-    out = root / f"out-{count}"
-    seconds, done = run(LEAFPRESS + ["certificates", f"content/{TOPIC}", "--roster", roster, "--out", str(out),
-                                     "--combined"], root)
-    made = len(list(out.glob("*.pdf"))) - 1
-    if made != count or not (out / "certificates.pdf").is_file():
-        raise SystemExit(f"{made} certificates made for {count} attendees:\n"
-                         f"{done.stdout[-2000:]}{done.stderr[-2000:]}")
-    return seconds, done.peak_mb
+from _common import machine, temporary_project, verdict, workload
+from bench_certificates import make
 
 
 def main(count: int) -> None:
@@ -44,7 +28,7 @@ def main(count: int) -> None:
         print("`leafpress certificates --combined`, whole processes")
         results = []
         for attendees in (count, 4 * count, 16 * count):
-            seconds, peak = make(root, attendees)
+            seconds, peak = make(root, attendees, combined=True)
             results.append((attendees, peak))
             print(f"{attendees:5d} attendees: {seconds:6.1f} s, peak RSS {peak:6.1f} MB")
         (small, small_peak), (large, large_peak) = results[0], results[-1]

@@ -24,7 +24,7 @@ from leafpress.pipeline import preflight_rules
 
 
 def main(runs: int) -> None:
-    preflight, _ = preflight_function()
+    preflight = preflight_function()
     with temporary_project() as root:
         project = load_project(root)
         topic = root / "content" / TOPIC

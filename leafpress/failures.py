@@ -56,10 +56,14 @@ def peak_memory(pid: int | str = "self") -> int | None:
 NEAR_LIMIT = 0.9
 
 
+def within_reach(peak: int | None, limit: int | None) -> bool:
+    """Whether an address space that peaked at ``peak`` came within reach of ``limit`` (bytes; None: unknown, none)."""
+    return peak is not None and limit is not None and peak >= limit * NEAR_LIMIT
+
+
 def near_memory_limit(limit: int | None, pid: int | str = "self") -> bool:
     """Whether process ``pid`` came within reach of its address-space ``limit`` (bytes; None: no limit)."""
-    peak = peak_memory(pid) if limit else None
-    return peak is not None and limit is not None and peak >= limit * NEAR_LIMIT
+    return within_reach(peak_memory(pid) if limit else None, limit)
 
 
 def memory_limit_now() -> int | None:

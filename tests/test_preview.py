@@ -676,14 +676,20 @@ def test_new_routes_refuse_anything_but_generated_images_and_planned_pdfs(served
     assert "clinic" not in body and "PDF-1.7" not in body
 
 
-def test_a_planned_pdf_that_links_out_of_the_output_folder_is_refused(served):
-    preview, server, project = served
+def _built_pdf_linked_out(preview, project):
+    """The article built, then moved out of the output folder with a link left in its place."""
     (result,) = preview.rebuild(first=True)
     assert result.ok
     pdf = project.root / "output" / "topic" / "article.en.pdf"
     outside = project.root / "elsewhere.pdf"
     pdf.rename(outside)
     pdf.symlink_to(outside)
+    return pdf, outside
+
+
+def test_a_planned_pdf_that_links_out_of_the_output_folder_is_refused(served):
+    preview, server, project = served
+    pdf, outside = _built_pdf_linked_out(preview, project)
     assert request(server, "/output/topic/article.en.pdf")[0] == 404
     pdf.unlink()
     pdf.hardlink_to(outside)  # read_bytes refuses a file with other names: it may be anything
@@ -716,12 +722,7 @@ def test_a_pdf_whose_pages_cannot_be_drawn_is_a_problem_on_the_page(served):
 
 def test_a_built_pdf_replaced_by_a_link_out_of_the_output_folder_is_not_drawn(served):
     preview, server, project = served
-    (result,) = preview.rebuild(first=True)
-    assert result.ok
-    pdf = project.root / "output" / "topic" / "article.en.pdf"
-    outside = project.root / "elsewhere.pdf"
-    pdf.rename(outside)
-    pdf.symlink_to(outside)
+    _built_pdf_linked_out(preview, project)
     _, _, body = request(server, "/preview/topic/article")
     assert ("output/topic/article.en.pdf: error: its pages cannot be shown: it is not a regular file in the "
             "output folder") in body

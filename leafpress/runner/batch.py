@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ..errors import Problem, error, hide_python_warnings
-from ..failures import NEAR_LIMIT, peak_memory, unexpected_problem
+from ..failures import peak_memory, unexpected_problem, within_reach
 from ..finish.files import remove_stale_temporaries
 from ..pipeline import BuildResult, Target
 from ..project.config import Project
@@ -416,8 +416,7 @@ def run_limited(works: Sequence[Work[K]], options: BatchOptions, on_result: Call
                     job.peak = peak_memory(job.process.pid) or job.peak
                 # Killed by a signal within reach of its limit: an allocation was refused where no MemoryError
                 # could be raised (in C code). Far from it: a crash, which the memory limit did not cause.
-                memory_death = (limit_bytes is not None and job.peak is not None
-                                and job.peak >= limit_bytes * NEAR_LIMIT)
+                memory_death = within_reach(job.peak, limit_bytes)
                 # Asked before the pipe: a child that sends its last result and exits in between is
                 # then read, not taken for a crash.
                 alive = job.process.is_alive()
@@ -472,13 +471,13 @@ def run_limited(works: Sequence[Work[K]], options: BatchOptions, on_result: Call
 
 
 def call_limited(function: Callable[..., Iterable[object]], args: tuple[object, ...], options: BatchOptions,
-                 doing: str = "") -> list[object] | Stopped:
-    """What ``function(*args)`` yields, run in one child under the limits, or why it was stopped."""
+                 doing: str = "") -> tuple[list[object], Stopped | None]:
+    """What ``function(*args)``, run in one child under the limits, yielded, and why it was stopped (if it was)."""
     results: list[object] = []
     stopped: list[Stopped] = []
     run_limited([Work(None, function, args)], options, lambda _, item: results.append(item),
                 lambda _, why: stopped.append(why), doing)
-    return stopped[0] if stopped else results
+    return results, stopped[0] if stopped else None
 
 
 def _failed(target: Target, seconds: float, message: str | Problem) -> BuildResult:

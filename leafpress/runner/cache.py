@@ -85,6 +85,7 @@ class Fingerprinter:
         self._files: dict[Path, bytes] = {}
         self._listings: dict[Path, list[Path]] = {}
         self._names: dict[Path, set[str]] = {}
+        self._by_name: dict[Path, dict[str, Path]] = {}
         self._templates: dict[str, list[str]] = {}
         self._parsed: dict[str, list[str]] = {}
         self._sheets: dict[Path, list[Path]] = {}
@@ -134,7 +135,10 @@ class Fingerprinter:
         used = [target.source, folder / "references.json", *(folder / name for name in target.layout.data_files)]
         if target.base is not None:
             used += [folder / name for name in target.base.layout.data_files]
-        listed = {path.relative_to(folder).as_posix(): path for path in self._files_under(folder, links=True)}
+        if folder not in self._by_name:  # a topic's files by their names in it, once for all its targets
+            self._by_name[folder] = {path.relative_to(folder).as_posix(): path
+                                     for path in self._files_under(folder, links=True)}
+        listed = self._by_name[folder]
         named: list[Path] = []
         for path in dict.fromkeys(used):
             named += [listed[name] for name in self._names_in(path, folder) if name in listed]

@@ -47,7 +47,7 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 import jinja2
 import pikepdf
@@ -69,9 +69,6 @@ from ..source import glyphs
 from ..source.data import data_problems, load_data_file
 from ..source.document import load_source
 from ..source.safefile import NOT_REGULAR, FileRefused, FileTooLarge, read_bytes
-
-if TYPE_CHECKING:
-    from .batch import BatchOptions, Stopped
 
 TEMPLATE = LAYOUT.template
 REGISTER_NAME = "register.csv"
@@ -988,20 +985,6 @@ def certificates_in_child(project: Project, topic: Path, roster: Path, out_dir: 
         yield exc.problems
 
 
-def _run_certificates_once(project: Project, topic: Path, roster: Path, out_dir: Path | None, combined: bool,
-                           stopped_rows: tuple[Problem, ...], options: BatchOptions
-                           ) -> tuple[list[object], list[Stopped]]:
-    """One run of :func:`certificates_in_child` under the limits: what it yielded, and why it stopped (if so)."""
-    from .batch import Work, run_limited
-
-    steps: list[object] = []
-    stopped: list[Stopped] = []
-    run_limited([Work(None, certificates_in_child, (project, topic, roster, out_dir, combined, stopped_rows))],
-                options, lambda _, step: steps.append(step), lambda _, why: stopped.append(why),
-                doing="making this certificate")
-    return steps, stopped
-
-
 def make_certificates_limited(project: Project, topic: Path, roster: Path, out_dir: Path | None, combined: bool,
                               timeout: float, memory_mb: int | None) -> CertificatesResult:
     """:func:`make_certificates` in a child process, each certificate under ``timeout`` and all under ``memory_mb``.
@@ -1010,19 +993,21 @@ def make_certificates_limited(project: Project, topic: Path, roster: Path, out_d
     its roster row, and the run starts again without that row: the others
     still get their certificates (those made before are made again, the same).
     """
-    from .batch import BatchOptions
+    from .batch import BatchOptions, call_limited
 
     options = BatchOptions(out_dir=project.output_dir, jobs=1, timeout=timeout, memory_mb=memory_mb)
     stopped_rows: tuple[Problem, ...] = ()
     while True:
-        steps, stopped = _run_certificates_once(project, topic, roster, out_dir, combined, stopped_rows, options)
-        last = steps[-1] if steps and not stopped else None
+        steps, stopped = call_limited(certificates_in_child,
+                                      (project, topic, roster, out_dir, combined, stopped_rows), options,
+                                      doing="making this certificate")
+        last = steps[-1] if steps and stopped is None else None
         if isinstance(last, CertificatesResult):
             return last
         if isinstance(last, tuple):  # the topic, cpd.yaml or the roster could not be used at all
             raise LeafpressError(last)
         rows = [step.line for step in steps if isinstance(step, RowDone)]
-        why = stopped[0].message if stopped else "stopped without a result"
+        why = stopped.message if stopped else "stopped without a result"
         if not rows or rows[-1] in {problem.line for problem in stopped_rows}:  # not a row's fault
             raise LeafpressError([error(roster, rows[-1] if rows else None, why)])
         stopped_rows += (error(roster, rows[-1], why),)

@@ -333,8 +333,8 @@ class Preview:
                     self._images.move_to_end(token)
                     return found
             with self.renders:
-                outcome = call_limited(_render_pages, (path,), options, doing=SHOWING_PAGES)
-            images = _page_images(token, path, outcome)
+                sent, stopped = call_limited(_render_pages, (path,), options, doing=SHOWING_PAGES)
+            images = _page_images(token, path, stopped or sent)
             with self._images_lock:
                 self._rendering.pop(token, None)
                 if isinstance(images, PageImages):
@@ -599,13 +599,18 @@ def shown_pdf(snapshot: Snapshot, target: Target) -> Shown:
     return Shown(NONE)
 
 
-def output_url(project: Project, path: Path) -> str | None:
-    """Where this server serves the PDF at ``path`` (in the output folder), if it is there."""
+def output_relative(project: Project, path: Path) -> str | None:
+    """``path`` relative to the output folder, if it is in it."""
     try:
-        relative = path.resolve().relative_to(project.output_dir.resolve())
+        return path.resolve().relative_to(project.output_dir.resolve()).as_posix()
     except (OSError, RuntimeError, ValueError):
         return None
-    return OUTPUT_PATH + url_quote(relative.as_posix())
+
+
+def output_url(project: Project, path: Path) -> str | None:
+    """Where this server serves the PDF at ``path`` (in the output folder), if it is there."""
+    relative = output_relative(project, path)
+    return None if relative is None else OUTPUT_PATH + url_quote(relative)
 
 
 def planned_pdf(snapshot: Snapshot, relative: str) -> Path | None:
@@ -657,14 +662,18 @@ def pages_page(snapshot: Snapshot, target: Target, version: str, nonce: str,
     shown = shown_pdf(snapshot, target)
     result = snapshot.results.get(target.name)
     problems = [*snapshot.problems, *(result.problems if result else ())]
-    # The preflight's findings on the PDF shown (a warning each, at the PDF): listed and marked on their pages.
-    findings: list[tuple[int, Problem]] = []
+    # The preflight's findings on the PDF shown (a warning each, at the PDF): listed and marked on their
+    # pages, each as (page, its text after "page N: ", escaped); the other problems stay in the box.
+    findings: list[tuple[int, str]] = []
     if shown.kind == BUILT:
+        others: list[Problem] = []
         for problem in problems:
             page = page_of(problem.message) if problem.path is not None and problem.path.suffix == ".pdf" else None
-            if page is not None:
-                findings.append((page, problem))
-        problems = [p for p in problems if p not in {problem for _, problem in findings}]
+            if page is None:
+                others.append(problem)
+            else:
+                findings.append((page, html.escape(printable(problem.message.split(": ", 1)[1]))))
+        problems = others
     pictures: PageImages | None = None
     if shown.path is not None and project is not None:
         made = images(shown.path)
@@ -707,16 +716,14 @@ def pages_page(snapshot: Snapshot, target: Target, version: str, nonce: str,
     if findings:
         pages_named = sorted({page for page, _ in findings})
         where = ", ".join(f'<a href="#page-{page}">{page}</a>' for page in pages_named)
-        items = "".join(f'<li><a href="#page-{page}">Page {page}</a>: '
-                        f"{html.escape(printable(problem.message.split(': ', 1)[1]))}</li>"
-                        for page, problem in findings)
+        items = "".join(f'<li><a href="#page-{page}">Page {page}</a>: {note}</li>' for page, note in findings)
         boxes.append(f'<section id="{PREFLIGHT_ID}" class="lp-box"><strong>Preflight: '
                      f"{plural(len(findings), 'finding')}, on {'page' if len(pages_named) == 1 else 'pages'} "
                      f"{where}</strong> (marked in yellow)<ul>{items}</ul></section>")
 
     figures = []
     for number, picture in enumerate(pictures.pages if pictures else (), start=1):
-        notes = [html.escape(printable(problem.message.split(": ", 1)[1])) for at, problem in findings if at == number]
+        notes = [note for at, note in findings if at == number]
         classes = ["lp-page"] + (["lp-flagged"] if notes else []) + (["lp-over"] if limit and number > limit else [])
         caption = f"Page {number} of {total}"
         if limit and number > limit:
@@ -753,10 +760,10 @@ def preview_html(project: Project, target: Target,
     by default): a page whose content takes too long is stopped and its problem returned.
     """
     options = options or BatchOptions(out_dir=project.output_dir)
-    outcome = call_limited(_render_html, (project, target, options.today), options, doing=RENDERING)
-    if isinstance(outcome, Stopped):
-        return None, [error(target.source, None, outcome.message)]
-    rendered: tuple[str | None, list[Problem]] = outcome[0] if outcome else (None, [])  # type: ignore[assignment]
+    sent, stopped = call_limited(_render_html, (project, target, options.today), options, doing=RENDERING)
+    if stopped is not None:
+        return None, [error(target.source, None, stopped.message)]
+    rendered: tuple[str | None, list[Problem]] = sent[0] if sent else (None, [])  # type: ignore[assignment]
     return rendered
 
 
@@ -885,8 +892,6 @@ def index_page(snapshot: Snapshot, version: str, nonce: str) -> str:
 
 
 # --- the server --------------------------------------------------------------------
-
-_Request = socket.socket | tuple[bytes, socket.socket]  # socketserver's request
 
 
 _HEAD_END = re.compile(rb"\n\r?\n")
@@ -1132,13 +1137,17 @@ class PreviewHandler(BaseHTTPRequestHandler):
             project = snapshot.project
             options = preview.options(project) if project else None
             if html_view:
-                with preview.renders:
-                    self._send_html(preview_page, snapshot, target, preview.version, options=options)
+                def rendered_page(*args: Any, **keywords: Any) -> str:
+                    # A render slot while rendering only, not while a slow client reads the answer.
+                    with preview.renders:
+                        return preview_page(*args, **keywords)
+
+                self._send_html(rendered_page, snapshot, target, preview.version, options=options)
             else:
                 def images(path: Path) -> PageImages | str:
                     # Drawn only when it could be served: a planned target's PDF or draft, by the fetch rule.
-                    link = output_url(project, path) if project else None
-                    checked = planned_pdf(snapshot, unquote(link[len(OUTPUT_PATH):])) if link else None
+                    relative = output_relative(project, path) if project else None
+                    checked = planned_pdf(snapshot, relative) if relative is not None else None
                     if checked is None or options is None:
                         return "it is not a regular file in the output folder"
                     return preview.page_images(checked, options)
