@@ -170,6 +170,18 @@ def test_a_path_to_build_that_is_a_link_loop(project):
     assert [str(p) for p in raised.value.problems] == [f"content/t: error: {LINK_LOOP}"]
 
 
+@pytest.mark.parametrize("command", [["build"], ["list"], ["certificates", "content/t", "--roster", "r.csv"]])
+def test_an_output_folder_that_is_a_link_loop(project, command):
+    from conftest import run
+
+    project.topic("t")
+    (project.root / "r.csv").write_text("name\nAna Test\n", encoding="utf-8")
+    loop(project.root / "pdfs")
+    code, _, stderr = run(*command, "--out", "pdfs")
+    assert code == 1
+    assert stderr.splitlines() == [f"pdfs: error: {LINK_LOOP}", "Stopped: 1 error."]
+
+
 # --- locales ------------------------------------------------------------------------------
 
 def test_a_locale_babel_does_not_know_is_an_error_in_leafpress_yaml(project):

@@ -38,7 +38,7 @@ from ..errors import (
 from ..finish.files import write_atomic
 from ..finish.profiles import PROFILES
 from ..layouts.registry import LAYOUTS
-from ..paths import resolve
+from ..paths import LINK_LOOP, is_link_loop, resolve
 from ..pipeline import TODAY_VARIABLE, BuildResult, plan, plural, result_line, review_day, settings_for, summary_line
 from ..project.config import config_problems, load_project
 from ..runner.batch import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, BatchOptions, plan_work, run_batch
@@ -103,6 +103,13 @@ def _fail(exc: LeafpressError) -> None:
     _print_problems(exc.problems)
     echo(stopped_line(exc.problems), err=True)
     sys.exit(1)
+
+
+def _output_folder(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """--out, refused at once when it is a link loop (every later step would stop with a traceback)."""
+    if value is not None and is_link_loop(value):
+        _fail(LeafpressError([error(value, None, LINK_LOOP)]))
+    return value
 
 
 def _no_colour(ctx: click.Context, param: click.Parameter, value: bool) -> None:
@@ -186,7 +193,7 @@ def json_text(data: object) -> str:
               help="Build only this layout (repeat for several): "
                    f"{', '.join(name for name, layout in LAYOUTS.items() if layout.batch)}, "
                    "or one that leafpress.yaml declares. Default: all.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), callback=_output_folder,
               help="Write PDFs under this folder instead of output/.")
 @click.option("--profile", type=click.Choice(sorted(PROFILES)),
               help="screen (tagged PDF/UA), print (PDF/X-4, 3 mm bleed, CMYK) or archive (PDF/A-3a). "
@@ -519,7 +526,7 @@ def import_command(source: Path, topic: str | None, target: str, force: bool) ->
 
 @main.command(name="list")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), callback=_output_folder,
               help="The output folder to compare with (default: output/).")
 @click.option("--profile", type=click.Choice(sorted(PROFILES)), help="The profile to compare with.")
 def list_targets(paths: tuple[Path, ...], out_dir: Path | None, profile: str | None) -> None:
@@ -548,7 +555,7 @@ def list_targets(paths: tuple[Path, ...], out_dir: Path | None, profile: str | N
 @click.option("--roster", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="CSV file or Excel workbook (.xlsx) with a header row: a 'name' column and optionally "
                    "'email'.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), callback=_output_folder,
               help="Write the certificates here instead of output/<topic>/certificates/.")
 @click.option("--combined", is_flag=True, help="Also write certificates.pdf with every certificate, to print.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT, show_default=True,
