@@ -345,6 +345,16 @@ def test_bibliography_of_several_files_and_a_duplicate_key(project):
         "rename one key"]
 
 
+def test_a_file_named_twice_in_bibliography_is_read_once(project):
+    article = project.topic("t", body="Pain [@smith2020; @lee2018].\n", references=None,
+                            front_matter=FRONT + "bibliography:\n  - refs.bib\n  - ./refs.bib\n")
+    (article.parent / "refs.bib").write_text(BIBTEX, encoding="utf-8")
+    code, _, stderr = run("build", "content/t", "--layout", "article")
+    assert code == 0, stderr
+    assert errors(stderr) == []  # not every key "also in refs.bib" itself
+    assert "content/t/article.md:16: warning: 'bibliography' names './refs.bib' twice: remove one" in stderr
+
+
 def test_references_and_bibliography_together_are_refused(project):
     article = project.topic("t", references=None,
                             front_matter=FRONT + "references: refs.json\nbibliography: refs.bib\n")

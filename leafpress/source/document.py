@@ -468,9 +468,16 @@ def _load_library(source: Source, libraries: dict[Path, tuple[ReferenceLibrary, 
             source.path, source.yaml.line_of(("bibliography",)), "'bibliography' names no file: name one or more "
             "reference files, or remove it")]
     loaded: list[tuple[ReferenceLibrary, list[Problem]]] = []
+    problems: list[Problem] = []
+    seen: set[Path] = set()
     for index, name in enumerate(names):
         ref_path = resolve(folder / name)
         where = (field_name, index) if isinstance(source.meta.bibliography, list) else (field_name,)
+        if ref_path in seen:  # read once: read twice, every key in it would be "also in" itself
+            problems.append(warning(source.path, source.yaml.line_of(where),
+                                    f"{quote(field_name)} names {quote(name)} twice: remove one"))
+            continue
+        seen.add(ref_path)
         if is_link_loop(ref_path):
             loaded.append((ReferenceLibrary(ref_path, {}), [error(ref_path, None, LINK_LOOP)]))
         elif not ref_path.is_relative_to(folder):
@@ -482,6 +489,7 @@ def _load_library(source: Source, libraries: dict[Path, tuple[ReferenceLibrary, 
                 libraries[ref_path] = load_references(ref_path)
             loaded.append(libraries[ref_path])
     if len(loaded) == 1:
-        library, problems = loaded[0]
-        return library, list(problems)
-    return merge_libraries(loaded)
+        library, found = loaded[0]
+        return library, problems + list(found)
+    library, found = merge_libraries(loaded)
+    return library, problems + found
