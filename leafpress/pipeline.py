@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from .cite.references import ReferenceLibrary
     from .cite.styles import CslStyle
+    from .finish.preflight import Rules
     from .layouts.base import DataSpec, LayoutData, Source
     from .source.data import DataFile
     from .source.document import Document
@@ -597,13 +598,19 @@ def verify(project: Project, pdf: bytes, profile: Profile | None) -> list[str]:
     return verify_pdf(pdf, bundled_font_names(project.font_dirs), profile)
 
 
+def preflight_rules(layout: Layout, imposed: bool = False) -> Rules:
+    """What ``layout``'s PDFs are preflighted against: its smallest text; imposed sheets are not a flow of pages."""
+    from .finish.preflight import DEFAULT_MIN_TEXT_PT, Rules
+
+    return Rules(layout.page.min_text_pt or DEFAULT_MIN_TEXT_PT, flow=not imposed)
+
+
 def preflight(pdf: bytes, path: Path, layout: Layout, imposed: bool = False, strict: bool = False) -> list[Problem]:
     """The preflight part of the verify stage: what a designer checks by eye, each finding a warning of
     ``path`` (an error with ``strict``). Imposed sheets are not checked as a flow of pages."""
-    from .finish.preflight import DEFAULT_MIN_TEXT_PT, Rules
     from .finish.preflight import preflight as check
 
-    rules = Rules(layout.page.min_text_pt or DEFAULT_MIN_TEXT_PT, flow=not imposed)
+    rules = preflight_rules(layout, imposed)
     return [(error if strict else warning)(path, None, str(finding)) for finding in check(pdf, rules)]
 
 
